@@ -1,0 +1,113 @@
+import { readFileSync, statSync } from "node:fs";
+import { type Static, Type } from "@sinclair/typebox";
+import { ITEM_IDS } from "../catalog/ids.js";
+import { type Problem, RampartError } from "./errors.js";
+import { compileSchema, rejectProblems, UNKNOWN_KEY_MESSAGE } from "./validate.js";
+import { DEFAULT_YAML_LIMITS, parseYaml, type SourceDocument } from "./yaml.js";
+
+/**
+ * Defaults of `rampart.yaml`, all in one place. Each is the secure or the conservative choice.
+ */
+export const CONFIG_DEFAULTS = Object.freeze({
+  checklist: Object.freeze({
+    /** An attestation reviewed longer ago than this is reported as stale: half a year. */
+    staleAfterDays: 180,
+  }),
+});
+
+export const ATTESTATION_STATUSES = ["done", "not_done", "not_applicable"] as const;
+export type AttestationStatus = (typeof ATTESTATION_STATUSES)[number];
+
+const Attestation = Type.Object(
+  {
+    status: Type.Union(ATTESTATION_STATUSES.map((s) => Type.Literal(s))),
+    evidence: Type.Optional(Type.String({ minLength: 1 })),
+    owner: Type.Optional(Type.String({ minLength: 1 })),
+    reviewed: Type.Optional(Type.String({ format: "date" })),
+  },
+  { additionalProperties: false },
+);
+
+const Attest = Type.Partial(
+  Type.Object(
+    Object.fromEntries(ITEM_IDS.map((id) => [id, Attestation])) as Record<
+      (typeof ITEM_IDS)[number],
+      typeof Attestation
+    >,
+  ),
+  { additionalProperties: false, [UNKNOWN_KEY_MESSAGE]: 'unknown checklist item id "{key}"' },
+);
+
+/** The schema of `rampart.yaml`. Later sections (scan, guard, ignore) join it here. */
+export const ConfigSchema = Type.Object(
+  {
+    version: Type.Optional(Type.Literal(1)),
+    checklist: Type.Object(
+      {
+        staleAfterDays: Type.Integer({
+          minimum: 1,
+          maximum: 3650,
+          default: CONFIG_DEFAULTS.checklist.staleAfterDays,
+        }),
+      },
+      { additionalProperties: false, default: {} },
+    ),
+    attest: Type.Optional(Attest),
+  },
+  { additionalProperties: false },
+);
+
+export type RampartConfig = Static<typeof ConfigSchema>;
+export type Attestation = Static<typeof Attestation>;
+
+const validator = compileSchema(ConfigSchema);
+
+/**
+ * Validates a parsed config document: the schema first, then rules across fields; every
+ * problem is reported at once with its path and position; the result is frozen.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(parseYaml("attest:\n  CI-02: { status: done }\n", "rampart.yaml"));
+ * ```
+ */
+export function loadConfig(
+  document: SourceDocument,
+  today: Date = new Date(),
+): Readonly<RampartConfig> {
+  const config = validator.validate(document);
+  const problems: Problem[] = [];
+  for (const [id, attestation] of Object.entries(config.attest ?? {})) {
+    if (attestation?.reviewed && Date.parse(attestation.reviewed) > today.getTime()) {
+      problems.push({
+        path: `/attest/${id}/reviewed`,
+        message: `review date ${attestation.reviewed} is in the future`,
+      });
+    }
+  }
+  rejectProblems(document, problems);
+  return config;
+}
+
+/** Reads, parses and validates a config file. Errors: ERR_CONFIG_READ, ERR_CONFIG_PARSE, ERR_CONFIG_INVALID. */
+export function loadConfigFile(path: string, today: Date = new Date()): Readonly<RampartConfig> {
+  let text: string;
+  try {
+    if (statSync(path).size > DEFAULT_YAML_LIMITS.maxBytes) {
+      throw new RampartError(
+        "ERR_CONFIG_READ",
+        `larger than ${DEFAULT_YAML_LIMITS.maxBytes} bytes`,
+        {
+          source: path,
+        },
+      );
+    }
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if (error instanceof RampartError) throw error;
+    const reason =
+      (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "cannot be read";
+    throw new RampartError("ERR_CONFIG_READ", reason, { source: path, cause: error });
+  }
+  return loadConfig(parseYaml(text, path), today);
+}
