@@ -1,7 +1,7 @@
 // Build: compile TypeScript to dist/, then copy the data the code reads at run time
 // (the catalog, the demo's data folder) so that dist/ mirrors the source tree.
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -17,3 +17,6 @@ for (const dir of ["catalog", "demo/data"]) {
   rmSync(to, { recursive: true, force: true });
   cpSync(from, to, { recursive: true });
 }
+
+// The bin is run directly by npx / npm exec: it needs its execute bit.
+chmodSync(`${root}dist/src/cli/bin.js`, 0o755);

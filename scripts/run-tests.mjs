@@ -18,8 +18,12 @@ if (files.length === 0) {
   console.error("run-tests: no test files found under dist/test");
   process.exit(1);
 }
-const run = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...files], {
-  stdio: "inherit",
-  cwd: root,
-});
+const run = spawnSync(
+  process.execPath,
+  ["--test", "--test-reporter=spec", "--test-concurrency=2", ...files],
+  {
+    stdio: "inherit",
+    cwd: root,
+  },
+);
 process.exit(run.status ?? 1);

@@ -2,7 +2,7 @@ import { readFileSync, statSync } from "node:fs";
 import { type Static, Type } from "@sinclair/typebox";
 import { ITEM_IDS } from "../catalog/ids.js";
 import { type Problem, RampartError } from "./errors.js";
-import { compileSchema, rejectProblems, UNKNOWN_KEY_MESSAGE } from "./validate.js";
+import { compileSchema, rejectProblems, StringEnum, UNKNOWN_KEY_MESSAGE } from "./validate.js";
 import { DEFAULT_YAML_LIMITS, parseYaml, type SourceDocument } from "./yaml.js";
 
 /**
@@ -20,7 +20,7 @@ export type AttestationStatus = (typeof ATTESTATION_STATUSES)[number];
 
 const Attestation = Type.Object(
   {
-    status: Type.Union(ATTESTATION_STATUSES.map((s) => Type.Literal(s))),
+    status: StringEnum(ATTESTATION_STATUSES),
     evidence: Type.Optional(Type.String({ minLength: 1 })),
     owner: Type.Optional(Type.String({ minLength: 1 })),
     reviewed: Type.Optional(Type.String({ format: "date" })),

@@ -26,6 +26,8 @@ export const ERROR_CODES = {
   ERR_LISTEN: { exit: 2 },
   /** The target of a scan could not be reached. */
   ERR_TARGET_UNREACHABLE: { exit: 3 },
+  /** A defect in Rampart itself (EX_SOFTWARE); `RAMPART_DEBUG=1` prints the stack. */
+  ERR_INTERNAL: { exit: 70 },
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

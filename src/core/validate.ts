@@ -1,4 +1,4 @@
-import type { Static, TSchema } from "@sinclair/typebox";
+import { type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import formatsPlugin from "ajv-formats";
 import { type Problem, RampartError } from "./errors.js";
@@ -93,7 +93,9 @@ function toProblem(error: ErrorObject, document: SourceDocument): Problem {
     default:
       message = `${error.message ?? "is invalid"} (got ${got})`;
   }
-  return { path, message, ...document.position(path) };
+  const at =
+    error.keyword === "additionalProperties" || error.keyword === "required" ? "key" : "value";
+  return { path, message, ...document.position(path, at) };
 }
 
 function dedupe(problems: Problem[]): Problem[] {
@@ -146,4 +148,20 @@ export function deepFreeze<T>(value: T): T {
     for (const child of Object.values(value)) deepFreeze(child);
   }
   return value;
+}
+
+/**
+ * A string enum as a plain JSON Schema `enum`, so that a wrong value gets one clear message
+ * ("must be one of a, b, c") rather than one per union member.
+ *
+ * @example
+ * ```ts
+ * const Status = StringEnum(["done", "not_done"] as const);
+ * ```
+ */
+export function StringEnum<const T extends readonly string[]>(
+  values: T,
+  options: Record<string, unknown> = {},
+) {
+  return Type.Unsafe<T[number]>({ type: "string", enum: [...values], ...options });
 }

@@ -22,8 +22,11 @@ export const DEFAULT_YAML_LIMITS: YamlLimits = Object.freeze({
 export interface SourceDocument {
   readonly value: unknown;
   readonly source: string;
-  /** Line and column (1-based) of the node at a JSON pointer, or of its nearest ancestor. */
-  position(pointer: string): { line: number; column: number } | undefined;
+  /**
+   * Line and column (1-based) of the node at a JSON pointer, or of its nearest ancestor: of its
+   * value by default, of its key with `"key"` (for a key that should not be there).
+   */
+  position(pointer: string, at?: "key" | "value"): { line: number; column: number } | undefined;
 }
 
 /**
@@ -77,7 +80,7 @@ export function parseYaml(
   return {
     value,
     source,
-    position: (pointer) => nodePosition(doc, lineCounter, pointer),
+    position: (pointer, at = "value") => nodePosition(doc, lineCounter, pointer, at),
   };
 }
 
@@ -85,6 +88,7 @@ function nodePosition(
   doc: Document,
   lineCounter: LineCounter,
   pointer: string,
+  at: "key" | "value",
 ): { line: number; column: number } | undefined {
   const segments = pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointer);
   let node: unknown = doc.contents;
@@ -95,10 +99,8 @@ function nodePosition(
         (p) => isPair(p) && isScalar(p.key) && String(p.key.value) === segment,
       );
       if (!pair) break;
-      // Point at the key: for an unknown key the key itself is the problem.
-      best = pair.value ?? pair.key;
+      best = at === "key" || pair.value === null ? pair.key : pair.value;
       node = pair.value;
-      if (segment === segments.at(-1)) best = pair.key;
     } else if (node && typeof node === "object" && "items" in node && Array.isArray(node.items)) {
       const item = node.items[Number(segment)];
       if (item === undefined) break;
@@ -110,8 +112,8 @@ function nodePosition(
   }
   const range = (best as { range?: [number, number, number] } | null)?.range;
   if (!range) return undefined;
-  const at = lineCounter.linePos(range[0]);
-  return { line: at.line, column: at.col };
+  const where = lineCounter.linePos(range[0]);
+  return { line: where.line, column: where.col };
 }
 
 function unescapePointer(segment: string): string {

@@ -1,0 +1,75 @@
+/**
+ * Rampart's programmatic API. Explicit named exports only: what is not listed here is internal.
+ *
+ * @example
+ * ```ts
+ * import { loadCatalog, computeScore } from "rampart";
+ * console.log(loadCatalog().item("JWT-02").title);
+ * ```
+ */
+export {
+  type Capability,
+  type Catalog,
+  type CatalogItem,
+  loadCatalog,
+  type Section,
+} from "./catalog/catalog.js";
+export {
+  buildChecklist,
+  type ChecklistEntry,
+  type ChecklistReport,
+  type CoverageState,
+} from "./catalog/checklist.js";
+export {
+  type Covering,
+  computeCoverage,
+  type ItemCoverage,
+  type Registries,
+} from "./catalog/coverage.js";
+export {
+  CHECKLIST_IDS,
+  type ChecklistId,
+  EXTRA_IDS,
+  type ExtraId,
+  ITEM_IDS,
+  type ItemId,
+  isItemId,
+} from "./catalog/ids.js";
+export {
+  CONFIG_DEFAULTS,
+  ConfigSchema,
+  loadConfig,
+  loadConfigFile,
+  type RampartConfig,
+} from "./core/config.js";
+export {
+  ERROR_CODES,
+  type ErrorCode,
+  formatError,
+  type Problem,
+  RampartError,
+} from "./core/errors.js";
+export type {
+  Evidence,
+  Finding,
+  ItemResult,
+  Location,
+  References,
+  Verdict,
+} from "./core/finding.js";
+export { VERDICTS } from "./core/finding.js";
+export { maskSecret, redact, redactHeaders, redactUrl } from "./core/redact.js";
+export { computeScore, type Grade, gradeFor, type Score, SEVERITY_PENALTY } from "./core/score.js";
+export {
+  atLeast,
+  type Confidence,
+  SEVERITIES,
+  type Severity,
+  worstSeverity,
+} from "./core/severity.js";
+export { parseYaml, type SourceDocument } from "./core/yaml.js";
+export {
+  formatChecklistJson,
+  formatChecklistMarkdown,
+  formatChecklistText,
+} from "./report/checklist.js";
