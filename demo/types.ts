@@ -1,5 +1,6 @@
 import type { KeyObject } from "node:crypto";
 import type { IncomingHttpHeaders } from "node:http";
+import type { AuthState } from "./auth/state.js";
 import type { FlawId } from "./flaws.js";
 
 /** A request as the demo's handlers see it: body fully read, URL parsed. */
@@ -39,6 +40,8 @@ export interface DemoUser {
   displayName: string;
   readonly cardNumber: string;
   readonly apiKey: string;
+  /** Set by `POST /admin/users/:id/disable`: a disabled account must no longer authenticate. */
+  disabled?: boolean;
 }
 
 export interface DemoOrder {
@@ -97,6 +100,10 @@ export interface DemoContext {
   readonly dataDir: string;
   /** Base URL the demo is reachable at (the HTTPS one when TLS is on). */
   baseUrl(): string;
+  /** The demo's one clock (ms since the epoch): tokens, sessions, lockouts and rate limits follow it. */
+  now(): number;
+  /** Sessions, lockout counters and OAuth grants. */
+  readonly auth: AuthState;
 }
 
 export type AuthRequirement = "none" | "user" | "admin";

@@ -9,7 +9,9 @@ const BIN = join(ROOT, "dist", "src", "cli", "bin.js");
 
 function runBin(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? "" } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env.PATH ?? "" },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (d) => (stdout += d));
@@ -49,9 +51,13 @@ test("demo-api --list-flaws lists every switch with the items it breaks", async 
 });
 
 test("demo-api serves on loopback and stops cleanly on SIGTERM", async () => {
-  const child: ChildProcess = spawn(process.execPath, [BIN, "demo-api", "--flaws", "none", "--port", "0"], {
-    env: { PATH: process.env.PATH ?? "" },
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, "demo-api", "--flaws", "none", "--port", "0"],
+    {
+      env: { PATH: process.env.PATH ?? "" },
+    },
+  );
   try {
     let out = "";
     const url = await new Promise<string>((resolve, reject) => {

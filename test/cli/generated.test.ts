@@ -2,7 +2,11 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
-import { checklistMarkdownBlock, configJsonSchema, replaceChecklistBlock } from "../../src/cli/generated.js";
+import {
+  checklistMarkdownBlock,
+  configJsonSchema,
+  replaceChecklistBlock,
+} from "../../src/cli/generated.js";
 import { ROOT } from "../helpers/cli.js";
 
 test("the README's item table is the current output of rampart checklist --format markdown", () => {
@@ -22,7 +26,11 @@ test("the README shows the two-command quick start", () => {
 
 test("schema/rampart.schema.json is the current config schema", () => {
   const published = readFileSync(join(ROOT, "schema", "rampart.schema.json"), "utf8");
-  assert.equal(published, configJsonSchema(), "schema/rampart.schema.json is out of date: run npm run generate");
+  assert.equal(
+    published,
+    configJsonSchema(),
+    "schema/rampart.schema.json is out of date: run npm run generate",
+  );
   const schema = JSON.parse(published);
   assert.equal(schema.additionalProperties, false);
   assert.ok(schema.properties.attest.properties["CI-02"]);

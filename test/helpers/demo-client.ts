@@ -92,3 +92,19 @@ export function jsonRequest(method: string, body: unknown, headers: Record<strin
     body: JSON.stringify(body),
   };
 }
+
+/** A fake clock for the demo's `now` option: tests move time forward instead of sleeping. */
+export interface FakeClock {
+  readonly now: () => number;
+  advance(ms: number): void;
+}
+
+export function fakeClock(start = Date.now()): FakeClock {
+  let t = start;
+  return {
+    now: () => t,
+    advance(ms) {
+      t += ms;
+    },
+  };
+}
