@@ -1,9 +1,10 @@
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import type { DemoApi } from "../../demo/server.js";
 import { DEMO_USERS } from "../../demo/store.js";
 import {
   bearer,
+  demoPool,
   fakeClock,
   jsonRequest,
   login,
@@ -13,19 +14,8 @@ import {
 } from "../helpers/demo-client.js";
 import { payloadOf } from "./jwt-forge.js";
 
-const demos = new Map<string, Promise<DemoApi>>();
-/** One demo per flaw selection, shared by the tests that do not change its state much. */
-function demo(flaws: string): Promise<DemoApi> {
-  let api = demos.get(flaws);
-  if (!api) {
-    api = startDemo(flaws);
-    demos.set(flaws, api);
-  }
-  return api;
-}
-after(async () => {
-  for (const api of demos.values()) await (await api).close();
-});
+/** One demo per flaw selection, shared by the tests of this file. */
+const demo = demoPool();
 
 /** A demo of its own, for tests that lock accounts or move the clock. */
 async function withDemo(

@@ -1,24 +1,14 @@
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { DEMO_CLIENT_ID, DEMO_REDIRECT_URI } from "../../demo/oauth/client.js";
 import type { DemoApi } from "../../demo/server.js";
 import { DEMO_USERS } from "../../demo/store.js";
-import { bearer, type RawResponse, send, startDemo } from "../helpers/demo-client.js";
+import { bearer, demoPool, type RawResponse, send, } from "../helpers/demo-client.js";
 import { headerOf, payloadOf } from "./jwt-forge.js";
 
-const demos = new Map<string, Promise<DemoApi>>();
-function demo(flaws: string): Promise<DemoApi> {
-  let api = demos.get(flaws);
-  if (!api) {
-    api = startDemo(flaws);
-    demos.set(flaws, api);
-  }
-  return api;
-}
-after(async () => {
-  for (const api of demos.values()) await (await api).close();
-});
+/** One demo per flaw selection, shared by the tests of this file. */
+const demo = demoPool();
 
 /** A PKCE pair (RFC 7636 4.1, 4.2). */
 function pkce(): { verifier: string; challenge: string } {

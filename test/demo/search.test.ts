@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
-import { after, describe, test } from "node:test";
+import { describe, test } from "node:test";
 import { UNLISTED_PRODUCT } from "../../demo/search/catalog.js";
-import type { DemoApi } from "../../demo/server.js";
-import { type RawResponse, send, startDemo } from "../helpers/demo-client.js";
+import { demoPool, type RawResponse, send, } from "../helpers/demo-client.js";
 
-const demos = new Map<string, Promise<DemoApi>>();
-function demo(flaws: string): Promise<DemoApi> {
-  let api = demos.get(flaws);
-  if (!api) {
-    api = startDemo(flaws);
-    demos.set(flaws, api);
-  }
-  return api;
-}
-after(async () => {
-  for (const api of demos.values()) await (await api).close();
-});
+/** One demo per flaw selection, shared by the tests of this file. */
+const demo = demoPool();
 
 async function products(flaws: string, search: string): Promise<RawResponse> {
   const api = await demo(flaws);

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
+import { after } from "node:test";
 import { type DemoApi, type DemoApiOptions, startDemoApi } from "../../demo/server.js";
 import { DEMO_USERS } from "../../demo/store.js";
 
@@ -106,5 +107,24 @@ export function fakeClock(start = Date.now()): FakeClock {
     advance(ms) {
       t += ms;
     },
+  };
+}
+
+/**
+ * One demo per flaw selection, shared by the tests of a file that do not change its state much,
+ * all closed after the file's tests.
+ */
+export function demoPool(): (flaws: string) => Promise<DemoApi> {
+  const demos = new Map<string, Promise<DemoApi>>();
+  after(async () => {
+    for (const api of demos.values()) await (await api).close();
+  });
+  return (flaws) => {
+    let api = demos.get(flaws);
+    if (!api) {
+      api = startDemo(flaws);
+      demos.set(flaws, api);
+    }
+    return api;
   };
 }
