@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import { DEMO_CLIENT_ID, DEMO_REDIRECT_URI } from "../../demo/oauth/client.js";
 import type { DemoApi } from "../../demo/server.js";
 import { DEMO_USERS } from "../../demo/store.js";
-import { bearer, demoPool, type RawResponse, send, } from "../helpers/demo-client.js";
+import { bearer, demoPool, type RawResponse, send } from "../helpers/demo-client.js";
 import { headerOf, payloadOf } from "./jwt-forge.js";
 
 /** One demo per flaw selection, shared by the tests of this file. */

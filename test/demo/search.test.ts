@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { UNLISTED_PRODUCT } from "../../demo/search/catalog.js";
-import { demoPool, type RawResponse, send, } from "../helpers/demo-client.js";
+import { demoPool, type RawResponse, send } from "../helpers/demo-client.js";
 
 /** One demo per flaw selection, shared by the tests of this file. */
 const demo = demoPool();
