@@ -1,22 +1,23 @@
-// Build: compile TypeScript to dist/, then copy the data the code reads at run time
-// (the catalog, the demo's data folder) so that dist/ mirrors the source tree.
+// Build: copy the data the code reads at run time (the catalog, the demo's data folder) so that
+// dist/ mirrors the source tree, then compile TypeScript to dist/. Assets go first so that a
+// compile error elsewhere in the tree does not leave tests without their data.
 import { spawnSync } from "node:child_process";
-import { chmodSync, cpSync, existsSync, rmSync } from "node:fs";
+import { chmodSync, cpSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", root], {
-  stdio: "inherit",
-});
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-
 for (const dir of ["catalog", "demo/data"]) {
   const from = `${root}${dir}`;
   const to = `${root}dist/${dir}`;
   if (!existsSync(from)) continue;
   rmSync(to, { recursive: true, force: true });
+  mkdirSync(to, { recursive: true });
   cpSync(from, to, { recursive: true });
 }
 
+const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", root], {
+  stdio: "inherit",
+});
 // The bin is run directly by npx / npm exec: it needs its execute bit.
-chmodSync(`${root}dist/src/cli/bin.js`, 0o755);
+if (existsSync(`${root}dist/src/cli/bin.js`)) chmodSync(`${root}dist/src/cli/bin.js`, 0o755);
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
