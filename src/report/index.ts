@@ -1,29 +1,61 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { Report } from "../core/report.js";
+import { formatHtml } from "./html.js";
+import { formatJson } from "./json.js";
+import { formatJunit } from "./junit.js";
+import { formatMarkdown } from "./markdown.js";
+import { formatSarif } from "./sarif.js";
+import type { CheckInfo } from "./shared.js";
+import { formatText } from "./text.js";
 
 export const REPORT_FORMATS = ["text", "json", "sarif", "junit", "html", "markdown"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface FormatOptions {
-  /** ANSI colours (text only). */
+  /** ANSI colours (text only). Off unless asked for: output is plain in files and CI logs. */
   readonly color?: boolean;
   /** The catalog, for item titles, remediation and references. */
   readonly catalog: Catalog;
+  /** Rampart's version, written into SARIF as `tool.driver.version` (sarif only). */
+  readonly toolVersion?: string;
+  /**
+   * Audited files are written relative to this directory under `%SRCROOT%` (sarif only; pass the
+   * repository root so GitHub code scanning annotates the document).
+   */
+  readonly sarifBaseDir?: string;
+  /**
+   * The registered checks or rules, as metadata: SARIF lists every one that ran as a rule, with
+   * its title, even when it found nothing (sarif only).
+   */
+  readonly checks?: readonly CheckInfo[];
 }
 
 /**
- * STUB (the report formatters replace it): formats a scan or audit report. Pure: no I/O.
+ * Formats a scan or audit report in one of {@link REPORT_FORMATS}. Pure: no I/O.
  *
  * @example
  * ```ts
- * writeFileSync("out.sarif", formatReport(report, "sarif", { catalog }));
+ * writeFileSync("out.sarif", formatReport(report, "sarif", { catalog, sarifBaseDir: process.cwd() }));
  * ```
  */
-export function formatReport(
-  report: Report,
-  format: ReportFormat,
-  _options: FormatOptions,
-): string {
-  if (format === "json") return `${JSON.stringify(report, null, 2)}\n`;
-  throw new TypeError(`format ${format} is not implemented yet`);
+export function formatReport(report: Report, format: ReportFormat, options: FormatOptions): string {
+  switch (format) {
+    case "text":
+      return formatText(report, options);
+    case "json":
+      return formatJson(report);
+    case "sarif":
+      return formatSarif(report, options);
+    case "junit":
+      return formatJunit(report, options);
+    case "html":
+      return formatHtml(report, options);
+    case "markdown":
+      return formatMarkdown(report, options);
+    default:
+      throw new TypeError(`unknown report format ${String(format)}`);
+  }
 }
+
+export { formatHtmlComparison, type LabelledReport } from "./html.js";
+export type { CheckInfo } from "./shared.js";

@@ -65,3 +65,21 @@ test("maskSecret reveals only the first and last character and the length", () =
   assert.equal(maskSecret("short"), "***** (5 chars)");
   assert.throws(() => redact(42 as unknown as string), { name: "TypeError" });
 });
+
+test("regression: a Basic challenge keeps its realm readable (WWW-Authenticate is not a credential)", () => {
+  assert.deepEqual(redactHeaders({ "WWW-Authenticate": 'Basic realm="api", Bearer realm="api"' }), {
+    "www-authenticate": 'Basic realm="api", Bearer realm="api"',
+  });
+  assert.equal(
+    redact("Authorization: Basic YWxpY2U6c2VjcmV0=="),
+    "Authorization: Basic [REDACTED]",
+  );
+});
+
+test("regression: token=value in the middle of a body is redacted", () => {
+  assert.equal(
+    redact("invalid request: token=abc123def, retry"),
+    "invalid request: token=[REDACTED], retry",
+  );
+  assert.equal(redact("a=1 b=2"), "a=1 b=2");
+});
