@@ -4,6 +4,9 @@ import type { CliIO } from "./io.js";
 
 export const VERSION = "0.1.0";
 
+// The report formats, repeated here so that parsing the command line loads no formatter.
+const REPORT_FORMAT_NAMES = ["text", "json", "sarif", "junit", "html", "markdown"] as const;
+
 /**
  * Runs the `rampart` command line and resolves to the process exit code. Never throws and never
  * prints a stack trace: errors become one line with a stable code (see DESIGN.md, exit codes).
@@ -61,6 +64,104 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .action(async (options) => {
       const { demoApiCommand } = await import("./demo-api.js");
       exitCode = await demoApiCommand(options, io);
+    });
+
+  program
+    .command("guard")
+    .description("Run the secure-by-default gateway in front of an HTTP upstream")
+    .option("-c, --config <file>", "rampart.yaml with a guard: section")
+    .option("--upstream <url>", "upstream origin, e.g. http://127.0.0.1:3000 (overrides the file)")
+    .option("--openapi <file>", "derive the routes from an OpenAPI document")
+    .option("--listen <host:port>", "proxy listener (overrides the file)")
+    .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
+    .option("--check", "validate, print the effective route table and exit")
+    .action(async (options) => {
+      const { guardCommand } = await import("./guard.js");
+      exitCode = await guardCommand(options, io);
+    });
+
+  const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+  program
+    .command("scan")
+    .description("Verify a live API against the checklist (loopback or any URL you may test)")
+    .argument("<url>", "base URL of the API, e.g. https://api.example.com")
+    .option("--openapi <file|url>", "the API's OpenAPI document (else discovered)")
+    .addOption(
+      new Option("--profile <profile>", "safe, or full to add intrusive checks")
+        .choices(["safe", "full"])
+        .default("safe"),
+    )
+    .option("--max-requests <n>", "requests at most (default 500)")
+    .option("--rate <n>", "requests per second at most")
+    .option("--concurrency <n>", "requests in flight at most (default 8)")
+    .option("--timeout <seconds>", "per request (default 10)")
+    .option(
+      "--header <header>",
+      'extra header for in-scope requests, "Name: value" (repeatable)',
+      collect,
+    )
+    .option("--bearer <token>", "bearer token for in-scope requests")
+    .option(
+      "--scope <origin>",
+      "another origin the scan may send requests to (repeatable)",
+      collect,
+    )
+    .addOption(
+      new Option("--format <format>", "report format").choices([
+        "text",
+        "json",
+        "sarif",
+        "junit",
+        "html",
+        "markdown",
+      ]),
+    )
+    .option(
+      "-o, --output <file|fmt=file>",
+      "write the report to FILE, or format FMT to FILE (repeatable)",
+      collect,
+    )
+    .option(
+      "--fail-on <severity>",
+      "exit 1 on findings at or above: critical|high|medium|low|info|none",
+      "high",
+    )
+    .option("-c, --config <file>", "rampart.yaml (ignore: entries, scan: login recipe)")
+    .action(async (url, options) => {
+      const { scanCommand } = await import("./scan.js");
+      exitCode = await scanCommand(url, options, io);
+    });
+
+  program
+    .command("audit")
+    .description("Audit an OpenAPI 2.0 / 3.0 / 3.1 document (YAML or JSON) against the checklist")
+    .argument("<file>", "the OpenAPI document, e.g. openapi.yaml")
+    .addOption(new Option("--format <format>", "report format").choices([...REPORT_FORMAT_NAMES]))
+    .option(
+      "-o, --output <file|fmt=file>",
+      "write the report to FILE, or format FMT to FILE (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option(
+      "--fail-on <severity>",
+      "exit 1 on findings at or above: critical|high|medium|low|info|none",
+      "high",
+    )
+    .option("-c, --config <file>", "rampart.yaml (ignore: entries)")
+    .option("--allow-remote-refs", "fetch $refs to http(s) URLs (off: the audit makes no request)")
+    .option("--sarif-base-dir <dir>", "SARIF file locations relative to this directory (default .)")
+    .action(async (file, options) => {
+      const { auditCommand } = await import("./audit.js");
+      exitCode = await auditCommand(file, options, io);
+    });
+
+  program
+    .command("demo")
+    .description("Scan the demo API flawed and hardened, side by side, and write an HTML report")
+    .option("--output <file>", "the HTML report", "rampart-report.html")
+    .action(async (options) => {
+      const { demoCommand } = await import("./demo.js");
+      exitCode = await demoCommand(options, io);
     });
 
   try {

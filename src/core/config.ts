@@ -1,7 +1,10 @@
 import { readFileSync, statSync } from "node:fs";
 import { type Static, Type } from "@sinclair/typebox";
 import { ITEM_IDS } from "../catalog/ids.js";
+import { GuardSchema } from "../guard/config/schema.js";
+import { ScanConfigSchema } from "../scan/config.js";
 import { type Problem, RampartError } from "./errors.js";
+import { IgnoreSchema } from "./ignore.js";
 import { compileSchema, rejectProblems, StringEnum, UNKNOWN_KEY_MESSAGE } from "./validate.js";
 import { DEFAULT_YAML_LIMITS, parseYaml, type SourceDocument } from "./yaml.js";
 
@@ -53,6 +56,12 @@ export const ConfigSchema = Type.Object(
       { additionalProperties: false, default: {} },
     ),
     attest: Type.Optional(Attest),
+    /** Accepted findings of scan and audit, each with a reason (src/core/ignore.ts). */
+    ignore: IgnoreSchema,
+    /** `rampart guard`: listeners, upstreams, routes and policy options (src/guard/config). */
+    guard: Type.Optional(GuardSchema),
+    /** `rampart scan`: the login recipe (src/scan/config.ts). */
+    scan: Type.Optional(ScanConfigSchema),
   },
   { additionalProperties: false },
 );

@@ -26,6 +26,17 @@ export const ERROR_CODES = {
   ERR_LISTEN: { exit: 2 },
   /** The target of a scan could not be reached. */
   ERR_TARGET_UNREACHABLE: { exit: 3 },
+  /**
+   * A scan spent its request budget (`--max-requests`). Raised inside the scan only: the check
+   * that hits it is reported as not tested, and the scan still exits with its findings' code.
+   */
+  ERR_SCAN_BUDGET: { exit: 2 },
+  /** An OpenAPI document (or a file one of its `$ref`s points to) could not be read. */
+  ERR_OPENAPI_READ: { exit: 2 },
+  /** An OpenAPI document is not well-formed, not 2.0 / 3.0 / 3.1, or breaks its specification. */
+  ERR_OPENAPI_INVALID: { exit: 2 },
+  /** An OpenAPI document `$ref`s a remote (http/https) file and remote refs were not allowed. */
+  ERR_OPENAPI_REMOTE_REF: { exit: 2 },
   /** A defect in Rampart itself (EX_SOFTWARE); `RAMPART_DEBUG=1` prints the stack. */
   ERR_INTERNAL: { exit: 70 },
 } as const;

@@ -1,7 +1,53 @@
 import type { Covering } from "../catalog/coverage.js";
+import { acceptPolicy } from "./policies/accept.js";
+import { authenticationPolicy } from "./policies/authentication.js";
+import { bodyLimitPolicy } from "./policies/body-limit.js";
+import { contentTypePolicy } from "./policies/content-type.js";
+import { debugScrubPolicy } from "./policies/debug-scrub.js";
+import { directoryListingPolicy } from "./policies/directory-listing.js";
+import { ipAllowPolicy } from "./policies/ip-allow.js";
+import { jsonBodyPolicy } from "./policies/json-body.js";
+import { normalizePolicy } from "./policies/normalize.js";
+import { queryCredentialsPolicy } from "./policies/query-credentials.js";
+import { responseSecretsPolicy } from "./policies/response-secrets.js";
+import { responseTypePolicy } from "./policies/response-type.js";
+import { routingPolicy } from "./policies/routing.js";
+import { securityHeadersPolicy } from "./policies/security-headers.js";
+import { xmlBodyPolicy } from "./policies/xml-body.js";
+import { yamlBodyPolicy } from "./policies/yaml-body.js";
+import type { GuardPolicy } from "./policy.js";
+
+/**
+ * The per-route policies in the order of the request path (DESIGN.md): access, negotiation,
+ * content type, size, credentials in the URL, authentication, body checks; then the response
+ * policies in the order their body hooks run (a listing is a 404 before it is a wrong type).
+ */
+export const ROUTE_POLICIES: readonly GuardPolicy[] = Object.freeze([
+  ipAllowPolicy,
+  acceptPolicy,
+  contentTypePolicy,
+  bodyLimitPolicy,
+  queryCredentialsPolicy,
+  authenticationPolicy,
+  jsonBodyPolicy,
+  xmlBodyPolicy,
+  yamlBodyPolicy,
+  securityHeadersPolicy,
+  directoryListingPolicy,
+  debugScrubPolicy,
+  responseTypePolicy,
+  responseSecretsPolicy,
+]);
 
 /**
  * Every policy that `rampart guard` registers, as metadata. `rampart checklist` computes coverage
  * from this list, so a policy counts only once it is registered here.
  */
-export const GUARD_POLICIES: readonly Covering[] = Object.freeze([]);
+export const GUARD_POLICIES: readonly Covering[] = Object.freeze([
+  { id: normalizePolicy.id, items: normalizePolicy.items },
+  { id: routingPolicy.id, items: routingPolicy.items },
+  ...ROUTE_POLICIES.map((p) => ({ id: p.id, items: p.items })),
+  { id: "tls-modern", items: ["ACC-02"] },
+  { id: "access-log", items: ["MON-01", "MON-04"] },
+  { id: "metrics", items: ["MON-02"] },
+]);

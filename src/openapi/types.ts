@@ -35,12 +35,23 @@ export interface Parameter {
   readonly example?: unknown;
   /** JSON pointer of the parameter in the root document. */
   readonly pointer: string;
+  /**
+   * JSON pointer of the schema in the root document (`$ref`s followed by `locate`/`resolve`):
+   * `<pointer>/schema` in 3.x, the parameter itself in 2.0 where the schema keywords sit on it.
+   */
+  readonly schemaPointer?: string;
+  /** The parameter's `description`, if any. */
+  readonly description?: string;
 }
 
 export interface MediaContent {
   readonly mediaType: string;
   readonly schema?: Readonly<Record<string, unknown>>;
   readonly example?: unknown;
+  /** JSON pointer of the media type object (3.x) or of what declares it (2.0), in the root document. */
+  readonly pointer?: string;
+  /** JSON pointer of the schema in the root document, when it exists as a node. */
+  readonly schemaPointer?: string;
 }
 
 export interface Operation {
@@ -51,12 +62,22 @@ export interface Operation {
   /** JSON pointer of the operation, e.g. `/paths/~1api~1orders~1{id}/get`. */
   readonly pointer: string;
   readonly parameters: readonly Parameter[];
-  readonly requestBody?: { readonly required: boolean; readonly content: readonly MediaContent[] };
+  readonly requestBody?: {
+    readonly required: boolean;
+    readonly content: readonly MediaContent[];
+    /** JSON pointer of the request body (3.x) or of the body / first formData parameter (2.0). */
+    readonly pointer?: string;
+  };
   /** By status code (or `default`). */
   readonly responses: Readonly<
     Record<
       string,
-      { readonly content: readonly MediaContent[]; readonly headers: readonly string[] }
+      {
+        readonly content: readonly MediaContent[];
+        readonly headers: readonly string[];
+        /** JSON pointer of the response in the root document. */
+        readonly pointer?: string;
+      }
     >
   >;
   /**

@@ -109,6 +109,9 @@ function findingLines(c: Colors, finding: Finding): string[] {
     `    ${paint(finding.severity.toUpperCase().padEnd(8))} ${printable(finding.title)} ${c.dim(`[${finding.checkId}]`)}`,
     `             ${c.dim("at")} ${printable(locationText(finding.location))}`,
   ];
+  if (finding.detail && finding.detail !== finding.title) {
+    lines.push(`             ${printable(finding.detail)}`);
+  }
   const ev = shownEvidence(finding.evidence);
   const pad = "             ";
   if (ev.request !== undefined) lines.push(`${pad}${c.dim(">")} ${printable(ev.request)}`);

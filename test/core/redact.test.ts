@@ -83,3 +83,8 @@ test("regression: token=value in the middle of a body is redacted", () => {
   );
   assert.equal(redact("a=1 b=2"), "a=1 b=2");
 });
+
+test("regression: prose after a scheme word is not mistaken for a credential", () => {
+  assert.equal(redact("the token takes 10 minutes to expire"), "the token takes 10 minutes to expire");
+  assert.equal(redact("Bearer abcdefgh1234"), "Bearer [REDACTED]");
+});

@@ -18,7 +18,7 @@ test("text: header with target, kind, duration, requests, then grade and score",
   assert.equal(lines[2], "  Grade C   score 75/100");
 });
 
-test("text: failed and warned items by section, each finding with its evidence", () => {
+test("text: failed and warned items by section, each finding with its detail and evidence", () => {
   const out = text(scanReport());
   const auth = out.indexOf("\nAuthentication\n");
   const access = out.indexOf("\nAccess\n");
@@ -26,7 +26,7 @@ test("text: failed and warned items by section, each finding with its evidence",
   assert.ok(auth > 0 && auth < access && access < processing, "sections in catalog order");
   assert.match(
     out,
-    / {2}FAIL AUTH-01 No HTTP Basic authentication; use a token scheme\n {4}HIGH {5}HTTP Basic authentication is offered \[basic-auth-offered\]\n {13}at GET http:\/\/127\.0\.0\.1:4010\/api\/me\n {13}> GET \/api\/me HTTP\/1\.1\n {13}< status 401\n {13}< authorization: Basic \[REDACTED\]\n/,
+    / {2}FAIL AUTH-01 No HTTP Basic authentication; use a token scheme\n {4}HIGH {5}HTTP Basic authentication is offered \[basic-auth-offered\]\n {13}at GET http:\/\/127\.0\.0\.1:4010\/api\/me\n {13}The API answers 401 with WWW-Authenticate: Basic\.\n {13}> GET \/api\/me HTTP\/1\.1\n {13}< status 401\n {13}< authorization: Basic \[REDACTED\]\n/,
   );
   assert.match(
     out,

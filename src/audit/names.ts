@@ -1,0 +1,54 @@
+/**
+ * Name patterns shared by the rules. Names are normalised first (camelCase, kebab-case and
+ * snake_case compare alike), so `apiKey`, `api-key` and `API_KEY` are one name.
+ */
+
+/** `passwordHash` -> `password_hash`, `X-API-Key` -> `x_api_key`. */
+export function normaliseName(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+    .replace(/[-.\s]+/g, "_")
+    .toLowerCase();
+}
+
+/** Passwords, password hashes, secrets and private keys: never returned, never in a URL. */
+export const SECRET_NAME =
+  /^(?:.*_)?(?:pass(?:word|wd|phrase)?|pwd|secret|client_secret|private_key|secret_key|signing_key|salt|otp|totp_secret|mfa_secret|pin|cvv|cvc)(?:_(?:hash|hashed|digest|salt|encrypted|enc|plain|plaintext|confirmation|confirm))?$|^(?:hashed|encrypted)_pass(?:word)?$/;
+
+/** Bearer credentials: tokens, API keys, session ids. */
+export const TOKEN_NAME =
+  /^(?:x_)?(?:(?:access|refresh|id|auth|bearer|session|jwt|personal_access|oauth|private)_)?(?:token|jwt|session_id|sessionid|sid)$|^(?:x_)?(?:api_?key|apikey|access_key|auth_key|subscription_key)$|^(?:access|auth|authorization|bearer)$/;
+
+/** Names that look secret but carry no secret (metadata about a credential, pagination...). */
+export const NOT_SECRET =
+  /(?:_(?:at|on|date|time|type|hint|url|uri|endpoint|count|length|policy|required|set|enabled|expires?|expiry|expiration|expires_in|ttl|id_type|name|names|hint|format|version|strength|rules|reset|changed|updated|created|last_used|prefix|scopes?|method|methods|algorithm|alg)$)|^(?:has|is|can|should|must|require|requires|needs)_|^(?:page|next|prev|previous|continuation|sync|delta|cursor|pagination|next_page|page_token|resume)(?:_|$)/;
+
+/** True when the (normalised) name designates a secret value. */
+export function isSecretName(name: string): boolean {
+  const n = normaliseName(name);
+  return !NOT_SECRET.test(n) && SECRET_NAME.test(n);
+}
+
+/** True when the (normalised) name designates a bearer credential (token, API key). */
+export function isTokenName(name: string): boolean {
+  const n = normaliseName(name);
+  return !NOT_SECRET.test(n) && TOKEN_NAME.test(n);
+}
+
+/** Properties a client must never set itself (mass assignment, API3:2023). */
+export const PRIVILEGED_NAME =
+  /^(?:roles?|is_admin|admin|is_superuser|superuser|is_staff|staff|permissions?|privileges?|scopes?|groups?|access_level|user_type|account_type|is_verified|verified|email_verified|is_approved|approved|owner_id|owner|user_id|tenant_id|org_id|organization_id|credits?|balance|plan|tier|is_premium|premium|trusted|is_trusted)$/;
+
+/** Query parameters that choose a page size. */
+export const PAGE_SIZE_NAME =
+  /^(?:limit|per_page|page_size|pagesize|size|count|max_results|max_items|top|first|last|take|rows|max|results_per_page|batch_size)$/;
+
+/** Query parameters of pagination (size or position). */
+export const PAGING_NAME =
+  /^(?:limit|offset|page|per_page|page_size|size|cursor|after|before|since|until|start|start_index|skip|take|top|first|last|page_token|next_token|continuation_token|marker|max_results|starting_after|ending_before|from|rows|count|next|page_number|range)$/;
+
+/** Identifier names: `id`, `orderId`, `order_id`, `uuid`. */
+export function isIdName(name: string): boolean {
+  const n = normaliseName(name);
+  return n === "id" || n.endsWith("_id") || n === "uuid" || n === "key_id";
+}

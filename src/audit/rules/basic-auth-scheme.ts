@@ -1,0 +1,27 @@
+import type { AuditRule, RuleHit } from "../rule.js";
+import { securitySchemes } from "./security-schemes.js";
+
+/** AUTH-01: an HTTP Basic scheme sends the password itself with every request. */
+export const basicAuthScheme: AuditRule = {
+  id: "basic-auth-scheme",
+  items: ["AUTH-01"],
+  severity: "high",
+  title: "HTTP Basic authentication scheme offered",
+  fix: "Remove the basic scheme from the document and the API; require a bearer token (RFC 6750) instead.",
+  run({ doc }) {
+    const hits: RuleHit[] = [];
+    for (const scheme of securitySchemes(doc)) {
+      const basic =
+        (scheme.value.type === "http" &&
+          typeof scheme.value.scheme === "string" &&
+          scheme.value.scheme.toLowerCase() === "basic") ||
+        scheme.value.type === "basic";
+      if (basic)
+        hits.push({
+          pointer: scheme.pointer,
+          detail: `Security scheme "${scheme.name}" is HTTP Basic (RFC 7617): the password travels, base64-encoded only, on every request.`,
+        });
+    }
+    return hits;
+  },
+};

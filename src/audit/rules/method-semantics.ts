@@ -1,0 +1,34 @@
+import { childPointer } from "../../openapi/pointer.js";
+import type { AuditRule, RuleHit } from "../rule.js";
+
+/**
+ * IN-01: GET, HEAD and DELETE requests have no defined body semantics (RFC 9110 9.3.1, 9.3.2,
+ * 9.3.5): intermediaries drop or mangle such bodies, and they enable request smuggling. Safe
+ * methods that answer 201 Created do not match their semantics either (RFC 9110 9.2.1).
+ */
+export const methodSemantics: AuditRule = {
+  id: "method-semantics",
+  items: ["IN-01"],
+  severity: "medium",
+  title: "Operation does not match its method's semantics",
+  fix: "Send inputs of GET / HEAD / DELETE in the path or query; create resources with POST or PUT.",
+  run({ operations }) {
+    const hits: RuleHit[] = [];
+    for (const op of operations) {
+      const name = `${op.method.toUpperCase()} ${op.path}`;
+      if (op.requestBody && ["get", "head", "delete"].includes(op.method))
+        hits.push({
+          pointer: op.requestBody.pointer ?? op.pointer,
+          ...(op.method === "delete" ? { severity: "low" as const } : {}),
+          detail: `${name} takes a request body, which ${op.method.toUpperCase()} gives no meaning to (RFC 9110).`,
+        });
+      if (["get", "head", "options"].includes(op.method) && op.responses["201"])
+        hits.push({
+          pointer: op.responses["201"].pointer ?? childPointer(op.pointer, "responses"),
+          severity: "low",
+          detail: `${name} answers 201 Created, but ${op.method.toUpperCase()} is a safe method that must not create anything.`,
+        });
+    }
+    return hits;
+  },
+};

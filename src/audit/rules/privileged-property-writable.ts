@@ -1,0 +1,47 @@
+import { normaliseName, PRIVILEGED_NAME } from "../names.js";
+import type { AuditRule, RuleHit } from "../rule.js";
+import { requestSchemaPointers, walkSchema } from "../schemas.js";
+
+// Where callers act on their own account: any privileged field there is self-escalation.
+const SELF_SERVICE =
+  /\/(?:me|self|profile|account|register|registration|signup|sign-up)(?:\/|$)|^\/(?:api\/)?(?:v\d+\/)?users?\/?$/i;
+// Names that grant authority wherever they are written.
+const AUTHORITY =
+  /^(?:roles?|is_admin|admin|is_superuser|superuser|is_staff|staff|permissions?|privileges?)$/;
+
+/**
+ * EXT-05: a request schema that lets clients write `role`, `isAdmin`, `permissions` or an owner
+ * id documents a mass-assignment hole: privilege escalation in one request (API3:2023). High on
+ * self-service operations (profile, registration); elsewhere, for authority fields only, medium
+ * with low confidence (granting a role may be what the operation is for).
+ */
+export const privilegedPropertyWritable: AuditRule = {
+  id: "privileged-property-writable",
+  items: ["EXT-05"],
+  severity: "high",
+  title: "Privileged property writable by clients",
+  fix: "Remove the property from request schemas (or mark it readOnly) and bind only an allow-list of fields on the server.",
+  run({ doc, operations }) {
+    const hits: RuleHit[] = [];
+    const seen = new Set<string>();
+    for (const op of operations) {
+      if (/\/(?:admin|internal|management)(?:\/|$)/i.test(op.path)) continue;
+      const selfService = SELF_SERVICE.test(op.path);
+      for (const pointer of requestSchemaPointers(op))
+        walkSchema(doc, pointer, seen, (node) => {
+          if (node.name === undefined || node.schema.readOnly === true) return;
+          const name = normaliseName(node.name);
+          if (!PRIVILEGED_NAME.test(name)) return;
+          // Elsewhere (e.g. granting a role to a collaborator) it may be the operation's purpose.
+          if (!selfService && !AUTHORITY.test(name)) return;
+          hits.push({
+            pointer: node.pointer,
+            subject: node.name,
+            ...(selfService ? {} : { severity: "medium" as const, confidence: "low" as const }),
+            detail: `Request property "${node.name}" (${op.method.toUpperCase()} ${op.path}) lets clients set a privileged attribute.`,
+          });
+        });
+    }
+    return hits;
+  },
+};

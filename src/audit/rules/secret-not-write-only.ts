@@ -1,0 +1,31 @@
+import { isSecretName } from "../names.js";
+import type { AuditRule, RuleHit } from "../rule.js";
+import { requestSchemaPointers, walkSchema } from "../schemas.js";
+
+/**
+ * OUT-06 / AUTH-04: a secret input not marked `writeOnly` may be echoed by generated servers and
+ * clients, and invites reuse of the schema in responses. Documentation: info.
+ */
+export const secretNotWriteOnly: AuditRule = {
+  id: "secret-not-write-only",
+  items: ["OUT-06", "AUTH-04"],
+  severity: "info",
+  title: "Secret request property not writeOnly",
+  fix: "Mark password and secret properties writeOnly: true (and format: password).",
+  run({ doc, operations }) {
+    const hits: RuleHit[] = [];
+    const seen = new Set<string>();
+    for (const op of operations)
+      for (const pointer of requestSchemaPointers(op))
+        walkSchema(doc, pointer, seen, (node) => {
+          if (node.name === undefined || node.schema.writeOnly === true) return;
+          if (!isSecretName(node.name)) return;
+          hits.push({
+            pointer: node.pointer,
+            subject: node.name,
+            detail: `Request property "${node.name}" is a secret but is not marked writeOnly.`,
+          });
+        });
+    return hits;
+  },
+};

@@ -1,0 +1,181 @@
+import { writeFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { loadCatalog } from "../catalog/catalog.js";
+import { loadConfigFile } from "../core/config.js";
+import { RampartError } from "../core/errors.js";
+import { applySuppressions } from "../core/ignore.js";
+import type { Report } from "../core/report.js";
+import { atLeast, isSeverity, type Severity } from "../core/severity.js";
+import { formatReport, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
+import { runScan } from "../scan/engine.js";
+import type { ScanOptions } from "../scan/options.js";
+import { createProgress } from "../scan/progress.js";
+import { SCAN_CHECKS } from "../scan/registry.js";
+import type { ScanProfile } from "../scan/types.js";
+import { type CliIO, useColor } from "./io.js";
+import { VERSION } from "./main.js";
+
+export interface ScanCliOptions {
+  readonly openapi?: string;
+  readonly profile: ScanProfile;
+  readonly maxRequests?: string;
+  readonly rate?: string;
+  readonly concurrency?: string;
+  readonly timeout?: string;
+  readonly header?: readonly string[];
+  readonly bearer?: string;
+  readonly scope?: readonly string[];
+  readonly format?: ReportFormat;
+  readonly output?: readonly string[];
+  readonly failOn: string;
+  readonly config?: string;
+}
+
+/**
+ * `rampart scan <url>`: runs the scan, writes the report(s), and returns the exit code: 0 clean,
+ * 1 findings at or above `--fail-on`, 2 bad input, 3 target unreachable (thrown as RampartError).
+ */
+export async function scanCommand(
+  url: string,
+  options: ScanCliOptions,
+  io: CliIO,
+): Promise<number> {
+  const failOn = parseFailOn(options.failOn);
+  const outputs = parseOutputs(options.format, options.output ?? []);
+  const today = io.now?.() ?? new Date();
+  const config =
+    options.config === undefined
+      ? undefined
+      : loadConfigFile(resolve(io.cwd, options.config), today);
+  const scanOptions: ScanOptions = {
+    target: url,
+    ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
+    profile: options.profile,
+    ...number("--max-requests", options.maxRequests, "maxRequests", true),
+    ...number("--rate", options.rate, "rate", false),
+    ...number("--concurrency", options.concurrency, "concurrency", true),
+    ...number("--timeout", options.timeout, "timeoutSeconds", false),
+    headers: parseHeaders(options.header ?? []),
+    ...(options.bearer !== undefined ? { bearer: options.bearer } : {}),
+    scope: options.scope ?? [],
+    ...(config?.scan?.login ? { login: config.scan.login } : {}),
+    cwd: io.cwd,
+    ...(io.signal ? { signal: io.signal } : {}),
+  };
+  const catalog = loadCatalog();
+  const warnings: string[] = [];
+  const report = await runScan(scanOptions, {
+    catalog,
+    checks: SCAN_CHECKS,
+    progress: createProgress(io.stderr, Boolean(io.stderr.isTTY)),
+    ...(io.now ? { now: io.now } : {}),
+    ...(config && config.ignore.length > 0
+      ? {
+          suppress: (findings) => {
+            const result = applySuppressions(findings, config.ignore, today);
+            warnings.push(...result.warnings);
+            if (result.suppressed.length > 0)
+              warnings.push(`${result.suppressed.length} finding(s) suppressed by ignore: entries`);
+            return result.kept;
+          },
+        }
+      : {}),
+  });
+  for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
+  if (io.signal?.aborted)
+    io.stderr.write("rampart scan: interrupted; partial report of the checks that finished\n");
+  writeReports(report, outputs, io, catalog);
+  io.stderr.write(
+    `rampart scan: grade ${report.grade} (${report.score}/100), ${report.findings.length} findings, ${report.requests ?? 0} requests in ${(report.durationMs / 1000).toFixed(1)} s\n`,
+  );
+  if (failOn === "none") return 0;
+  return report.findings.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
+}
+
+function writeReports(
+  report: Report,
+  outputs: readonly { format: ReportFormat; file?: string }[],
+  io: CliIO,
+  catalog: ReturnType<typeof loadCatalog>,
+): void {
+  for (const { format, file } of outputs) {
+    const text = formatReport(report, format, {
+      catalog,
+      color: file === undefined && format === "text" && useColor(io),
+      toolVersion: VERSION,
+      sarifBaseDir: io.cwd,
+      checks: SCAN_CHECKS,
+    });
+    if (file === undefined) {
+      io.stdout.write(text);
+      continue;
+    }
+    try {
+      writeFileSync(resolve(io.cwd, file), text);
+    } catch (error) {
+      throw new RampartError("ERR_USAGE", `cannot write ${file}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+}
+
+/** `--format F --output FILE`, `-o fmt=FILE` (repeatable); stdout gets text unless a format is sent there. */
+function parseOutputs(format: ReportFormat | undefined, outputs: readonly string[]) {
+  const result: { format: ReportFormat; file?: string }[] = [];
+  let plainFile: string | undefined;
+  for (const spec of outputs) {
+    const m = /^([a-z]+)=(.+)$/.exec(spec);
+    if (m?.[1] && m[2] && (REPORT_FORMATS as readonly string[]).includes(m[1])) {
+      result.push({ format: m[1] as ReportFormat, file: m[2] });
+    } else if (plainFile === undefined) {
+      plainFile = spec;
+    } else {
+      throw new RampartError(
+        "ERR_USAGE",
+        `--output given twice without a format (${plainFile}, ${spec}); use -o FORMAT=FILE`,
+      );
+    }
+  }
+  if (plainFile !== undefined) result.push({ format: format ?? "text", file: plainFile });
+  else if (format !== undefined || result.length === 0) result.push({ format: format ?? "text" });
+  return result;
+}
+
+function parseFailOn(value: string): Severity | "none" {
+  if (value === "none" || isSeverity(value)) return value;
+  throw new RampartError(
+    "ERR_USAGE",
+    `--fail-on must be critical, high, medium, low, info or none (got "${value}")`,
+  );
+}
+
+function parseHeaders(raw: readonly string[]): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const h of raw) {
+    const colon = h.indexOf(":");
+    if (colon <= 0)
+      throw new RampartError(
+        "ERR_USAGE",
+        `--header must look like "Name: value" (got "${h.split(":")[0]}")`,
+      );
+    headers[h.slice(0, colon).trim()] = h.slice(colon + 1).trim();
+  }
+  return headers;
+}
+
+function number<K extends string>(
+  flag: string,
+  raw: string | undefined,
+  key: K,
+  integer: boolean,
+): Partial<Record<K, number>> {
+  if (raw === undefined) return {};
+  const value = Number(raw);
+  if (raw.trim() === "" || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
+    throw new RampartError(
+      "ERR_USAGE",
+      `${flag} must be ${integer ? "an integer" : "a number"} (got "${raw}")`,
+    );
+  return { [key]: value } as Partial<Record<K, number>>;
+}

@@ -1,0 +1,359 @@
+import { readFileSync } from "node:fs";
+import type { BlockList } from "node:net";
+import FindMyWay from "find-my-way";
+import { type Problem, RampartError } from "../../core/errors.js";
+import { deepFreeze } from "../../core/validate.js";
+import type { SourceDocument } from "../../core/yaml.js";
+import { bodyTooLarge } from "../policies/body-limit.js";
+import { compileCidrs } from "../policies/ip-allow.js";
+import { createNormalizer } from "../policies/normalize.js";
+import { createHardener } from "../policies/security-headers.js";
+import type {
+  BodyDecision,
+  PolicyHooks,
+  Rejection,
+  RequestContext,
+  ResponseHead,
+  RouteSpec,
+} from "../policy.js";
+import { ROUTE_POLICIES } from "../registry.js";
+import {
+  GUARD_DEFAULTS,
+  type GuardConfig,
+  type PolicyOptions,
+  type ResolvedPolicyOptions,
+  ROUTE_METHODS,
+  type RouteConfig,
+  type ServerOptions,
+} from "./schema.js";
+
+/** A route with its policies instantiated: the hooks of each phase in order, frozen. */
+export interface CompiledRoute {
+  readonly spec: RouteSpec;
+  readonly onRequest: readonly ((ctx: RequestContext) => Rejection | undefined)[];
+  readonly bodyChecks: readonly Required<Pick<PolicyHooks, "wantsRequestBody" | "onRequestBody">>[];
+  readonly onResponseHead: readonly ((
+    head: ResponseHead,
+    ctx: RequestContext,
+  ) => number | undefined)[];
+  readonly onResponseBody: readonly ((
+    body: Buffer,
+    head: ResponseHead,
+    ctx: RequestContext,
+  ) => BodyDecision)[];
+  /** The rejection for a streamed body that overruns `spec.bodyLimit`. */
+  readonly tooLarge: Rejection;
+}
+
+/** All routes sharing one path pattern, by method, with their precomputed `Allow`. */
+export interface PathEntry {
+  readonly pattern: string;
+  readonly methods: ReadonlyMap<string, CompiledRoute>;
+  readonly allow: string;
+}
+
+export interface UpstreamSpec {
+  readonly name: string;
+  readonly origin: string;
+  readonly connections: number;
+  readonly headersTimeoutMs: number;
+  readonly bodyTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+}
+
+export interface Listener {
+  readonly host: string;
+  readonly port: number;
+}
+
+/**
+ * Everything the guard needs, built and validated off the request path, then swapped in whole:
+ * listeners, upstreams, the compiled router and every route's policy hooks.
+ */
+export interface RouteTable {
+  readonly listen: Listener;
+  readonly admin: Listener | undefined;
+  readonly tls:
+    | {
+        readonly cert: Buffer;
+        readonly key: Buffer;
+        readonly certFile: string;
+        readonly keyFile: string;
+        readonly minVersion: "TLSv1.2" | "TLSv1.3";
+        readonly httpRedirect: Listener | undefined;
+      }
+    | undefined;
+  readonly server: ServerOptions;
+  readonly upstreams: ReadonlyMap<string, UpstreamSpec>;
+  readonly trustedProxies: BlockList | undefined;
+  readonly routes: readonly CompiledRoute[];
+  readonly normalize: (ctx: RequestContext) => Rejection | undefined;
+  /** Hardening for the guard's own answers (problems, redirects): no-store always. */
+  readonly harden: (headers: ResponseHead["headers"], secure: boolean) => void;
+  /** The routes sharing the pattern that matches a canonical path, or undefined (404). */
+  match(path: string): PathEntry | undefined;
+}
+
+/** Where the config came from, for error positions; a config built from flags has none. */
+export type ConfigSource = SourceDocument | { readonly source: string; readonly value?: unknown };
+
+/**
+ * Builds the route table of a validated `guard:` section. Every problem (unknown upstream,
+ * bad CIDR, conflicting routes, unreadable certificate) is reported at once with its path.
+ * Errors: ERR_CONFIG_INVALID.
+ *
+ * @example
+ * ```ts
+ * const table = buildRouteTable({ upstream: "http://127.0.0.1:3000", routes: [{ path: "/health", public: true }] });
+ * table.match("/health")?.allow; // "GET, HEAD"
+ * ```
+ */
+export function buildRouteTable(
+  config: Readonly<GuardConfig>,
+  origin: ConfigSource = { source: "<flags>" },
+  baseDir = process.cwd(),
+): RouteTable {
+  const problems: Problem[] = [];
+  const at = (path: string, message: string) => problems.push({ path: `/guard${path}`, message });
+
+  const listen = parseHostPort(config.listen ?? GUARD_DEFAULTS.listen);
+  const admin = config.admin ? parseHostPort(config.admin.listen) : undefined;
+
+  const upstreams = new Map<string, UpstreamSpec>();
+  const u = GUARD_DEFAULTS.upstream;
+  if (config.upstream !== undefined)
+    upstreams.set("default", upstreamSpec("default", { url: config.upstream }));
+  for (const [name, spec] of Object.entries(config.upstreams ?? {})) {
+    if (upstreams.has(name))
+      at(`/upstreams/${name}`, `upstream "${name}" is also set by "upstream"`);
+    upstreams.set(name, upstreamSpec(name, spec));
+  }
+  if (upstreams.size === 0) at("", 'missing an upstream: set "upstream" (or --upstream URL)');
+
+  let trustedProxies: BlockList | undefined;
+  if (config.trustedProxies) {
+    const { list, invalid } = compileCidrs(config.trustedProxies);
+    for (const entry of invalid)
+      at(
+        `/trustedProxies/${config.trustedProxies.indexOf(entry)}`,
+        `not an address or CIDR range: "${entry}"`,
+      );
+    trustedProxies = list;
+  }
+
+  let tls: RouteTable["tls"];
+  if (config.tls) {
+    const certFile = resolvePath(baseDir, config.tls.cert);
+    const keyFile = resolvePath(baseDir, config.tls.key);
+    const cert = readOrReport(certFile, "/tls/cert", at);
+    const key = readOrReport(keyFile, "/tls/key", at);
+    if (cert && key)
+      tls = {
+        cert,
+        key,
+        certFile,
+        keyFile,
+        minVersion: config.tls.minVersion ?? GUARD_DEFAULTS.tls.minVersion,
+        httpRedirect: config.tls.httpRedirect ? parseHostPort(config.tls.httpRedirect) : undefined,
+      };
+  }
+
+  const server = { ...GUARD_DEFAULTS.server, ...config.server };
+  if (server.headersTimeoutMs > server.requestTimeoutMs)
+    at("/server/headersTimeoutMs", "must not exceed requestTimeoutMs");
+
+  const defaults = config.defaults ?? {};
+  const router = FindMyWay({
+    caseSensitive: true,
+    ignoreTrailingSlash: false,
+    ignoreDuplicateSlashes: false,
+    maxParamLength: 1000,
+  });
+  const entries = new Map<string, { pattern: string; methods: Map<string, CompiledRoute> }>();
+  const routes: CompiledRoute[] = [];
+  (config.routes ?? []).forEach((route, index) => {
+    const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined);
+    if (spec.upstream !== "" && upstreams.size > 0 && !upstreams.has(spec.upstream))
+      at(`/routes/${index}/upstream`, `unknown upstream "${spec.upstream}"`);
+    const compiled = compileRoute(spec, (message) => at(`/routes/${index}`, message));
+    if (!compiled) return;
+    let entry = entries.get(route.path);
+    if (!entry) {
+      entry = { pattern: route.path, methods: new Map() };
+      try {
+        router.on("GET", route.path, noop, entry);
+      } catch (error) {
+        at(
+          `/routes/${index}/path`,
+          `invalid or conflicting path pattern: ${(error as Error).message}`,
+        );
+        return;
+      }
+      entries.set(route.path, entry);
+    }
+    for (const method of spec.methods) {
+      if (entry.methods.has(method))
+        at(`/routes/${index}/methods`, `${method} ${route.path} is declared twice`);
+      entry.methods.set(method, compiled);
+    }
+    // A route that answers GET answers HEAD (RFC 9110 9.3.2), unless HEAD is its own route.
+    if (spec.methods.includes("GET") && !entry.methods.has("HEAD"))
+      entry.methods.set("HEAD", compiled);
+    routes.push(compiled);
+  });
+  if (problems.length > 0) {
+    const document = "position" in origin ? origin : undefined;
+    throw new RampartError(
+      "ERR_CONFIG_INVALID",
+      problems.length === 1 ? "1 problem" : `${problems.length} problems`,
+      {
+        source: origin.source,
+        problems: problems.map((p) => ({ ...p, ...document?.position(p.path) })),
+      },
+    );
+  }
+  for (const entry of entries.values()) {
+    (entry as { allow?: string }).allow = ROUTE_METHODS.filter((m) => entry.methods.has(m)).join(
+      ", ",
+    );
+    Object.freeze(entry.methods);
+  }
+  router.compile();
+
+  const headerOptions = mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).headers;
+  const table: RouteTable = {
+    listen,
+    admin,
+    tls,
+    server,
+    upstreams,
+    trustedProxies,
+    routes,
+    normalize: createNormalizer(
+      mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).normalize,
+    ),
+    harden: createHardener(headerOptions, true),
+    match(path) {
+      return (router.find("GET", path)?.store as PathEntry | undefined) ?? undefined;
+    },
+  };
+  return Object.freeze(table);
+
+  function upstreamSpec(name: string, spec: { url: string } & Partial<UpstreamSpec>): UpstreamSpec {
+    return {
+      name,
+      origin: spec.url.replace(/\/$/, ""),
+      connections: spec.connections ?? u.connections,
+      headersTimeoutMs: spec.headersTimeoutMs ?? u.headersTimeoutMs,
+      bodyTimeoutMs: spec.bodyTimeoutMs ?? u.bodyTimeoutMs,
+      keepAliveTimeoutMs: spec.keepAliveTimeoutMs ?? u.keepAliveTimeoutMs,
+    };
+  }
+}
+
+function noop(): void {}
+
+/** Per-route options over the `defaults:` section over {@link GUARD_DEFAULTS}. */
+function resolveRoute(
+  route: RouteConfig,
+  defaults: NonNullable<GuardConfig["defaults"]>,
+  upstreams: ReadonlyMap<string, UpstreamSpec> | undefined,
+): RouteSpec {
+  const d = GUARD_DEFAULTS.route;
+  const firstUpstream = upstreams?.has("default")
+    ? "default"
+    : (upstreams?.keys().next().value ?? "");
+  return deepFreeze({
+    path: route.path,
+    methods: [...(route.methods ?? defaults.methods ?? d.methods)],
+    accepts: (route.accepts ?? defaults.accepts ?? d.accepts).map((t) => t.toLowerCase()),
+    produces: (route.produces ?? defaults.produces ?? d.produces).map((t) => t.toLowerCase()),
+    public: route.public ?? defaults.public ?? d.public,
+    authentication: route.authentication ?? defaults.authentication ?? d.authentication,
+    bodyLimit: route.bodyLimit ?? defaults.bodyLimit ?? d.bodyLimit,
+    allowFrom: route.allowFrom ?? defaults.allowFrom,
+    upstream: route.upstream ?? firstUpstream,
+    policies: mergePolicies(
+      mergePolicies(GUARD_DEFAULTS.policies, defaults.policies),
+      route.policies,
+    ),
+  });
+}
+
+function mergePolicies(
+  base: ResolvedPolicyOptions,
+  over: PolicyOptions | undefined,
+): ResolvedPolicyOptions {
+  if (!over) return base;
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over))
+    out[key] = { ...(base[key as keyof ResolvedPolicyOptions] as object), ...value };
+  return out as ResolvedPolicyOptions;
+}
+
+/** Instantiates every policy for one route; a factory's TypeError is a config problem. */
+function compileRoute(
+  spec: RouteSpec,
+  report: (message: string) => void,
+): CompiledRoute | undefined {
+  const onRequest: CompiledRoute["onRequest"][number][] = [];
+  const bodyChecks: CompiledRoute["bodyChecks"][number][] = [];
+  const onResponseHead: CompiledRoute["onResponseHead"][number][] = [];
+  const onResponseBody: CompiledRoute["onResponseBody"][number][] = [];
+  let ok = true;
+  for (const policy of ROUTE_POLICIES) {
+    let hooks: PolicyHooks | undefined;
+    try {
+      hooks = policy.create(spec);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      report(`${policy.id}: ${error.message}`);
+      ok = false;
+      continue;
+    }
+    if (!hooks) continue;
+    if (hooks.onRequest) onRequest.push(hooks.onRequest);
+    if (hooks.wantsRequestBody && hooks.onRequestBody)
+      bodyChecks.push({
+        wantsRequestBody: hooks.wantsRequestBody,
+        onRequestBody: hooks.onRequestBody,
+      });
+    if (hooks.onResponseHead) onResponseHead.push(hooks.onResponseHead);
+    if (hooks.onResponseBody) onResponseBody.push(hooks.onResponseBody);
+  }
+  if (!ok) return undefined;
+  return Object.freeze({
+    spec,
+    onRequest: Object.freeze(onRequest),
+    bodyChecks: Object.freeze(bodyChecks),
+    onResponseHead: Object.freeze(onResponseHead),
+    onResponseBody: Object.freeze(onResponseBody),
+    tooLarge: bodyTooLarge(spec.bodyLimit),
+  });
+}
+
+/** Parses `host:port` or `[v6]:port`. */
+export function parseHostPort(value: string): Listener {
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^:]+)):(\d{1,5})$/.exec(value);
+  const port = Number(m?.[3]);
+  if (!m || port > 65535) throw new RampartError("ERR_USAGE", `not a HOST:PORT: "${value}"`);
+  return { host: (m[1] ?? m[2]) as string, port };
+}
+
+function resolvePath(baseDir: string, file: string): string {
+  return file.startsWith("/") ? file : `${baseDir.replace(/\/$/, "")}/${file}`;
+}
+
+function readOrReport(
+  file: string,
+  path: string,
+  at: (path: string, message: string) => void,
+): Buffer | undefined {
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    at(path, code === "ENOENT" ? `no such file: ${file}` : `cannot read ${file}`);
+    return undefined;
+  }
+}

@@ -1,0 +1,318 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { StringEnum } from "../../core/validate.js";
+
+/**
+ * Defaults of the `guard:` section of `rampart.yaml`, all in one place. Each value is the secure
+ * choice; loosening one is explicit and visible in the config.
+ */
+export const GUARD_DEFAULTS = Object.freeze({
+  /** Loopback: exposing the guard is a deliberate act. */
+  listen: "127.0.0.1:8080",
+  server: Object.freeze({
+    /** Time a client has to send the request head (slowloris). */
+    headersTimeoutMs: 10_000,
+    /** Time a client has to send the whole request, body included (slow POST). */
+    requestTimeoutMs: 30_000,
+    /** An idle keep-alive connection is closed after this long. */
+    keepAliveTimeoutMs: 5_000,
+    /** Largest request head (Node's own default is the same 16 KiB). */
+    maxHeaderBytes: 16 * 1024,
+    /** More header lines than this is abuse, not an API client. */
+    maxHeaderCount: 100,
+    /** Time given to in-flight requests on shutdown before connections are cut. */
+    drainTimeoutMs: 10_000,
+  }),
+  upstream: Object.freeze({
+    /** Keep-alive connections per upstream (undici Pool). */
+    connections: 128,
+    /** The upstream has this long to send its response head. */
+    headersTimeoutMs: 30_000,
+    /** Longest silence in the upstream response body. */
+    bodyTimeoutMs: 30_000,
+    /** Idle upstream connections kept this long. */
+    keepAliveTimeoutMs: 4_000,
+  }),
+  tls: Object.freeze({
+    /** TLS 1.0 and 1.1 are broken (RFC 8996). */
+    minVersion: "TLSv1.2" as "TLSv1.2" | "TLSv1.3",
+    /** With TLS on, the plain listener (if any) only redirects to HTTPS. */
+    httpRedirect: undefined as string | undefined,
+  }),
+  route: Object.freeze({
+    /** Only what the route declares is accepted. */
+    methods: Object.freeze(["GET"]) as readonly string[],
+    accepts: Object.freeze(["application/json"]) as readonly string[],
+    produces: Object.freeze(["application/json"]) as readonly string[],
+    /** Routes need an authenticated identity unless marked public. */
+    public: false,
+    /** 1 MiB of request body (EXT-06). */
+    bodyLimit: 1024 * 1024,
+    /**
+     * `required`: the guard itself must authenticate (identity policies, issue 7; until they
+     * exist, requests to non-public routes are refused with 401). `upstream`: the upstream
+     * authenticates, the guard forwards (an explicit loosening).
+     */
+    authentication: "required" as "required" | "upstream",
+  }),
+  policies: Object.freeze({
+    normalize: Object.freeze({
+      /** Longer request targets are refused with 414. */
+      maxUrlLength: 2048,
+      /** Deeper paths are refused as ambiguous or abusive. */
+      maxSegments: 32,
+    }),
+    queryCredentials: Object.freeze({
+      /** Query parameters that carry credentials (IN-05); compared case-insensitively. */
+      names: Object.freeze([
+        "access_token",
+        "id_token",
+        "refresh_token",
+        "token",
+        "jwt",
+        "api_key",
+        "apikey",
+        "api-key",
+        "x-api-key",
+        "key",
+        "password",
+        "passwd",
+        "pwd",
+        "secret",
+        "client_secret",
+        "auth",
+        "authorization",
+        "session",
+        "sessionid",
+        "session_id",
+      ]) as readonly string[],
+      /** Values that are JWTs are refused whatever the parameter's name. */
+      refuseJwtValues: true,
+    }),
+    json: Object.freeze({
+      /** Nesting deeper than this is refused (parser exhaustion). */ maxDepth: 64,
+    }),
+    xml: Object.freeze({
+      /** DOCTYPE and ENTITY declarations are refused (XXE, PROC-04/05). */ allowDoctype: false,
+    }),
+    yaml: Object.freeze({
+      /** Alias resolutions allowed in a YAML body (billion laughs). */ maxAliases: 50,
+    }),
+    headers: Object.freeze({
+      /** One year, subdomains included (RFC 6797); sent on HTTPS only. */
+      hsts: "max-age=31536000; includeSubDomains",
+      /** An API never renders: nothing may load, nothing may frame it. */
+      csp: "default-src 'none'; frame-ancestors 'none'",
+      frameOptions: "DENY" as "DENY" | "SAMEORIGIN",
+      referrerPolicy: "no-referrer",
+      /** Response headers that reveal the stack (OUT-04), removed from every response. */
+      strip: Object.freeze([
+        "server",
+        "x-powered-by",
+        "x-aspnet-version",
+        "x-aspnetmvc-version",
+        "x-generator",
+        "x-runtime",
+        "x-version",
+        "x-backend-server",
+        "x-server",
+        "x-drupal-cache",
+        "x-drupal-dynamic-cache",
+        "x-sourcefiles",
+        "x-application-context",
+        "x-turbo-charged-by",
+        "x-envoy-upstream-service-time",
+      ]) as readonly string[],
+    }),
+    debug: Object.freeze({
+      /** Error bodies up to this size are inspected for stack traces and debug pages. */
+      maxBytes: 256 * 1024,
+    }),
+    listing: Object.freeze({
+      /** HTML bodies up to this size are inspected for directory indexes. */ maxBytes: 256 * 1024,
+    }),
+    secrets: Object.freeze({
+      /** Off by default: it buffers every response. `block` answers 502, `redact` rewrites. */
+      mode: "off" as "off" | "block" | "redact",
+      maxBytes: 1024 * 1024,
+    }),
+    responseType: Object.freeze({
+      /** Response bodies up to this size are inspected when their type must be corrected. */
+      maxBytes: 1024 * 1024,
+    }),
+  }),
+});
+
+const Bytes = Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024 });
+const Ms = Type.Integer({ minimum: 1, maximum: 3_600_000 });
+const MediaType = Type.String({ pattern: "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+*-]+$" });
+const Cidr = Type.String({ minLength: 2, maxLength: 50 });
+/** `host:port`, `[v6]:port`; port 0 picks a free one. */
+const HostPort = Type.String({ pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}$" });
+
+/** Methods a route may declare. TRACE and CONNECT are never proxied (IN-01). */
+export const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
+
+const d = GUARD_DEFAULTS.policies;
+
+export const PolicyOptionsSchema = Type.Object(
+  {
+    normalize: Type.Optional(
+      Type.Object(
+        {
+          maxUrlLength: Type.Optional(Type.Integer({ minimum: 16, maximum: 65536 })),
+          maxSegments: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    queryCredentials: Type.Optional(
+      Type.Object(
+        {
+          names: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 200 })),
+          refuseJwtValues: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    json: Type.Optional(
+      Type.Object(
+        { maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    xml: Type.Optional(
+      Type.Object({ allowDoctype: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+    ),
+    yaml: Type.Optional(
+      Type.Object(
+        { maxAliases: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    headers: Type.Optional(
+      Type.Object(
+        {
+          hsts: Type.Optional(Type.String({ pattern: "^max-age=\\d+" })),
+          csp: Type.Optional(Type.String({ minLength: 1 })),
+          frameOptions: Type.Optional(StringEnum(["DENY", "SAMEORIGIN"] as const)),
+          referrerPolicy: Type.Optional(Type.String({ minLength: 1 })),
+          strip: Type.Optional(Type.Array(Type.String({ pattern: "^[A-Za-z0-9-]+$" }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    debug: Type.Optional(
+      Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+    ),
+    listing: Type.Optional(
+      Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+    ),
+    secrets: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Optional(StringEnum(["off", "block", "redact"] as const)),
+          maxBytes: Type.Optional(Bytes),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    responseType: Type.Optional(
+      Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+const UpstreamSchema = Type.Object(
+  {
+    url: Type.String({ pattern: "^https?://[^/?#]+/?$" }),
+    connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    headersTimeoutMs: Type.Optional(Ms),
+    bodyTimeoutMs: Type.Optional(Ms),
+    keepAliveTimeoutMs: Type.Optional(Ms),
+  },
+  { additionalProperties: false },
+);
+
+export const RouteSchema = Type.Object(
+  {
+    /** find-my-way syntax: `/api/orders/:id`, `/static/*`. */
+    path: Type.String({ pattern: "^/", maxLength: 2048 }),
+    methods: Type.Optional(
+      Type.Array(StringEnum(ROUTE_METHODS), { minItems: 1, uniqueItems: true }),
+    ),
+    accepts: Type.Optional(Type.Array(MediaType, { uniqueItems: true })),
+    produces: Type.Optional(Type.Array(MediaType, { minItems: 1, uniqueItems: true })),
+    public: Type.Optional(Type.Boolean()),
+    authentication: Type.Optional(StringEnum(["required", "upstream"] as const)),
+    bodyLimit: Type.Optional(Bytes),
+    /** Client addresses or CIDR ranges allowed on this route (ACC-05); absent: everyone. */
+    allowFrom: Type.Optional(Type.Array(Cidr, { minItems: 1 })),
+    upstream: Type.Optional(Type.String({ minLength: 1 })),
+    policies: Type.Optional(PolicyOptionsSchema),
+  },
+  { additionalProperties: false },
+);
+
+export const GuardSchema = Type.Object(
+  {
+    listen: Type.Optional(HostPort),
+    tls: Type.Optional(
+      Type.Object(
+        {
+          cert: Type.String({ minLength: 1 }),
+          key: Type.String({ minLength: 1 }),
+          minVersion: Type.Optional(StringEnum(["TLSv1.2", "TLSv1.3"] as const)),
+          /** A plain listener that only redirects to HTTPS. */
+          httpRedirect: Type.Optional(HostPort),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    admin: Type.Optional(Type.Object({ listen: HostPort }, { additionalProperties: false })),
+    /** Shorthand for `upstreams: { default: { url } }`. */
+    upstream: Type.Optional(Type.String({ pattern: "^https?://[^/?#]+/?$" })),
+    upstreams: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]+$" }), UpstreamSchema),
+    ),
+    /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges). */
+    trustedProxies: Type.Optional(Type.Array(Cidr)),
+    server: Type.Optional(
+      Type.Object(
+        {
+          headersTimeoutMs: Type.Optional(Ms),
+          requestTimeoutMs: Type.Optional(Ms),
+          keepAliveTimeoutMs: Type.Optional(Ms),
+          maxHeaderBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 1024 })),
+          maxHeaderCount: Type.Optional(Type.Integer({ minimum: 8, maximum: 2000 })),
+          drainTimeoutMs: Type.Optional(Ms),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Options every route starts from, over {@link GUARD_DEFAULTS}. */
+    defaults: Type.Optional(
+      Type.Omit(RouteSchema, ["path", "upstream"], { additionalProperties: false }),
+    ),
+    routes: Type.Optional(Type.Array(RouteSchema, { maxItems: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export type GuardConfig = Static<typeof GuardSchema>;
+export type RouteConfig = Static<typeof RouteSchema>;
+export type PolicyOptions = Static<typeof PolicyOptionsSchema>;
+type Widen<T> = T extends number
+  ? number
+  : T extends boolean
+    ? boolean
+    : T extends readonly string[]
+      ? readonly string[]
+      : T extends string
+        ? T
+        : { readonly [K in keyof T]: Widen<T[K]> };
+
+/** Policy options with every default filled in. */
+export type ResolvedPolicyOptions = Widen<typeof d>;
+/** Server limits and timeouts with every default filled in. */
+export type ServerOptions = Widen<typeof GUARD_DEFAULTS.server>;

@@ -1,0 +1,34 @@
+import type { GuardPolicy } from "../policy.js";
+import { rejection } from "../policy.js";
+import { mediaTypeOf } from "./response-type.js";
+
+/** Autoindex pages of nginx and Apache, Python's http.server, IIS, Jetty, Tomcat, Express serve-index. */
+const LISTING =
+  /<title>\s*(?:Index of \/|Directory listing for \/|[^<]*- \/<\/title>[\s\S]*\[To Parent Directory\]|Listing of directory)|<h1>\s*(?:Index of \/|Directory listing for \/)|\[To Parent Directory\]|<ul id="files">/i;
+
+/** Whether an HTML body is a generated directory index. */
+export function looksLikeDirectoryListing(text: string): boolean {
+  return LISTING.test(text);
+}
+
+/** Directory-listing responses are answered with 404 instead (ACC-04). */
+export const directoryListingPolicy: GuardPolicy = {
+  id: "directory-listing",
+  items: ["ACC-04"],
+  title: "Generated directory indexes blocked with 404",
+  create(route) {
+    const max = route.policies.listing.maxBytes;
+    if (max === 0) return undefined;
+    const refused = rejection(directoryListingPolicy, 404, "Not Found", "No such resource.");
+    return {
+      onResponseHead(head) {
+        const type = mediaTypeOf(head.headers["content-type"]);
+        return head.status < 300 && (type === "text/html" || type === "text/plain" || type === "")
+          ? max
+          : undefined;
+      },
+      onResponseBody: (body) =>
+        looksLikeDirectoryListing(body.toString("utf8")) ? refused : undefined,
+    };
+  },
+};

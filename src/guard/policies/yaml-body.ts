@@ -1,0 +1,38 @@
+import { parseDocument } from "yaml";
+import type { GuardPolicy } from "../policy.js";
+import { rejection } from "../policy.js";
+
+const YAML_TYPES = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]);
+
+/** YAML bodies: aliases beyond a limit are refused (PROC-05: the YAML "billion laughs"). */
+export const yamlBodyPolicy: GuardPolicy = {
+  id: "yaml-alias-limit",
+  items: ["PROC-05"],
+  title: "YAML request bodies with too many aliases are refused",
+  create(route) {
+    if (!route.accepts.some((t) => YAML_TYPES.has(t))) return undefined;
+    const max = route.policies.yaml.maxAliases;
+    const refused = rejection(
+      yamlBodyPolicy,
+      400,
+      "Bad Request",
+      `YAML documents may not use more than ${max} aliases.`,
+    );
+    return {
+      wantsRequestBody: (ctx) => YAML_TYPES.has(ctx.contentType),
+      onRequestBody(body) {
+        const text = body.toString("utf8");
+        // Cheap pre-check: no "*" means no alias.
+        if (!text.includes("*")) return undefined;
+        const doc = parseDocument(text, { uniqueKeys: false });
+        if (doc.errors.length > 0) return undefined; // not YAML: the upstream answers 400
+        try {
+          doc.toJS({ maxAliasCount: max });
+        } catch {
+          return refused;
+        }
+        return undefined;
+      },
+    };
+  },
+};

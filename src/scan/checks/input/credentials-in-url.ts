@@ -1,0 +1,147 @@
+import type { Finding } from "../../../core/finding.js";
+import { redactUrl, SENSITIVE_NAME } from "../../../core/redact.js";
+import type { CheckContext, ScanCheck } from "../../types.js";
+import { ran } from "../outcome.js";
+
+/**
+ * IN-05: credentials never travel in URLs (they end up in logs, history and Referer). Three
+ * sources: the document (API keys declared `in: query`, sensitively named query parameters),
+ * URLs seen during the scan (links, redirects), and the API itself: with credentials
+ * configured, the same token sent as `?access_token=` / `?api_key=` instead of a header.
+ */
+export const credentialsInUrlCheck: ScanCheck = {
+  id: "in-05-credentials-in-url",
+  items: ["IN-05"],
+  severity: "high",
+  intrusive: false,
+  needs: [],
+  title: "No credentials in URLs",
+  async run(context) {
+    return ran([
+      ...documentFindings(context),
+      ...observedFindings(context),
+      ...(await acceptedFindings(context)),
+    ]);
+  },
+};
+
+function documentFindings(context: CheckContext): Finding[] {
+  const { document, operations } = context.target;
+  if (!document) return [];
+  const findings: Finding[] = [];
+  const components = document.raw.components as { securitySchemes?: unknown } | undefined;
+  const schemes = (components?.securitySchemes ?? document.raw.securityDefinitions ?? {}) as Record<
+    string,
+    unknown
+  >;
+  for (const [name, scheme] of Object.entries(schemes)) {
+    const s = scheme as { type?: unknown; in?: unknown; name?: unknown };
+    if (s.type === "apiKey" && s.in === "query") {
+      findings.push(
+        context.finding({
+          title: "API key declared as a query parameter",
+          detail: `The document's security scheme "${name}" sends the key as ?${String(s.name)}=, where it is written to access logs, browser history and Referer headers.`,
+          evidence: {
+            note: `securitySchemes.${name}: { type: apiKey, in: query, name: ${String(s.name)} }`,
+          },
+          url: context.target.documentSource ?? context.target.base.href,
+          subject: `scheme-${name}`,
+        }),
+      );
+    }
+  }
+  const seen = new Set<string>();
+  for (const op of operations) {
+    for (const param of op.queryParameters) {
+      if (!SENSITIVE_NAME.test(param) || seen.has(param)) continue;
+      seen.add(param);
+      findings.push(
+        context.finding({
+          title: `Credential-like query parameter "${param}"`,
+          detail: `${op.method} ${op.path} takes "${param}" in the query string; secrets in URLs end up in logs and history.`,
+          evidence: { note: `query parameter ${param} of ${op.method} ${op.path}` },
+          url: op.url,
+          method: op.method,
+          subject: `param-${param}`,
+        }),
+      );
+    }
+  }
+  return findings;
+}
+
+function observedFindings(context: CheckContext): Finding[] {
+  const findings: Finding[] = [];
+  const urls = new Set(context.target.urls);
+  for (const o of context.target.observed)
+    if (o.exchange.headers.location) urls.add(o.exchange.headers.location);
+  for (const raw of urls) {
+    let url: URL;
+    try {
+      url = new URL(raw, context.target.base);
+    } catch {
+      continue;
+    }
+    const names = [...url.searchParams.keys()].filter((k) => SENSITIVE_NAME.test(k));
+    if (names.length === 0) continue;
+    findings.push(
+      context.finding({
+        title: "Credentials in an observed URL",
+        detail: `A URL the API hands out carries ${names.join(", ")} in its query string.`,
+        evidence: { note: `URL: ${redactUrl(url.href)}` },
+        url: url.href,
+        subject: `observed-${names.join(",")}`,
+      }),
+    );
+  }
+  return findings;
+}
+
+async function acceptedFindings(context: CheckContext): Promise<Finding[]> {
+  const { target, http } = context;
+  const header = target.observed.find((o) => o.authenticated && o.source === "operation")?.exchange
+    .requestHeaders;
+  const bearer = /^Bearer\s+(\S+)$/i.exec(header?.authorization ?? "")?.[1];
+  const apiKey = header?.["x-api-key"];
+  if (!bearer && !apiKey) return [];
+  // An operation that needs credentials and answers with them: the header version works.
+  const working = target.observed.find(
+    (o) =>
+      o.authenticated &&
+      o.source === "operation" &&
+      o.exchange.status >= 200 &&
+      o.exchange.status < 300 &&
+      target.operations.some(
+        (op) => op.secured && op.url === o.exchange.url && op.method === o.exchange.method,
+      ),
+  )?.exchange;
+  if (!working) return [];
+  const without = await http.trySend({ url: working.url, anonymous: true });
+  if (!without || (without.status !== 401 && without.status !== 403)) return [];
+  const findings: Finding[] = [];
+  const tries: [string, string | undefined][] = [
+    ["access_token", bearer],
+    ["api_key", apiKey ?? bearer],
+  ];
+  for (const [name, value] of tries) {
+    if (!value) continue;
+    const url = new URL(working.url);
+    url.searchParams.set(name, value);
+    const answer = await http.trySend({ url, anonymous: true });
+    if (!answer || answer.status < 200 || answer.status >= 300) continue;
+    findings.push(
+      context.finding({
+        title: `Credentials accepted in the query string (?${name}=)`,
+        detail: `Without credentials ${new URL(working.url).pathname} answers ${without.status}; with the same credential as ?${name}= it answers ${answer.status}: clients may put secrets in URLs, and they will.`,
+        exchange: answer,
+        headers: ["content-type"],
+        evidence: {
+          note: `without credentials: ${without.status}; with ?${name}=: ${answer.status}`,
+        },
+        subject: `accepted-${name}`,
+      }),
+    );
+    break;
+  }
+  return findings;
+}

@@ -1,0 +1,81 @@
+import { isCatchAll } from "../../responses.js";
+import type { ScanCheck } from "../../types.js";
+import { notTested, ran } from "../outcome.js";
+
+/** Not JSON and not valid for any business rule: nothing can be created from it. */
+export const PROBE_BODY = "rampart probe: this body is deliberately not JSON";
+
+/**
+ * IN-03: a body whose Content-Type the operation does not accept gets 415 Unsupported Media
+ * Type (RFC 9110 section 15.5.16) before any parsing. The probe sends text/plain to an operation
+ * that takes JSON; the body is invalid for any parser, so nothing is created either way.
+ */
+export const unsupportedMediaTypeCheck: ScanCheck = {
+  id: "in-03-unsupported-media-type",
+  items: ["IN-03"],
+  severity: "low",
+  intrusive: false,
+  needs: ["operations"],
+  title: "415 for a wrong request Content-Type",
+  async run(context) {
+    if (isCatchAll(context.target))
+      return notTested("the target answers every path alike (catch-all)");
+    const candidates = context.target.operations
+      .filter(
+        (op) =>
+          op.bodyTypes.some((t) => /[/+]json/i.test(t)) &&
+          !op.bodyTypes.some((t) => /^text\/plain|\*\/\*/i.test(t)),
+      )
+      .sort(
+        (a, b) =>
+          Number(a.secured) - Number(b.secured) || methodRank(a.method) - methodRank(b.method),
+      );
+    if (candidates.length === 0) return notApplicable();
+    for (const op of candidates.slice(0, 3)) {
+      const answer = await context.http.trySend({
+        method: op.method,
+        url: op.url,
+        headers: { "content-type": "text/plain" },
+        body: PROBE_BODY,
+      });
+      if (!answer || [401, 403, 404, 405, 429].includes(answer.status)) continue;
+      if (answer.status === 415) return ran();
+      if (
+        answer.status < 300 ||
+        answer.status === 400 ||
+        answer.status === 422 ||
+        answer.status >= 500
+      ) {
+        return ran([
+          context.finding({
+            title: "Wrong Content-Type not refused with 415",
+            detail: `${op.method} ${op.path} accepts ${op.bodyTypes.join(", ")}, yet a text/plain body got ${answer.status} instead of 415 Unsupported Media Type: the body was handed to a parser it was not declared for.`,
+            exchange: answer,
+            headers: ["content-type", "accept-post", "accept-patch"],
+            body: true,
+            evidence: {
+              request: `${op.method} ${new URL(answer.url).pathname} HTTP/1.1 (Content-Type: text/plain)`,
+            },
+            subject: "no-415",
+          }),
+        ]);
+      }
+      return ran();
+    }
+    return notTested(
+      "every operation with a JSON body refused the probe before reading it (401 / 403 / 429)",
+    );
+  },
+};
+
+function notApplicable() {
+  return {
+    findings: [],
+    outcome: { status: "not_applicable" as const, reason: "no operation takes a JSON body" },
+  };
+}
+
+// Creating is safer to probe than replacing or patching.
+function methodRank(method: string): number {
+  return ["POST", "PATCH", "PUT"].indexOf(method) + 1 || 9;
+}

@@ -1,0 +1,75 @@
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { DemoApi } from "../../demo/server.js";
+import { DEMO_USERS } from "../../demo/store.js";
+import { loadCatalog } from "../../src/catalog/catalog.js";
+import type { Report } from "../../src/core/report.js";
+import { runScan } from "../../src/scan/engine.js";
+import type { ScanOptions } from "../../src/scan/options.js";
+import { SCAN_CHECKS } from "../../src/scan/registry.js";
+
+export const catalog = loadCatalog();
+
+/** The login recipe of a demo user. */
+export const DEMO_LOGIN = {
+  path: "/auth/login",
+  body: { username: "alice", password: DEMO_USERS.alice.password },
+} as const;
+
+/** Scans a demo (its HTTPS side when it has one), logged in as alice, safe profile. */
+export function scanDemo(api: DemoApi, options: Partial<ScanOptions> = {}): Promise<Report> {
+  return runScan(
+    { target: api.tlsUrl ?? api.url, login: DEMO_LOGIN, ...options },
+    { catalog, checks: SCAN_CHECKS },
+  );
+}
+
+export function verdictOf(report: Report, item: string): { verdict: string; reason?: string } {
+  const found = report.items.find((i) => i.id === item);
+  if (!found) throw new Error(`no item ${item}`);
+  return found;
+}
+
+export function findingsOf(report: Report, checkId: string) {
+  return report.findings.filter((f) => f.checkId === checkId);
+}
+
+/** A loopback server that counts requests; `handler` answers them. */
+export async function countingServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{
+  url: string;
+  count: () => number;
+  maxInFlight: () => number;
+  close(): Promise<void>;
+}> {
+  let count = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const server = createServer((req, res) => {
+    count++;
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    res.on("close", () => inFlight--);
+    req.resume();
+    req.on("end", () => handler(req, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    count: () => count,
+    maxInFlight: () => maxInFlight,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** Answers 200 with the same JSON to every method on every path. */
+export function catchAll(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(200, { "Content-Type": "application/json" });
+  res.end('{"ok":true}');
+}
