@@ -1,3 +1,4 @@
+import { pageSchema } from "./openapi-paging.js";
 import type { DemoContext } from "./types.js";
 
 /** A JSON object of the document. */
@@ -55,7 +56,7 @@ export function openApiSchemas(context: DemoContext, orderId: Json): Json {
       },
     },
     User: user,
-    UserList: { type: "object", properties: { items: { type: "array", items: ref("User") } } },
+    UserList: pageSchema(ref("User")),
     UserUpdate: {
       type: "object",
       additionalProperties: context.has("mass-assignment"),
@@ -94,16 +95,17 @@ export function openApiSchemas(context: DemoContext, orderId: Json): Json {
         status: { type: "string", enum: ["open", "cancelled"] },
       },
     },
-    OrderList: {
+    OrderList: pageSchema(ref("Order")),
+    Product: {
       type: "object",
-      required: ["items", "total", "limit", "offset"],
+      required: ["id", "name", "price"],
       properties: {
-        items: { type: "array", items: ref("Order") },
-        total: { type: "integer" },
-        limit: { type: "integer" },
-        offset: { type: "integer" },
+        id: { type: "integer" },
+        name: { type: "string" },
+        price: { type: "number" },
       },
     },
+    ProductList: pageSchema(ref("Product")),
     ReportRequest: {
       type: "object",
       additionalProperties: false,

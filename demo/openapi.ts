@@ -1,4 +1,6 @@
+import { BODY_LIMIT_BYTES } from "./http/body.js";
 import { type Json, openApiResponses, openApiSchemas, ref } from "./openapi-components.js";
+import { pagingParameters } from "./openapi-paging.js";
 import type { DemoContext } from "./types.js";
 
 /** What an operation needs declared: the rest (security, 401/403/429) follows from `auth`. */
@@ -7,6 +9,11 @@ interface OperationSpec {
   readonly summary: string;
   readonly tag: string;
   readonly auth: "none" | "user" | "admin";
+  /**
+   * Why an operation without authentication is public on purpose (`x-rampart-public`). The
+   * flaws that drop authentication (`unauthenticated-endpoint`, `admin-exposed`) give none.
+   */
+  readonly publicReason?: string;
   readonly scopes?: readonly string[];
   readonly parameters?: readonly Json[];
   readonly body?: Readonly<Record<string, Json>>;
@@ -92,6 +99,9 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
       summary: spec.summary,
       tags: [spec.tag],
       security: spec.auth === "none" ? [] : security(spec.scopes ?? []),
+      ...(spec.auth === "none" && spec.publicReason
+        ? { "x-rampart-public": spec.publicReason }
+        : {}),
       ...(spec.parameters ? { parameters: spec.parameters } : {}),
       ...(spec.body
         ? {
@@ -110,15 +120,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
   const orderId = has("sequential-ids")
     ? { type: "integer", format: "int64", minimum: 1 }
     : { type: "string", format: "uuid" };
-  const paging = [
-    queryParam(
-      "limit",
-      has("unbounded-input")
-        ? { type: "integer", minimum: 1, default: 20 }
-        : { type: "integer", minimum: 1, maximum: 100, default: 20 },
-    ),
-    queryParam("offset", { type: "integer", minimum: 0, default: 0 }),
-  ];
+  const paging = pagingParameters(has("unbounded-input"));
   const ordersPage = json("a page of orders", ref("OrderList"));
   const adminAuth = has("admin-exposed") ? "none" : "admin";
 
@@ -129,6 +131,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "Liveness",
         tag: "meta",
         auth: "none",
+        publicReason: "liveness probe for load balancers and monitors; it answers a bare status",
         responses: { "200": json("alive", ref("Health")) },
       }),
     },
@@ -138,6 +141,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "Log in with a username and password",
         tag: "auth",
         auth: "none",
+        publicReason: "the login itself: callers have no credentials yet",
         body: { "application/json": ref("LoginRequest") },
         responses: {
           "200": json("tokens", ref("TokenResponse")),
@@ -152,6 +156,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "Exchange a refresh token for new tokens",
         tag: "auth",
         auth: "none",
+        publicReason: "authenticated by the refresh token in its body",
         body: { "application/json": ref("RefreshRequest") },
         responses: {
           "200": json("tokens", ref("TokenResponse")),
@@ -175,6 +180,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "Public keys of the tokens (RFC 7517)",
         tag: "auth",
         auth: "none",
+        publicReason: "public keys that clients need to verify tokens (RFC 7517)",
         responses: { "200": json("the JWK set", ref("JwkSet")) },
       }),
     },
@@ -184,6 +190,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "OpenID Provider metadata",
         tag: "auth",
         auth: "none",
+        publicReason: "discovery metadata that clients read before they authenticate",
         responses: { "200": json("provider metadata", { type: "object" }) },
       }),
     },
@@ -193,6 +200,8 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "OAuth 2.0 authorization endpoint (RFC 6749 4.1.1, PKCE RFC 7636)",
         tag: "oauth",
         auth: "none",
+        publicReason:
+          "the OAuth authorization endpoint: the user authenticates there (RFC 6749 3.1)",
         parameters: [
           { ...queryParam("client_id", { type: "string" }), required: true },
           { ...queryParam("redirect_uri", { type: "string", format: "uri" }), required: true },
@@ -229,6 +238,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "OAuth 2.0 authorization server metadata (RFC 8414)",
         tag: "oauth",
         auth: "none",
+        publicReason: "discovery metadata that clients read before they authenticate (RFC 8414)",
         responses: { "200": json("server metadata", { type: "object" }) },
       }),
     },
@@ -238,6 +248,8 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "OAuth 2.0 token endpoint (RFC 6749 3.2)",
         tag: "oauth",
         auth: "none",
+        publicReason:
+          "the OAuth token endpoint: the grant in its body authenticates the call (RFC 6749 3.2)",
         body: { "application/x-www-form-urlencoded": ref("TokenRequest") },
         responses: {
           "200": json("tokens", ref("TokenResponse")),
@@ -252,7 +264,11 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         tag: "users",
         auth: has("unauthenticated-endpoint") ? "none" : "user",
         scopes: ["profile"],
-        responses: { "200": json("the users", ref("UserList")) },
+        parameters: paging,
+        responses: {
+          "200": json("a page of users", ref("UserList")),
+          "400": response("BadRequest"),
+        },
       }),
     },
     "/api/users/me": {
@@ -425,7 +441,14 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
           "multipart/form-data": {
             type: "object",
             required: ["file"],
-            properties: { file: { type: "string", contentMediaType: "application/octet-stream" } },
+            properties: {
+              file: {
+                type: "string",
+                contentMediaType: "application/octet-stream",
+                // The whole body is refused past BODY_LIMIT_BYTES (413), so the file is too.
+                ...(has("unbounded-input") ? {} : { maxLength: BODY_LIMIT_BYTES }),
+              },
+            },
           },
         },
         responses: {
@@ -451,12 +474,11 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "Search the catalogue",
         tag: "products",
         auth: "none",
-        parameters: [queryParam("search", { type: "string", maxLength: 100 })],
+        publicReason: "the public catalogue: shoppers browse it without an account",
+        parameters: [queryParam("search", { type: "string", maxLength: 100 }), ...paging],
         responses: {
-          "200": json("matching products", {
-            type: "object",
-            properties: { items: { type: "array", items: { type: "object" } } },
-          }),
+          "200": json("a page of matching products", ref("ProductList")),
+          "400": response("BadRequest"),
         },
       }),
     },
@@ -466,6 +488,7 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         summary: "The shop's search page",
         tag: "products",
         auth: "none",
+        publicReason: "the public catalogue's search page: shoppers browse it without an account",
         parameters: [queryParam("q", { type: "string", maxLength: 100 })],
         responses: {
           "200": {
@@ -482,7 +505,11 @@ export function buildOpenApiDocument(context: DemoContext, servers: readonly str
         tag: "admin",
         auth: adminAuth,
         scopes: ["admin"],
-        responses: { "200": json("the users", ref("UserList")) },
+        parameters: paging,
+        responses: {
+          "200": json("a page of users", ref("UserList")),
+          "400": response("BadRequest"),
+        },
       }),
     },
     "/admin/users/{id}/disable": {

@@ -52,7 +52,12 @@ export function pagingOf(context: DemoContext, query: URLSearchParams): Paging {
  */
 export function pageOf<T, U>(all: readonly T[], paging: Paging, view: (item: T) => U): Page<U> {
   const { limit, offset } = paging;
-  return { items: all.slice(offset, offset + limit).map(view), total: all.length, limit, offset };
+  return {
+    items: all.slice(offset, offset + limit).map((item) => view(item)),
+    total: all.length,
+    limit,
+    offset,
+  };
 }
 
 function integerParam(

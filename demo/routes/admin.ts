@@ -1,9 +1,10 @@
+import { pageOf, pagingOf } from "../http/paging.js";
 import { HttpError } from "../http/problem.js";
 import type { DemoContext, DemoUser, Route } from "../types.js";
 import { userJson } from "./users.js";
 
 /**
- * The admin area: the user list, disabling an account, a few statistics. Admins only (401
+ * The admin area: the user list (paged: `?limit` and `?offset`), disabling an account, a few statistics. Admins only (401
  * without credentials, 403 for other roles); with `admin-exposed` it answers anyone.
  *
  * @example
@@ -22,9 +23,11 @@ export function adminRoutes(context: DemoContext): Route[] {
       method: "GET",
       path: "/admin/users",
       auth,
-      handler: (_request, ctx) => ({
+      handler: (request, ctx) => ({
         status: 200,
-        body: { items: ctx.store.users.map((u) => adminView(ctx, u)) },
+        body: pageOf(ctx.store.users, pagingOf(ctx, request.url.searchParams), (u) =>
+          adminView(ctx, u),
+        ),
       }),
     },
     {

@@ -1,13 +1,10 @@
 import { jsonObject, PATCH_BODY_TYPES } from "../http/body.js";
+import { pageOf, pagingOf } from "../http/paging.js";
 import { HttpError, type InputError, pointerTo } from "../http/problem.js";
 import type { DemoContext, DemoOrder, DemoRequest, DemoUser, Route } from "../types.js";
 import { me } from "./users.js";
 
-/** Page size of order lists when `?limit` is absent. */
-export const DEFAULT_PAGE_SIZE = 20;
-
-/** Largest `?limit` the hardened demo serves (EXT-06); `unbounded-input` lifts it. */
-export const MAX_PAGE_SIZE = 100;
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from "../http/paging.js";
 
 const ORDER_FIELDS = ["item", "quantity"];
 const PATCH_FIELDS = ["item", "quantity", "status"];
@@ -129,42 +126,9 @@ export function ordersRoutes(context: DemoContext): Route[] {
 }
 
 function list(context: DemoContext, request: DemoRequest, ownerId: string) {
-  const { limit, offset } = pageOf(context, request.url.searchParams);
+  const paging = pagingOf(context, request.url.searchParams);
   const own = context.store.orders.filter((o) => o.ownerId === ownerId);
-  return {
-    status: 200,
-    body: {
-      items: own.slice(offset, offset + limit).map((o) => orderJson(context, o)),
-      total: own.length,
-      limit,
-      offset,
-    },
-  };
-}
-
-function pageOf(context: DemoContext, query: URLSearchParams): { limit: number; offset: number } {
-  const errors: InputError[] = [];
-  const limit = integerParam(query, "limit", DEFAULT_PAGE_SIZE, 1, errors);
-  const offset = integerParam(query, "offset", 0, 0, errors);
-  if (limit > MAX_PAGE_SIZE && !context.has("unbounded-input")) {
-    errors.push({ parameter: "limit", detail: `must be at most ${MAX_PAGE_SIZE}` });
-  }
-  if (errors.length > 0) throw new HttpError(400, "Invalid paging parameters.", errors);
-  return { limit, offset };
-}
-
-function integerParam(
-  query: URLSearchParams,
-  name: string,
-  fallback: number,
-  min: number,
-  errors: InputError[],
-): number {
-  const raw = query.get(name);
-  if (raw === null) return fallback;
-  const value = /^\d{1,15}$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!(value >= min)) errors.push({ parameter: name, detail: `must be an integer >= ${min}` });
-  return value;
+  return { status: 200, body: pageOf(own, paging, (o) => orderJson(context, o)) };
 }
 
 function findOrder(context: DemoContext, request: DemoRequest, user: DemoUser): DemoOrder {

@@ -1,4 +1,5 @@
 import { jsonObject, PATCH_BODY_TYPES } from "../http/body.js";
+import { pageOf, pagingOf } from "../http/paging.js";
 import { HttpError, type InputError, pointerTo } from "../http/problem.js";
 import type { DemoContext, DemoUser, Principal, Route } from "../types.js";
 
@@ -26,7 +27,7 @@ const PROFILE_FIELDS = ["displayName", "email"];
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 /**
- * The user routes: the directory, one's own profile (read and update), a user by id.
+ * The user routes: the directory (paged: `?limit` and `?offset`), one's own profile (read and update), a user by id.
  *
  * @example
  * ```ts
@@ -39,9 +40,11 @@ export function usersRoutes(context: DemoContext): Route[] {
       method: "GET",
       path: "/api/users",
       auth: context.has("unauthenticated-endpoint") ? "none" : "user",
-      handler: (_request, ctx) => ({
+      handler: (request, ctx) => ({
         status: 200,
-        body: { items: ctx.store.users.map((u) => userJson(ctx, u)) },
+        body: pageOf(ctx.store.users, pagingOf(ctx, request.url.searchParams), (u) =>
+          userJson(ctx, u),
+        ),
       }),
     },
     {

@@ -1,19 +1,20 @@
+import { pageOf, pagingOf } from "../http/paging.js";
 import { HttpError, problem } from "../http/problem.js";
 import type { DemoContext, DemoRequest, DemoResponse, Route } from "../types.js";
-import { type Catalog, openCatalog } from "./catalog.js";
+import { type Catalog, openCatalog, type Product } from "./catalog.js";
 import { searchPage } from "./page.js";
 
 /** Longest search term accepted. */
 export const MAX_TERM_LENGTH = 100;
 
 /**
- * The shop's search: `GET /api/products?search=term` (JSON) and `GET /search?q=term` (an HTML
+ * The shop's search: `GET /api/products?search=term` (JSON, paged: `?limit` and `?offset`) and `GET /search?q=term` (an HTML
  * page). With `sql-injection` the API's term is concatenated into the SQL, and SQLite's error
  * messages reach the client; with `reflected-xss` the page echoes its query unescaped.
  *
  * @example
  * ```ts
- * // GET /api/products?search=widget -> 200 {"items":[{"id":1,"name":"Blue widget","price":9.5},...]}
+ * // GET /api/products?search=widget -> 200 {"items":[{"id":1,"name":"Blue widget","price":9.5},...],"total":2,"limit":20,"offset":0}
  * ```
  */
 export function searchRoutes(_context: DemoContext): Route[] {
@@ -48,12 +49,14 @@ export function searchRoutes(_context: DemoContext): Route[] {
 }
 
 function products(request: DemoRequest, context: DemoContext, catalog: Catalog): DemoResponse {
+  const paging = pagingOf(context, request.url.searchParams);
+  const page = (found: Product[]) => pageOf(found, paging, (p) => p);
   if (!context.has("sql-injection")) {
-    return { status: 200, body: { items: catalog.search(term(request, "search")) } };
+    return { status: 200, body: page(catalog.search(term(request, "search"))) };
   }
   const search = request.url.searchParams.get("search") ?? "";
   try {
-    return { status: 200, body: { items: catalog.searchConcatenated(search) } };
+    return { status: 200, body: page(catalog.searchConcatenated(search)) };
   } catch (error) {
     // The flawed twin hands the database's own message to the client, as careless handlers do.
     const message = error instanceof Error ? error.message : String(error);

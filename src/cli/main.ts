@@ -101,6 +101,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       collect,
     )
     .option("--bearer <token>", "bearer token for in-scope requests")
+    .option("--public-key <file>", "PEM public key of the API's JWTs (key-confusion forgery)")
     .option(
       "--scope <origin>",
       "another origin the scan may send requests to (repeatable)",

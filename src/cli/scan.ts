@@ -2,12 +2,14 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadCatalog } from "../catalog/catalog.js";
 import { loadConfigFile } from "../core/config.js";
+import { publicKeyOption } from "../scan/jwt/settings.js";
 import { RampartError } from "../core/errors.js";
 import { applySuppressions } from "../core/ignore.js";
 import type { Report } from "../core/report.js";
 import { atLeast, isSeverity, type Severity } from "../core/severity.js";
 import { formatReport, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
 import { runScan } from "../scan/engine.js";
+import { scanConfigOptions } from "../scan/identities.js";
 import type { ScanOptions } from "../scan/options.js";
 import { createProgress } from "../scan/progress.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
@@ -29,6 +31,8 @@ export interface ScanCliOptions {
   readonly output?: readonly string[];
   readonly failOn: string;
   readonly config?: string;
+  /** PEM file of the server's public key, for the JWT key-confusion forgery. */
+  readonly publicKey?: string;
 }
 
 /**
@@ -58,7 +62,10 @@ export async function scanCommand(
     headers: parseHeaders(options.header ?? []),
     ...(options.bearer !== undefined ? { bearer: options.bearer } : {}),
     scope: options.scope ?? [],
-    ...(config?.scan?.login ? { login: config.scan.login } : {}),
+    ...(config?.scan ? scanConfigOptions(config.scan, options.bearer !== undefined) : {}),
+    ...(options.publicKey !== undefined
+      ? publicKeyOption(options.publicKey, config?.scan, io.cwd)
+      : {}),
     cwd: io.cwd,
     ...(io.signal ? { signal: io.signal } : {}),
   };

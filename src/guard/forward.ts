@@ -77,6 +77,8 @@ export function upstreamHeaders(
   dropHopByHop(headers);
   const host = headers.host;
   delete headers.host;
+  // The guard answered Expect itself (RFC 9110 10.1.1); the body it forwards is already on its way.
+  delete headers.expect;
   // Other client-address claims an upstream might believe: only a trusted proxy may send them.
   if (!peerTrusted) for (const name of CLIENT_ADDRESS_CLAIMS) delete headers[name];
   const xff = headers["x-forwarded-for"];

@@ -62,6 +62,11 @@ export type BodyDecision = undefined | { readonly body: Buffer } | Rejection;
 export interface PolicyHooks {
   /** The request head; a rejection stops the request. */
   readonly onRequest?: (ctx: RequestContext) => Rejection | undefined;
+  /**
+   * Checks that need I/O (a JWKS fetch, a shared rate-limit store): run after every synchronous
+   * check passed, in policy order. Routes without such a policy never pay for a promise.
+   */
+  readonly onRequestAsync?: (ctx: RequestContext) => Promise<Rejection | undefined>;
   /** Whether the whole request body must be read to decide (else it streams). */
   readonly wantsRequestBody?: (ctx: RequestContext) => boolean;
   readonly onRequestBody?: (body: Buffer, ctx: RequestContext) => Rejection | undefined;

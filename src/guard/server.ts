@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { once } from "node:events";
 import {
   createServer,
   type IncomingMessage,
@@ -12,29 +11,17 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import pino, { type Logger } from "pino";
 import { Pool } from "undici";
-import { RampartError } from "../core/errors.js";
 import { redact, redactUrl } from "../core/redact.js";
-import type { CompiledRoute, Listener, RouteTable, UpstreamSpec } from "./config/route-table.js";
+import type { CompiledRoute, RouteTable, UpstreamSpec } from "./config/route-table.js";
 import { clientAddress, dropHopByHop, upstreamHeaders } from "./forward.js";
+import { closeServer, listen, MODERN_CIPHERS, redirectHandler, urlOf } from "./listeners.js";
+import { adminHandler } from "./ops/admin.js";
 import { createMetrics, type GuardMetrics } from "./ops/metrics.js";
 import { inList } from "./policies/ip-allow.js";
 import { mediaTypeOf } from "./policies/response-type.js";
 import { routingPolicy } from "./policies/routing.js";
 import { type Rejection, type RequestContext, type ResponseHead, rejection } from "./policy.js";
 import { sendProblem } from "./problem.js";
-
-// Mozilla's "intermediate" profile: TLS 1.2 with ECDHE and AEAD suites only, and TLS 1.3.
-const MODERN_CIPHERS = [
-  "TLS_AES_128_GCM_SHA256",
-  "TLS_AES_256_GCM_SHA384",
-  "TLS_CHACHA20_POLY1305_SHA256",
-  "ECDHE-ECDSA-AES128-GCM-SHA256",
-  "ECDHE-RSA-AES128-GCM-SHA256",
-  "ECDHE-ECDSA-AES256-GCM-SHA384",
-  "ECDHE-RSA-AES256-GCM-SHA384",
-  "ECDHE-ECDSA-CHACHA20-POLY1305",
-  "ECDHE-RSA-CHACHA20-POLY1305",
-].join(":");
 
 const NOT_FOUND = rejection(routingPolicy, 404, "Not Found", "No such resource.");
 const HEADERS_TOO_MANY = rejection(
@@ -45,6 +32,13 @@ const HEADERS_TOO_MANY = rejection(
 );
 const UPSTREAM = { id: "upstream", items: [] };
 const BAD_GATEWAY = rejection(UPSTREAM, 502, "Bad Gateway", "The upstream could not be reached.");
+// A policy that fails (rather than refuses) fails closed.
+const POLICY_FAILED = rejection(
+  { id: "policy-error", items: [] },
+  503,
+  "Service Unavailable",
+  "A security check could not be completed.",
+);
 const GATEWAY_TIMEOUT = rejection(
   UPSTREAM,
   504,
@@ -155,12 +149,10 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
   let redirect: Server | undefined;
   if (first.tls?.httpRedirect) {
     const port = (server.address() as AddressInfo).port;
-    redirect = createServer(serverOptions, (req, res) =>
-      redirectToHttps(req, res, port, first.listen.host),
-    );
+    redirect = createServer(serverOptions, redirectHandler(port, first.listen.host, first.harden));
     await listen(redirect, first.tls.httpRedirect, "redirect");
   }
-  const admin = first.admin ? createServer((req, res) => void serveAdmin(req, res)) : undefined;
+  const admin = first.admin ? createServer(adminHandler(metrics, () => draining)) : undefined;
   if (admin && first.admin) await listen(admin, first.admin, "admin");
   if (!secure)
     logger.warn(
@@ -190,7 +182,11 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     return child;
   };
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  // Expect: 100-continue is answered only once the request head has passed every policy, so a
+  // client does not send a body that is refused anyway (RFC 9110 10.1.1).
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => handle(req, res, true));
+
+  function handle(req: IncomingMessage, res: ServerResponse, expectsContinue = false): void {
     const { table, pools } = live;
     const started = performance.now();
     const peer = req.socket.remoteAddress ?? "";
@@ -277,32 +273,45 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       refuse(BAD_GATEWAY);
       return;
     }
-    let wantsBody = false;
-    if (ctx.hasBody)
-      for (const check of current.bodyChecks) if (check.wantsRequestBody(ctx)) wantsBody = true;
-    if (wantsBody) {
-      readBody(req, current.spec.bodyLimit, "drain").then(
-        (body) => {
-          if (body === undefined) return refuse(current.tooLarge);
-          for (const check of current.bodyChecks) {
-            if (!check.wantsRequestBody(ctx)) continue;
-            const bodyProblem = check.onRequestBody(body, ctx);
-            if (bodyProblem) return refuse(bodyProblem);
-          }
-          forward(body);
+    if (current.onRequestAsync.length === 0) proceed();
+    else
+      runAsyncChecks(current.onRequestAsync, ctx).then(
+        (asyncProblem) => (asyncProblem ? refuse(asyncProblem) : proceed()),
+        (error: unknown) => {
+          logger.error({ event: "policy-error", id: ctx.id, error: String(error) });
+          refuse(POLICY_FAILED);
         },
-        () => res.destroy(),
       );
-    } else {
-      // A declared Content-Length was checked against the limit and Node enforces it; only a
-      // chunked body can still overrun, so only that one is counted.
-      forward(
-        !ctx.hasBody
-          ? null
-          : headers["transfer-encoding"] === undefined
-            ? req
-            : Readable.from(limited(req, current.spec.bodyLimit), { objectMode: false }),
-      );
+
+    function proceed(): void {
+      if (expectsContinue) res.writeContinue();
+      let wantsBody = false;
+      if (ctx.hasBody)
+        for (const check of current.bodyChecks) if (check.wantsRequestBody(ctx)) wantsBody = true;
+      if (wantsBody) {
+        readBody(req, current.spec.bodyLimit, "drain").then(
+          (body) => {
+            if (body === undefined) return refuse(current.tooLarge);
+            for (const check of current.bodyChecks) {
+              if (!check.wantsRequestBody(ctx)) continue;
+              const bodyProblem = check.onRequestBody(body, ctx);
+              if (bodyProblem) return refuse(bodyProblem);
+            }
+            forward(body);
+          },
+          () => res.destroy(),
+        );
+      } else {
+        // A declared Content-Length was checked against the limit and Node enforces it; only a
+        // chunked body can still overrun, so only that one is counted.
+        forward(
+          !ctx.hasBody
+            ? null
+            : headers["transfer-encoding"] === undefined
+              ? req
+              : Readable.from(limited(req, current.spec.bodyLimit), { objectMode: false }),
+        );
+      }
     }
 
     function forward(body: Buffer | Readable | null): void {
@@ -404,44 +413,6 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     }
   }
 
-  function redirectToHttps(
-    req: IncomingMessage,
-    res: ServerResponse,
-    port: number,
-    fallbackHost: string,
-  ): void {
-    const hostname =
-      /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::\d+)?$/.exec(req.headers.host ?? "")?.[1] ??
-      fallbackHost;
-    const target = `https://${hostname}${port === 443 ? "" : `:${port}`}${(req.url ?? "/").startsWith("/") ? req.url : "/"}`;
-    const headers: ResponseHead["headers"] = { location: target, "content-length": "0" };
-    live.table.harden(headers, false);
-    res.writeHead(308, headers);
-    res.end();
-  }
-
-  async function serveAdmin(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? "").split("?")[0];
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, {
-        "content-type": type,
-        "cache-control": "no-store",
-        "x-content-type-options": "nosniff",
-      });
-      res.end(body);
-    };
-    if (req.method !== "GET" && req.method !== "HEAD")
-      return send(405, "text/plain", "method not allowed\n");
-    if (path === "/metrics")
-      return send(200, metrics.registry.contentType, await metrics.registry.metrics());
-    if (path === "/healthz") return send(200, "application/json", '{"status":"ok"}\n');
-    if (path === "/readyz")
-      return draining
-        ? send(503, "application/json", '{"status":"draining"}\n')
-        : send(200, "application/json", '{"status":"ready"}\n');
-    send(404, "text/plain", "not found\n");
-  }
-
   return {
     url,
     adminUrl: admin ? urlOf(admin, "http") : undefined,
@@ -522,6 +493,18 @@ function poolKey(spec: UpstreamSpec): string {
 
 class BodyTooLarge extends Error {}
 
+/** Runs asynchronous request checks in order; the first rejection wins. */
+async function runAsyncChecks(
+  checks: CompiledRoute["onRequestAsync"],
+  ctx: RequestContext,
+): Promise<Rejection | undefined> {
+  for (const check of checks) {
+    const problem = await check(ctx);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
 /** Drops an upstream body we will not send; undici reports the abort as an error: expected. */
 function discard(body: NodeJS.ReadableStream & { destroy(): void }): void {
   body.on("error", () => {});
@@ -559,33 +542,4 @@ async function readBody(
     chunks.push(chunk);
   }
   return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, total);
-}
-
-async function listen(server: Server, at: Listener, what: string): Promise<void> {
-  server.listen(at.port, at.host);
-  try {
-    await Promise.race([
-      once(server, "listening"),
-      once(server, "error").then(([e]) => Promise.reject(e)),
-    ]);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "";
-    throw new RampartError(
-      "ERR_LISTEN",
-      `cannot listen on ${at.host}:${at.port} (${what}): ${code || (error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
-  }
-}
-
-function urlOf(server: Server, scheme: string): string {
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  return `${scheme}://${host}:${address.port}`;
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((done) => server.close(() => done()));
 }

@@ -1,4 +1,7 @@
-import { Type } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
+import { LockoutSchema } from "./checks/abuse/lockout-schema.js";
+import { IdentitiesSchema, LoginSchema, OAuthClientSchema } from "./identities-schema.js";
+import { JwtConfigSchema } from "./jwt/config-schema.js";
 
 /**
  * The `scan:` section of `rampart.yaml`. Today it holds the login recipe: one JSON POST whose
@@ -15,19 +18,21 @@ import { Type } from "@sinclair/typebox";
  */
 export const ScanConfigSchema = Type.Object(
   {
-    login: Type.Optional(
-      Type.Object(
-        {
-          /** Path (relative to the target) or in-scope URL of the login operation. */
-          path: Type.String({ minLength: 1 }),
-          /** The JSON body to POST. */
-          body: Type.Record(Type.String(), Type.Unknown()),
-          /** The field of the JSON answer with the access token (default access_token). */
-          tokenField: Type.Optional(Type.String({ minLength: 1 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    login: Type.Optional(LoginSchema),
+    /** Named test identities (src/scan/identities.ts): the first is the primary, a second enables BOLA. */
+    identities: Type.Optional(IdentitiesSchema),
+    /** The OAuth client the OAuth checks use (src/scan/identities.ts). */
+    oauth: Type.Optional(OAuthClientSchema),
+    /**
+     * A dedicated test account for the AUTH-03 lockout check (`--profile full` only): it gets
+     * `attempts` failed logins and may stay locked afterwards. Never a real user's account.
+     */
+    lockout: Type.Optional(LockoutSchema),
+    /** Settings of the JWT checks (src/scan/jwt/config-schema.ts): lifetime threshold, public key. */
+    jwt: Type.Optional(JwtConfigSchema),
   },
   { additionalProperties: false },
 );
+
+/** The validated `scan:` section, as checks see it (`context.config`). */
+export type ScanConfig = Static<typeof ScanConfigSchema>;

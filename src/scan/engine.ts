@@ -133,6 +133,7 @@ async function runCheck(
     catalog,
     profile: opts.profile,
     signal: opts.signal,
+    ...(opts.config ? { config: opts.config } : {}),
     randomPath: (prefix = "/") => `${prefix}rampart-${randomBytes(6).toString("hex")}`,
     finding: (input) => buildFinding(check, catalog, target.base, input),
     shared: <T>(key: string, probe: () => Promise<T>): Promise<T> => {

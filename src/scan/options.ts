@@ -1,4 +1,5 @@
 import { RampartError } from "../core/errors.js";
+import type { ScanConfig } from "./config.js";
 import { SCAN_PROFILES, type ScanProfile } from "./types.js";
 
 /**
@@ -43,6 +44,8 @@ export interface ScanOptions {
   /** More origins the scan may send requests to. */
   readonly scope?: readonly string[];
   readonly login?: LoginRecipe;
+  /** The `scan:` section of `rampart.yaml`, handed to the checks as `context.config`. */
+  readonly config?: Readonly<ScanConfig>;
   /** Resolves relative `--openapi` paths. */
   readonly cwd?: string;
   readonly signal?: AbortSignal;
@@ -60,6 +63,7 @@ export interface ResolvedScanOptions {
   readonly headers: Readonly<Record<string, string>>;
   readonly scope: readonly string[];
   readonly login?: LoginRecipe;
+  readonly config?: Readonly<ScanConfig>;
   readonly cwd: string;
   readonly signal: AbortSignal;
 }
@@ -124,6 +128,7 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
     headers: Object.freeze(headers),
     scope: Object.freeze(scope),
     ...(options.login ? { login: options.login } : {}),
+    ...(options.config ? { config: options.config } : {}),
     cwd: options.cwd ?? process.cwd(),
     signal: options.signal ?? new AbortController().signal,
   });

@@ -1,18 +1,33 @@
+import { lockoutCheck } from "./checks/abuse/lockout.js";
+import { rateLimitCheck, rateLimitHeadersCheck } from "./checks/abuse/rate-limit.js";
 import { directoryListingCheck } from "./checks/access/directory-listing.js";
+import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
+import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
+import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
+import { userIdInPathCheck } from "./checks/access-control/user-id-in-path.js";
 import { basicAuthCheck } from "./checks/auth/basic-auth.js";
 import { cacheControlCheck } from "./checks/beyond/cache-control.js";
 import { cookieFlagsCheck } from "./checks/beyond/cookies.js";
 import { corsCheck } from "./checks/beyond/cors.js";
 import { securityTxtCheck } from "./checks/beyond/security-txt.js";
+import { INJECTION_CHECKS } from "./checks/injection/index.js";
 import { credentialsInUrlCheck } from "./checks/input/credentials-in-url.js";
 import { methodOverrideCheck } from "./checks/input/method-override.js";
 import { methodsCheck } from "./checks/input/methods.js";
 import { notAcceptableCheck } from "./checks/input/not-acceptable.js";
 import { unsupportedMediaTypeCheck } from "./checks/input/unsupported-media-type.js";
+import { JWT_CHECKS } from "./checks/jwt/index.js";
+import { massAssignmentCheck } from "./checks/mass-assignment/mass-assignment.js";
+import { oauthFlowsCheck } from "./checks/oauth/flows.js";
+import { redirectUriCheck } from "./checks/oauth/redirect-uri.js";
+import { oauthScopesCheck } from "./checks/oauth/scopes.js";
+import { oauthStateCheck } from "./checks/oauth/state.js";
 import { contentTypeCheck } from "./checks/output/content-type.js";
 import { fingerprintCheck } from "./checks/output/fingerprint.js";
 import { cspCheck, frameOptionsCheck, nosniffCheck } from "./checks/output/security-headers.js";
 import { statusCodesCheck } from "./checks/output/status-codes.js";
+import { xmlExpansionCheck, yamlExpansionCheck } from "./checks/parsers/expansion.js";
+import { xxeCheck } from "./checks/parsers/xxe.js";
 import { debugCheck } from "./checks/processing/debug.js";
 import { hstsCheck } from "./checks/transport/hsts.js";
 import { plainHttpCheck } from "./checks/transport/plain-http.js";
@@ -25,6 +40,10 @@ import type { ScanCheck } from "./types.js";
  */
 export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   basicAuthCheck,
+  ...JWT_CHECKS,
+  lockoutCheck,
+  rateLimitHeadersCheck,
+  rateLimitCheck,
   plainHttpCheck,
   tlsCheck,
   hstsCheck,
@@ -33,7 +52,11 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   methodOverrideCheck,
   notAcceptableCheck,
   unsupportedMediaTypeCheck,
+  ...INJECTION_CHECKS,
   credentialsInUrlCheck,
+  xxeCheck,
+  xmlExpansionCheck,
+  yamlExpansionCheck,
   debugCheck,
   nosniffCheck,
   frameOptionsCheck,
@@ -45,4 +68,14 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   cookieFlagsCheck,
   cacheControlCheck,
   securityTxtCheck,
+  missingAuthCheck,
+  bolaReadCheck,
+  bolaWriteCheck,
+  userIdInPathCheck,
+  guessableIdsCheck,
+  redirectUriCheck,
+  oauthFlowsCheck,
+  oauthStateCheck,
+  oauthScopesCheck,
+  massAssignmentCheck,
 ]);

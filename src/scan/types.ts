@@ -4,6 +4,7 @@ import type { ItemId } from "../catalog/ids.js";
 import type { Evidence, Finding } from "../core/finding.js";
 import type { Confidence, Severity } from "../core/severity.js";
 import type { LoadedDocument } from "../openapi/types.js";
+import type { ScanConfig } from "./config.js";
 
 /** `safe` never locks accounts, floods or sends bombs; `full` adds the checks marked intrusive. */
 export const SCAN_PROFILES = ["safe", "full"] as const;
@@ -116,6 +117,8 @@ export interface CheckContext {
   readonly catalog: Catalog;
   readonly profile: ScanProfile;
   readonly signal: AbortSignal;
+  /** The `scan:` section of `rampart.yaml` (identities, oauth, ...), when one was given. */
+  readonly config?: Readonly<ScanConfig>;
   /** A path that should not exist on the target, for catch-all baselines. */
   randomPath(prefix?: string): string;
   /** Builds a finding for this check with the catalog's wording and redacted evidence. */

@@ -1,8 +1,14 @@
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, beforeEach, describe, test } from "node:test";
+import { buildRouteTable } from "../../src/guard/config/route-table.js";
+import { type GuardPolicy, rejection } from "../../src/guard/policy.js";
+import { ROUTE_POLICIES } from "../../src/guard/registry.js";
+import { startGuard } from "../../src/guard/server.js";
 import { send } from "../helpers/demo-client.js";
 import {
   guardFor,
+  logSink,
   type RecordingUpstream,
   rawRequest,
   sendPath,
@@ -275,3 +281,95 @@ describe("forwarding", () => {
     }
   });
 });
+
+describe("Expect: 100-continue", () => {
+  const expectContinue = (path: string, type: string, length: number) =>
+    rawRequest(
+      url,
+      `POST ${path} HTTP/1.1\r\nHost: x\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+    );
+
+  test("a request head refused by a policy gets its final answer without 100 Continue", async () => {
+    const res = await expectContinue("/api/orders", "application/xml", 2);
+    assert.equal(res.status, 415);
+    assert.doesNotMatch(res.text, /100 Continue/);
+    assert.equal(upstream.requests.length, 0);
+  });
+
+  test("an accepted request head gets 100 Continue, and its body reaches the upstream", async () => {
+    const target = new URL(url);
+    const text = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(target.port), target.hostname, () =>
+        socket.write(
+          "POST /api/orders HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+        ),
+      );
+      let answer = "";
+      socket.setEncoding("latin1");
+      socket.on("data", (chunk: string) => {
+        answer += chunk;
+        if (answer.startsWith("HTTP/1.1 100") && !answer.includes("{}sent")) {
+          answer += "{}sent";
+          socket.write("{}");
+        }
+      });
+      socket.on("close", () => resolve(answer));
+      socket.on("error", reject);
+    });
+    assert.match(text, /^HTTP\/1\.1 100 Continue/);
+    assert.match(text, /HTTP\/1\.1 200 OK/);
+    assert.equal(upstream.requests[0]?.body, "{}");
+    assert.equal(upstream.requests[0]?.headers.expect, undefined);
+  });
+});
+
+describe("asynchronous request checks (the hook the identity and limit policies build on)", () => {
+  const slowPolicy: GuardPolicy = {
+    id: "test-async",
+    items: [],
+    title: "refuses X-Deny after an await; fails on X-Fail",
+    create: () => ({
+      async onRequestAsync(ctx) {
+        await new Promise((r) => setImmediate(r));
+        if (ctx.req.headers["x-fail"] !== undefined) throw new Error("store down");
+        return ctx.req.headers["x-deny"] === undefined ? undefined : denied;
+      },
+    }),
+  };
+  const denied = rejection(slowPolicy, 403, "Forbidden", "denied by an asynchronous check");
+
+  test("they run after the synchronous checks; a refusal is answered, a failure fails closed", async () => {
+    const guard = await startGuard({
+      table: buildRouteTable(
+        {
+          listen: "127.0.0.1:0",
+          upstream: upstream.url,
+          routes: [{ path: "/x", public: true, methods: ["GET", "POST"] }],
+        },
+        { source: "test" },
+        process.cwd(),
+        [...ROUTE_POLICIES, slowPolicy],
+      ),
+      log: logSink(),
+    });
+    try {
+      assert.equal((await send(`${guard.url}/x`, { headers: { "X-Deny": "1" } })).status, 403);
+      assert.equal((await send(`${guard.url}/x`, { headers: { "X-Fail": "1" } })).status, 503);
+      assert.equal(
+        (await send(`${guard.url}/x`, { headers: { "X-Deny": "1", Accept: "text/html" } })).status,
+        406,
+        "synchronous checks first",
+      );
+      assert.equal(upstream.requests.length, 0);
+      const ok = await send(`${guard.url}/x`, jsonBody());
+      assert.equal(ok.status, 200);
+      assert.equal(upstream.requests[0]?.body, '{"a":1}');
+    } finally {
+      await guard.close();
+    }
+  });
+});
+
+function jsonBody() {
+  return { method: "POST", headers: { "Content-Type": "application/json" }, body: '{"a":1}' };
+}

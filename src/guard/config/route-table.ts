@@ -10,6 +10,7 @@ import { createNormalizer } from "../policies/normalize.js";
 import { createHardener } from "../policies/security-headers.js";
 import type {
   BodyDecision,
+  GuardPolicy,
   PolicyHooks,
   Rejection,
   RequestContext,
@@ -31,6 +32,7 @@ import {
 export interface CompiledRoute {
   readonly spec: RouteSpec;
   readonly onRequest: readonly ((ctx: RequestContext) => Rejection | undefined)[];
+  readonly onRequestAsync: readonly ((ctx: RequestContext) => Promise<Rejection | undefined>)[];
   readonly bodyChecks: readonly Required<Pick<PolicyHooks, "wantsRequestBody" | "onRequestBody">>[];
   readonly onResponseHead: readonly ((
     head: ResponseHead,
@@ -100,6 +102,7 @@ export type ConfigSource = SourceDocument | { readonly source: string; readonly 
 /**
  * Builds the route table of a validated `guard:` section. Every problem (unknown upstream,
  * bad CIDR, conflicting routes, unreadable certificate) is reported at once with its path.
+ * `policies` defaults to the registered {@link ROUTE_POLICIES}, in request-path order.
  * Errors: ERR_CONFIG_INVALID.
  *
  * @example
@@ -112,6 +115,7 @@ export function buildRouteTable(
   config: Readonly<GuardConfig>,
   origin: ConfigSource = { source: "<flags>" },
   baseDir = process.cwd(),
+  policies: readonly GuardPolicy[] = ROUTE_POLICIES,
 ): RouteTable {
   const problems: Problem[] = [];
   const at = (path: string, message: string) => problems.push({ path: `/guard${path}`, message });
@@ -175,7 +179,7 @@ export function buildRouteTable(
     const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined);
     if (spec.upstream !== "" && upstreams.size > 0 && !upstreams.has(spec.upstream))
       at(`/routes/${index}/upstream`, `unknown upstream "${spec.upstream}"`);
-    const compiled = compileRoute(spec, (message) => at(`/routes/${index}`, message));
+    const compiled = compileRoute(spec, policies, (message) => at(`/routes/${index}`, message));
     if (!compiled) return;
     let entry = entries.get(route.path);
     if (!entry) {
@@ -294,14 +298,16 @@ function mergePolicies(
 /** Instantiates every policy for one route; a factory's TypeError is a config problem. */
 function compileRoute(
   spec: RouteSpec,
+  policies: readonly GuardPolicy[],
   report: (message: string) => void,
 ): CompiledRoute | undefined {
   const onRequest: CompiledRoute["onRequest"][number][] = [];
+  const onRequestAsync: CompiledRoute["onRequestAsync"][number][] = [];
   const bodyChecks: CompiledRoute["bodyChecks"][number][] = [];
   const onResponseHead: CompiledRoute["onResponseHead"][number][] = [];
   const onResponseBody: CompiledRoute["onResponseBody"][number][] = [];
   let ok = true;
-  for (const policy of ROUTE_POLICIES) {
+  for (const policy of policies) {
     let hooks: PolicyHooks | undefined;
     try {
       hooks = policy.create(spec);
@@ -313,6 +319,7 @@ function compileRoute(
     }
     if (!hooks) continue;
     if (hooks.onRequest) onRequest.push(hooks.onRequest);
+    if (hooks.onRequestAsync) onRequestAsync.push(hooks.onRequestAsync);
     if (hooks.wantsRequestBody && hooks.onRequestBody)
       bodyChecks.push({
         wantsRequestBody: hooks.wantsRequestBody,
@@ -325,6 +332,7 @@ function compileRoute(
   return Object.freeze({
     spec,
     onRequest: Object.freeze(onRequest),
+    onRequestAsync: Object.freeze(onRequestAsync),
     bodyChecks: Object.freeze(bodyChecks),
     onResponseHead: Object.freeze(onResponseHead),
     onResponseBody: Object.freeze(onResponseBody),

@@ -62,7 +62,10 @@ export const GUARD_DEFAULTS = Object.freeze({
       maxSegments: 32,
     }),
     queryCredentials: Object.freeze({
-      /** Query parameters that carry credentials (IN-05); compared case-insensitively. */
+      /**
+       * Query parameters that carry credentials (IN-05); compared case-insensitively. Names as
+       * broad as `key` or `session` are left out: APIs use them for ordinary lookups.
+       */
       names: Object.freeze([
         "access_token",
         "id_token",
@@ -73,15 +76,12 @@ export const GUARD_DEFAULTS = Object.freeze({
         "apikey",
         "api-key",
         "x-api-key",
-        "key",
         "password",
         "passwd",
         "pwd",
         "secret",
         "client_secret",
-        "auth",
         "authorization",
-        "session",
         "sessionid",
         "session_id",
       ]) as readonly string[],
@@ -89,20 +89,25 @@ export const GUARD_DEFAULTS = Object.freeze({
       refuseJwtValues: true,
     }),
     json: Object.freeze({
-      /** Nesting deeper than this is refused (parser exhaustion). */ maxDepth: 64,
+      /** Nesting deeper than this is refused (parser exhaustion); size is the route's bodyLimit. */
+      maxDepth: 64,
     }),
     xml: Object.freeze({
-      /** DOCTYPE and ENTITY declarations are refused (XXE, PROC-04/05). */ allowDoctype: false,
+      /** DOCTYPE and ENTITY declarations are refused (XXE, PROC-04/05). */
+      allowDoctype: false,
     }),
     yaml: Object.freeze({
-      /** Alias resolutions allowed in a YAML body (billion laughs). */ maxAliases: 50,
+      /** Alias resolutions allowed in a YAML body (billion laughs). */
+      maxAliases: 50,
     }),
     headers: Object.freeze({
       /** One year, subdomains included (RFC 6797); sent on HTTPS only. */
       hsts: "max-age=31536000; includeSubDomains",
       /** An API never renders: nothing may load, nothing may frame it. */
       csp: "default-src 'none'; frame-ancestors 'none'",
+      /** Nobody frames an API response (clickjacking). */
       frameOptions: "DENY" as "DENY" | "SAMEORIGIN",
+      /** URLs of API calls are not leaked to other sites. */
       referrerPolicy: "no-referrer",
       /** Response headers that reveal the stack (OUT-04), removed from every response. */
       strip: Object.freeze([
@@ -128,11 +133,13 @@ export const GUARD_DEFAULTS = Object.freeze({
       maxBytes: 256 * 1024,
     }),
     listing: Object.freeze({
-      /** HTML bodies up to this size are inspected for directory indexes. */ maxBytes: 256 * 1024,
+      /** HTML bodies up to this size are inspected for directory indexes. */
+      maxBytes: 256 * 1024,
     }),
     secrets: Object.freeze({
       /** Off by default: it buffers every response. `block` answers 502, `redact` rewrites. */
       mode: "off" as "off" | "block" | "redact",
+      /** Larger textual responses cannot be inspected and are withheld (502) when it is on. */
       maxBytes: 1024 * 1024,
     }),
     responseType: Object.freeze({

@@ -1,0 +1,95 @@
+import type { Finding } from "../../../core/finding.js";
+import { identitiesOf } from "../../identities.js";
+import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
+import { ran } from "../outcome.js";
+import { collectionsOf, createdId, idOf, listAs, objectsOf } from "./objects.js";
+
+/** Integers, as numbers or digit strings, up to 12 digits: enumerable by counting. */
+const NUMERIC_ID = /^\d{1,12}$/;
+
+/**
+ * Ids an attacker can guess: integers (auto-increment keys). UUIDs and other random strings
+ * pass; short opaque strings are left alone (too weak an evidence to report).
+ *
+ * @example
+ * ```ts
+ * guessableIds(["1001", "1002"]); // { ids: ["1001", "1002"], sequential: true }
+ * ```
+ */
+export function guessableIds(ids: readonly string[]): { ids: string[]; sequential: boolean } {
+  const numeric = ids.filter((id) => NUMERIC_ID.test(id));
+  const sorted = [...new Set(numeric.map(Number))].sort((x, y) => x - y);
+  const sequential =
+    sorted.length >= 2 && sorted.every((n, i) => i === 0 || n - (sorted[i - 1] ?? 0) <= 100);
+  return { ids: numeric, sequential };
+}
+
+/**
+ * PROC-03: ids in the list answers of protected collections and in `Location` headers are not
+ * integers an attacker can count through. Lists are read as the primary identity (or with the
+ * scan's credentials).
+ */
+export const guessableIdsCheck: ScanCheck = {
+  id: "proc-03-guessable-ids",
+  items: ["PROC-03"],
+  severity: "medium",
+  intrusive: false,
+  needs: [],
+  title: "Identifiers are not sequential or guessable",
+  async run(context) {
+    const sources = await answersWithIds(context);
+    const findings: Finding[] = [];
+    for (const { exchange, ids, where } of sources) {
+      const { ids: numeric, sequential } = guessableIds(ids);
+      if (numeric.length === 0) continue;
+      const path = new URL(exchange.url).pathname;
+      findings.push(
+        context.finding({
+          title: sequential ? "Sequential integer ids" : "Integer ids",
+          detail: `${where} of ${exchange.method} ${path} carries ${sequential ? "sequential " : ""}integer ids (${numeric.slice(0, 5).join(", ")}): anyone can enumerate the other objects by counting.`,
+          exchange,
+          ...(where === "the Location header" ? { headers: ["location"] } : { body: true }),
+          subject: path,
+        }),
+      );
+    }
+    return ran(findings);
+  },
+};
+
+async function answersWithIds(
+  context: CheckContext,
+): Promise<{ exchange: Exchange; ids: string[]; where: string }[]> {
+  const result: { exchange: Exchange; ids: string[]; where: string }[] = [];
+  const seen = new Set<string>();
+  const add = (exchange: Exchange, ids: string[], where: string) => {
+    const key = `${exchange.method} ${new URL(exchange.url).pathname}`;
+    if (ids.length === 0 || seen.has(key)) return;
+    seen.add(key);
+    result.push({ exchange, ids, where });
+  };
+  const { list } = await identitiesOf(context);
+  const primary = list[0];
+  // Public catalogues are enumerable by design: only collections behind credentials count.
+  for (const collection of collectionsOf(context.target.operations).filter((c) => c.list.secured)) {
+    const answer = primary
+      ? await listAs(context, primary, collection)
+      : await context.http
+          .trySend({ url: collection.list.url, headers: { accept: "application/json" } })
+          .then((exchange) => ({ exchange, objects: [] }));
+    const exchange = answer.exchange;
+    if (exchange && exchange.status === 200)
+      add(
+        exchange,
+        objectsOf(exchange.body).flatMap((o) => idOf(o) ?? []),
+        "the list answer",
+      );
+  }
+  for (const { exchange } of context.target.observed) {
+    if (exchange.status === 201 && exchange.headers.location) {
+      const id = createdId(exchange);
+      if (id !== undefined) add(exchange, [id], "the Location header");
+    }
+  }
+  return result;
+}

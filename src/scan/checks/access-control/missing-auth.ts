@@ -1,0 +1,175 @@
+import type { Finding } from "../../../core/finding.js";
+import { listOperations } from "../../../openapi/operations.js";
+import { identitiesOf, sendAs } from "../../identities.js";
+import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import { ran } from "../outcome.js";
+import { delivers } from "./objects.js";
+import { MALFORMED_TOKEN, realJwt, unsignedCopy } from "./tokens.js";
+
+/** Path segments that name an administrative area. */
+const ADMIN_SEGMENT =
+  /^(?:admin|administrator|administration|internal|manage|management|staff|superuser|sudo|backoffice|back-office|console|actuator)$/i;
+
+/**
+ * True when a path template names an administrative area (`/admin/users`, `/internal/stats`).
+ *
+ * @example
+ * ```ts
+ * isAdminPath("/admin/users/{id}"); // true
+ * ```
+ */
+export function isAdminPath(path: string): boolean {
+  return path.split("/").some((segment) => ADMIN_SEGMENT.test(segment));
+}
+
+/** A 2xx that carries data rather than an error, a login page or a catch-all answer. */
+function granted(exchange: Exchange | undefined, context: CheckContext): exchange is Exchange {
+  return delivers(exchange, context.target.baseline);
+}
+
+const refused = (e: Exchange | undefined) =>
+  e !== undefined && (e.status === 401 || e.status === 403);
+
+/**
+ * PROC-01: every readable operation replayed without credentials, with a malformed token and
+ * with an unsigned copy of the real one; admin-looking operations tried as ordinary users
+ * (BFLA) when identities are configured. Only GET operations are replayed: replaying a write
+ * without credentials would change data on exactly the APIs that fail this check.
+ */
+export const missingAuthCheck: ScanCheck = {
+  id: "proc-01-missing-auth",
+  items: ["PROC-01"],
+  severity: "high",
+  intrusive: false,
+  needs: ["operations"],
+  title: "Every operation requires authentication",
+  async run(context) {
+    const publicReasons = new Map(
+      (context.target.document ? listOperations(context.target.document) : []).map((o) => [
+        o.pointer,
+        o.publicReason,
+      ]),
+    );
+    const gets = context.target.operations.filter((o) => o.method === "GET");
+    const jwt = await realJwt(context);
+    const findings: Finding[] = [];
+    const anonymousByPath = new Map<string, Exchange | undefined>();
+    await Promise.all(
+      gets.map(async (op) => {
+        const anonymous = await sendAs(context, undefined, { url: op.url, headers: ACCEPT });
+        anonymousByPath.set(op.path, anonymous);
+        const isProtected = op.secured || refused(anonymous);
+        if (granted(anonymous, context)) {
+          const finding = anonymousFinding(context, op, anonymous, gets, publicReasons);
+          if (finding) findings.push(finding);
+          return;
+        }
+        if (!isProtected) return;
+        const variants = [
+          { name: "a malformed token", token: MALFORMED_TOKEN, severity: "high" as const },
+          ...(jwt
+            ? [
+                {
+                  name: "an unsigned token (alg none)",
+                  token: unsignedCopy(jwt),
+                  severity: "critical" as const,
+                },
+              ]
+            : []),
+        ];
+        for (const variant of variants) {
+          const exchange = await sendAs(context, undefined, {
+            url: op.url,
+            headers: { ...ACCEPT, authorization: `Bearer ${variant.token}` },
+          });
+          if (!granted(exchange, context)) continue;
+          findings.push(
+            context.finding({
+              severity: variant.severity,
+              title: `Protected operation accepts ${variant.name}`,
+              detail: `GET ${op.path} answered ${exchange.status} to a request carrying ${variant.name} instead of 401: the credentials are not verified (RFC 6750 3.1).`,
+              exchange,
+              body: true,
+              subject: `${op.path}:${variant.name}`,
+            }),
+          );
+        }
+      }),
+    );
+    findings.push(...(await bfla(context, gets, anonymousByPath)));
+    return ran(findings);
+  },
+};
+
+const ACCEPT = { accept: "application/json" };
+
+function anonymousFinding(
+  context: CheckContext,
+  op: ScanOperation,
+  exchange: Exchange,
+  all: readonly ScanOperation[],
+  publicReasons: ReadonlyMap<string | undefined, string | undefined>,
+): Finding | undefined {
+  if (isAdminPath(op.path)) {
+    return context.finding({
+      title: "Admin operation answers without credentials",
+      detail: `GET ${op.path} belongs to an administrative area and answered ${exchange.status} to a request without any credentials.`,
+      exchange,
+      body: true,
+      subject: `${op.path}:anonymous`,
+    });
+  }
+  if (op.secured) {
+    return context.finding({
+      title: "Protected operation answers without credentials",
+      detail: `GET ${op.path} is documented as requiring credentials but answered ${exchange.status} to a request without any.`,
+      exchange,
+      body: true,
+      subject: `${op.path}:anonymous`,
+    });
+  }
+  // Documented as public without saying why, while the items under it need credentials: the
+  // collection leaks what each item protects.
+  const protectedChild = all.find(
+    (o) => o.secured && o.path.startsWith(`${op.path.replace(/\/+$/, "")}/`),
+  );
+  if (publicReasons.get(op.pointer) === undefined && protectedChild) {
+    return context.finding({
+      severity: "medium",
+      confidence: "medium",
+      title: "Operation answers without credentials while the resources under it need them",
+      detail: `GET ${op.path} answered ${exchange.status} without credentials and is not marked public (x-rampart-public), while ${protectedChild.method} ${protectedChild.path} requires credentials.`,
+      exchange,
+      body: true,
+      subject: `${op.path}:anonymous`,
+    });
+  }
+  return undefined;
+}
+
+/** Admin-looking operations that answer an identity not marked `admin` (OWASP API5:2023). */
+async function bfla(
+  context: CheckContext,
+  gets: readonly ScanOperation[],
+  anonymous: ReadonlyMap<string, Exchange | undefined>,
+): Promise<Finding[]> {
+  const { list } = await identitiesOf(context);
+  const user = list.find((i) => !i.admin);
+  if (!user) return [];
+  const findings: Finding[] = [];
+  for (const op of gets.filter((o) => isAdminPath(o.path))) {
+    if (granted(anonymous.get(op.path), context)) continue;
+    const exchange = await sendAs(context, user, { url: op.url, headers: ACCEPT });
+    if (!granted(exchange, context)) continue;
+    findings.push(
+      context.finding({
+        title: "Admin operation answers an ordinary user",
+        detail: `GET ${op.path} belongs to an administrative area and answered ${exchange.status} to identity "${user.name}", which is not an admin: function-level authorisation is missing.`,
+        exchange,
+        body: true,
+        subject: `${op.path}:bfla`,
+      }),
+    );
+  }
+  return findings;
+}

@@ -1,0 +1,161 @@
+import { type Identity, jsonObject, sendAs } from "../../identities.js";
+import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
+
+/** A collection of the API: a GET on `P` whose items are addressed as `P/{id}`. */
+export interface Collection {
+  /** The list operation, e.g. GET /api/orders. */
+  readonly list: ScanOperation;
+  /** The operations on one item, e.g. GET|PATCH|DELETE /api/orders/{id}. */
+  readonly item: readonly ScanOperation[];
+  /** The create operation (POST on the collection), when documented. */
+  readonly create?: ScanOperation;
+}
+
+/** An object of a collection as one identity saw it. */
+export interface ObjectRef {
+  readonly id: string;
+  readonly url: string;
+  readonly value: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The collections of the document: list operations without path parameters next to an item
+ * template one parameter deeper.
+ *
+ * @example
+ * ```ts
+ * collectionsOf(context.target.operations)[0]?.list.path; // "/api/orders"
+ * ```
+ */
+export function collectionsOf(operations: readonly ScanOperation[]): Collection[] {
+  const result: Collection[] = [];
+  for (const list of operations) {
+    if (list.method !== "GET" || list.path.includes("{")) continue;
+    const itemPath = new RegExp(`^${escapeRegExp(list.path.replace(/\/+$/, ""))}/\\{[^}/]+\\}$`);
+    const item = operations.filter((o) => itemPath.test(o.path));
+    if (!item.some((o) => o.method === "GET")) continue;
+    const create = operations.find((o) => o.method === "POST" && o.path === list.path);
+    result.push({ list, item, ...(create ? { create } : {}) });
+  }
+  return result;
+}
+
+/** The URL of one item of a collection: the list URL (query dropped) plus the id. */
+export function itemUrl(collection: Collection, id: string): string {
+  const url = new URL(collection.list.url);
+  url.search = "";
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/${encodeURIComponent(id)}`;
+  return url.href;
+}
+
+/**
+ * The objects of a JSON list answer: a top-level array, or the one array of objects a page
+ * wrapper holds (`items`, `data`, `results`...).
+ *
+ * @example
+ * ```ts
+ * objectsOf('{"items":[{"id":"a"}],"total":1}'); // [{ id: "a" }]
+ * ```
+ */
+export function objectsOf(body: string): Record<string, unknown>[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return [];
+  }
+  const isObj = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === "object" && !Array.isArray(v);
+  if (Array.isArray(value)) return value.filter(isObj);
+  if (!isObj(value)) return [];
+  const arrays = Object.values(value).filter(
+    (v): v is unknown[] => Array.isArray(v) && v.length > 0 && v.every(isObj),
+  );
+  return arrays.length === 1 ? (arrays[0] as Record<string, unknown>[]) : [];
+}
+
+/** The id of an object: its `id` (or `_id`, `uuid`) member when a string or an integer. */
+export function idOf(value: Readonly<Record<string, unknown>>): string | undefined {
+  for (const key of ["id", "_id", "uuid"]) {
+    const id = value[key];
+    if (typeof id === "string" && id !== "") return id;
+    if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
+  }
+  return undefined;
+}
+
+/**
+ * Lists a collection as an identity (once per scan and identity): the answer and the objects
+ * with their item URLs.
+ */
+export function listAs(
+  context: CheckContext,
+  identity: Identity,
+  collection: Collection,
+): Promise<{ exchange?: Exchange; objects: ObjectRef[] }> {
+  return context.shared(`list:${identity.name}:${collection.list.path}`, async () => {
+    const exchange = await sendAs(context, identity, {
+      url: collection.list.url,
+      headers: { accept: "application/json" },
+    });
+    if (exchange?.status !== 200) return { ...(exchange ? { exchange } : {}), objects: [] };
+    const objects = objectsOf(exchange.body).flatMap((value) => {
+      const id = idOf(value);
+      return id === undefined ? [] : [{ id, url: itemUrl(collection, id), value }];
+    });
+    return { exchange, objects };
+  });
+}
+
+/** The id in a `Location` header or a JSON body of a create answer. */
+export function createdId(exchange: Exchange): string | undefined {
+  const location = exchange.headers.location;
+  if (location) {
+    const last = new URL(location, exchange.url).pathname.split("/").filter(Boolean).at(-1);
+    if (last) return decodeURIComponent(last);
+  }
+  const body = jsonObject(exchange.body);
+  return body ? idOf(body) : undefined;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+/**
+ * A 2xx that delivers data: not an error disguised as a success (`{"success": false}`,
+ * `{"error": ...}`, a problem document), not a login page, and not shaped like the answer to a
+ * path that does not exist when the target answers those with 2xx too.
+ *
+ * @example
+ * ```ts
+ * if (delivers(exchange, context.target.baseline)) findings.push(...);
+ * ```
+ */
+export function delivers(
+  exchange: Exchange | undefined,
+  baseline?: Exchange,
+): exchange is Exchange {
+  if (!exchange || exchange.status < 200 || exchange.status >= 300) return false;
+  // By the body, not the Content-Type: some APIs label JSON as text/html (OUT-05).
+  if (/^\s*</.test(exchange.body)) return false;
+  const body = jsonObject(exchange.body);
+  if (body && errorLike(body)) return false;
+  if (baseline && baseline.status >= 200 && baseline.status < 300) {
+    const reference = jsonObject(baseline.body);
+    if (!body || !reference) return exchange.body !== baseline.body && exchange.body !== "";
+    return shape(body) !== shape(reference);
+  }
+  return true;
+}
+
+function errorLike(body: Readonly<Record<string, unknown>>): boolean {
+  if (body.success === false || body.ok === false) return true;
+  if ("error" in body || "errors" in body) return true;
+  const status = body.status ?? body.statusCode ?? body.code;
+  return typeof status === "number" && status >= 400;
+}
+
+function shape(body: Readonly<Record<string, unknown>>): string {
+  return Object.keys(body).sort().join(",");
+}

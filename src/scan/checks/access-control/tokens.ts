@@ -1,0 +1,33 @@
+import { identitiesOf, jsonObject } from "../../identities.js";
+import type { CheckContext } from "../../types.js";
+
+/**
+ * A real access token of the scan, to derive forged copies from: the primary identity's, else
+ * the one the login recipe obtained. Undefined when the scan has none (or not a JWT).
+ */
+export async function realJwt(context: CheckContext): Promise<string | undefined> {
+  const { list } = await identitiesOf(context);
+  const fromIdentity = list[0]?.headers.authorization?.replace(/^Bearer /, "");
+  const login = context.target.observed.find((o) => o.source === "login")?.exchange;
+  const field = context.config?.login?.tokenField ?? "access_token";
+  const fromLogin = login ? jsonObject(login.body)?.[field] : undefined;
+  const token = fromIdentity ?? (typeof fromLogin === "string" ? fromLogin : undefined);
+  return token !== undefined && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token) ? token : undefined;
+}
+
+/**
+ * An unsigned copy of a JWT (`alg: none`, RFC 7519 6.1; refused by RFC 8725 3.1): the same
+ * claims, no signature. A server that accepts it accepts anyone's claims.
+ *
+ * @example
+ * ```ts
+ * unsignedCopy("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.sig"); // "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiIxIn0."
+ * ```
+ */
+export function unsignedCopy(token: string): string {
+  const header = Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url");
+  return `${header}.${token.split(".")[1] ?? ""}.`;
+}
+
+/** A bearer value with the shape of a JWT that no server issued. */
+export const MALFORMED_TOKEN = "rampart.malformed.token";

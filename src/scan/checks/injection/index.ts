@@ -1,0 +1,15 @@
+import type { ScanCheck } from "../../types.js";
+import { nosqlInjectionCheck } from "./nosql.js";
+import { sqlInjectionCheck } from "./sql.js";
+import { typeConfusionCheck } from "./type-confusion.js";
+import { reflectedXssCheck } from "./xss.js";
+
+/** The IN-04 checks (`full` profile), in the order the registry lists them. */
+export const INJECTION_CHECKS: readonly ScanCheck[] = Object.freeze([
+  sqlInjectionCheck,
+  nosqlInjectionCheck,
+  reflectedXssCheck,
+  typeConfusionCheck,
+]);
+
+export { nosqlInjectionCheck, reflectedXssCheck, sqlInjectionCheck, typeConfusionCheck };

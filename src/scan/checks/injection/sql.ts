@@ -1,0 +1,177 @@
+import type { Finding } from "../../../core/finding.js";
+import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
+import { notApplicable, notTested, ran } from "../outcome.js";
+import { budgetReason, isBudgetSpent, marker, shapeOf } from "../parsers/documents.js";
+import {
+  baseline,
+  describePoint,
+  describeRequest,
+  type InjectionPoint,
+  injectionPoints,
+  requestWith,
+} from "./points.js";
+
+/** Database error texts that only a database driver writes, by engine. */
+export const SQL_ERROR_SIGNATURES: readonly {
+  readonly engine: string;
+  readonly pattern: RegExp;
+}[] = [
+  {
+    engine: "SQLite",
+    pattern:
+      /SQLITE_ERROR|unrecognized token:|near "[^"]*": syntax error|sqlite3?\.OperationalError|SQLite3::/i,
+  },
+  {
+    engine: "PostgreSQL",
+    pattern:
+      /syntax error at or near|unterminated quoted string at or near|PG::SyntaxError|org\.postgresql\.util\.PSQLException|pg_query\(\)/i,
+  },
+  {
+    engine: "MySQL",
+    pattern:
+      /You have an error in your SQL syntax|MySqlException|com\.mysql\.jdbc|Warning: mysql_|MariaDB server version for the right syntax/i,
+  },
+  {
+    engine: "SQL Server",
+    pattern:
+      /Unclosed quotation mark after the character string|Microsoft OLE DB Provider for SQL Server|Incorrect syntax near|System\.Data\.SqlClient\.SqlException/i,
+  },
+  { engine: "Oracle", pattern: /\bORA-\d{5}\b|quoted string not properly terminated/i },
+];
+
+/** Values that break out of a quoted SQL string. */
+const ERROR_PROBES = ["'", '"', "')"];
+
+/** Pairs of an always-true and an always-false condition, as string-literal breakouts. */
+const BOOLEAN_PAIRS: readonly {
+  readonly truthy: string;
+  readonly falsy: string;
+  readonly again: string;
+}[] = [
+  { truthy: "' OR '1'='1", falsy: "' AND '1'='2", again: "' OR 'b'='b" },
+  { truthy: "x' OR '1'='1", falsy: "x' AND '1'='2", again: "x' OR 'b'='b" },
+];
+
+/** A true condition must add at least this many bytes to the answer to count. */
+const MIN_DIFFERENCE = 32;
+
+/**
+ * IN-04, SQL injection (CWE-89), `full` profile: each query parameter and JSON string field from
+ * the document gets quote characters (error-based: a database error text that the example value
+ * does not produce) and then pairs of true / false conditions (boolean-differential: the true
+ * condition answers more than the false one, the false one answers like a value that matches
+ * nothing, and a second true condition answers like the first). Every finding names the request.
+ */
+export const sqlInjectionCheck: ScanCheck = {
+  id: "in-04-sql-injection",
+  items: ["IN-04"],
+  severity: "high",
+  intrusive: true,
+  needs: ["operations"],
+  title: "No SQL injection through parameters",
+  async run(context) {
+    const points = injectionPoints(context);
+    if (points.length === 0)
+      return notApplicable("no query parameter or JSON string field in the document");
+    const findings: Finding[] = [];
+    let tested = 0;
+    for (const [index, point] of points.entries()) {
+      try {
+        const base = await baseline(context, point);
+        if (!base || [401, 403, 404, 405, 429].includes(base.status)) continue;
+        tested++;
+        const found =
+          (await errorBased(context, point, base)) ?? (await booleanBased(context, point));
+        if (found) findings.push(found);
+      } catch (error) {
+        if (!isBudgetSpent(error)) throw error;
+        return notTested(budgetReason(index, points.length, "parameters"), findings);
+      }
+    }
+    if (tested === 0) return notTested("no operation with parameters answered its example request");
+    return ran(findings);
+  },
+};
+
+async function errorBased(
+  context: CheckContext,
+  point: InjectionPoint,
+  base: Exchange,
+): Promise<Finding | undefined> {
+  for (const probe of ERROR_PROBES) {
+    const request = requestWith(point, `${point.value}${probe}`);
+    const answer = await context.http.trySend(request);
+    if (!answer) continue;
+    const signature = SQL_ERROR_SIGNATURES.find(
+      (s) => s.pattern.test(answer.body) && !s.pattern.test(base.body),
+    );
+    if (!signature) continue;
+    const at = answer.body.search(signature.pattern);
+    return context.finding({
+      title: `SQL injection: ${signature.engine} error on a quote`,
+      detail: `The ${describePoint(point)} with a ${probe} appended made the ${signature.engine} database report a syntax error (${answer.status}): the value is pasted into the SQL text instead of bound as a parameter.`,
+      exchange: answer,
+      evidence: {
+        request: describeRequest(request, answer),
+        body: answer.body.slice(Math.max(0, at - 80), at + 200),
+        note: `the example value answered ${base.status} without a database error`,
+      },
+      subject: `sql-error-${point.where}-${point.name}`,
+    });
+  }
+  return undefined;
+}
+
+async function booleanBased(
+  context: CheckContext,
+  point: InjectionPoint,
+): Promise<Finding | undefined> {
+  const send = (value: string) => {
+    const request = requestWith(point, value);
+    return context.http.trySend(request).then((answer) => ({
+      request,
+      answer,
+      shape: answer ? shapeOf({ ...answer, body: withoutEcho(answer.body, value) }, "") : "",
+      size: answer ? withoutEcho(answer.body, value).length : 0,
+    }));
+  };
+  const nothing = await send(`rampart-${marker()}`);
+  if (!nothing.answer) return undefined;
+  for (const pair of BOOLEAN_PAIRS) {
+    const truthy = await send(pair.truthy);
+    const falsy = await send(pair.falsy);
+    const t = truthy.answer;
+    const f = falsy.answer;
+    if (!t || !f || t.status >= 300 || f.status !== t.status) continue;
+    if (truthy.size < falsy.size + MIN_DIFFERENCE) continue;
+    // The false condition must look like no match at all, or the difference may be the data's.
+    if (falsy.shape !== nothing.shape) continue;
+    const again = await send(pair.again);
+    if (!again.answer || again.shape !== truthy.shape) continue;
+    return context.finding({
+      title: "SQL injection: a true condition changes the result",
+      detail: `The ${describePoint(point)} set to ${pair.truthy} answered ${t.body.length} bytes, set to ${pair.falsy} ${f.body.length} bytes like a value that matches nothing, and ${pair.again} answered like the first: the condition runs inside the database query.`,
+      exchange: t,
+      body: true,
+      evidence: {
+        request: describeRequest(truthy.request, t),
+        note: `true condition: ${t.status}, ${t.body.length} bytes; false condition (${describeRequest(falsy.request, f)}): ${f.status}, ${f.body.length} bytes`,
+      },
+      subject: `sql-boolean-${point.where}-${point.name}`,
+    });
+  }
+  return undefined;
+}
+
+/** The body without echoes of the value sent (raw, JSON-escaped, URL-encoded): links, messages. */
+function withoutEcho(body: string, value: string): string {
+  const forms = new Set([
+    value,
+    JSON.stringify(value).slice(1, -1),
+    encodeURIComponent(value),
+    new URLSearchParams({ v: value }).toString().slice(2),
+  ]);
+  let out = body;
+  for (const form of forms) out = out.split(form).join("");
+  return out;
+}

@@ -1,0 +1,48 @@
+import { sensitiveClaims } from "../../jwt/claims.js";
+import { scanToken } from "../../jwt/target.js";
+import type { ScanCheck } from "../../types.js";
+import { notTested, ran } from "../outcome.js";
+
+/**
+ * JWT-04: no secrets or personal data in the payload, which is only base64url, readable by
+ * anyone who holds the token (RFC 7519 12, RFC 8725 3.11 for what JWE is for). Passwords and
+ * password hashes, card numbers (Luhn), national ids and keys are high; e-mail addresses low.
+ * The evidence names the claims, never their values.
+ */
+export const jwtClaimsCheck: ScanCheck = {
+  id: "jwt-04-sensitive-claims",
+  items: ["JWT-04"],
+  severity: "high",
+  intrusive: false,
+  needs: ["auth"],
+  title: "JWT payloads carry no secrets or personal data",
+  async run(context) {
+    const own = scanToken(context.target);
+    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
+    const found = sensitiveClaims(own.jwt.payload);
+    const high = found.filter((c) => c.severity === "high");
+    const low = found.filter((c) => c.severity !== "high");
+    const list = (claims: typeof found) => claims.map((c) => `${c.path} (${c.kind})`).join(", ");
+    const findings = [];
+    if (high.length > 0)
+      findings.push(
+        context.finding({
+          title: `JWT payload carries ${[...new Set(high.map((c) => c.kind))].join(", ")}`,
+          detail: `The scan's token, readable by anyone who holds it, carries ${list(high)}.`,
+          evidence: { note: `claims: ${list(high)}; values withheld; token redacted` },
+          subject: "secrets",
+        }),
+      );
+    if (low.length > 0)
+      findings.push(
+        context.finding({
+          severity: "low",
+          title: "JWT payload carries personal data (e-mail)",
+          detail: `The scan's token carries ${list(low)}: personal data readable by anyone who holds the token.`,
+          evidence: { note: `claims: ${list(low)}; values withheld; token redacted` },
+          subject: "personal",
+        }),
+      );
+    return ran(findings);
+  },
+};

@@ -1,0 +1,38 @@
+import { scanToken } from "../../jwt/target.js";
+import type { ScanCheck } from "../../types.js";
+import { notTested, ran } from "../outcome.js";
+
+/** Above this, some proxies and servers start refusing the header: warn. */
+export const TOKEN_WARN_BYTES = 4 * 1024;
+/** Above this, common header limits (8 KiB in nginx, Apache, Node before 13) refuse it: fail. */
+export const TOKEN_FAIL_BYTES = 8 * 1024;
+
+/**
+ * JWT-05: tokens stay small: every request carries them, and header limits refuse large ones.
+ * Low above 4 KiB, medium above 8 KiB.
+ */
+export const jwtSizeCheck: ScanCheck = {
+  id: "jwt-05-size",
+  items: ["JWT-05"],
+  severity: "medium",
+  intrusive: false,
+  needs: ["auth"],
+  title: "JWTs stay below 4 KiB",
+  async run(context) {
+    const own = scanToken(context.target);
+    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
+    const size = own.jwt.size;
+    if (size <= TOKEN_WARN_BYTES) return ran();
+    const over = size > TOKEN_FAIL_BYTES;
+    const payloadBytes = Buffer.from(own.jwt.rawPayload, "base64url").length;
+    return ran([
+      context.finding({
+        severity: over ? "medium" : "low",
+        title: `JWT of ${(size / 1024).toFixed(1)} KiB`,
+        detail: `The scan's token is ${size} bytes, above ${over ? "8 KiB, a common request header limit" : "4 KiB"}: every request carries it${over ? ", and proxies may refuse it" : ""}.`,
+        evidence: { note: `size ${size} bytes (payload ${payloadBytes} bytes decoded, ${Object.keys(own.jwt.payload).length} claims); token redacted` },
+        subject: "size",
+      }),
+    ]);
+  },
+};

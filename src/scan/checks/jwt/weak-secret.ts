@@ -1,0 +1,39 @@
+import { maskSecret } from "../../../core/redact.js";
+import { crackedSecret } from "../../jwt/secret.js";
+import { scanToken } from "../../jwt/target.js";
+import type { ScanCheck } from "../../types.js";
+import { notApplicable, notTested, ran } from "../outcome.js";
+
+/**
+ * JWT-01: an HS256/384/512 token is signed with a secret nobody can guess (RFC 8725 3.5, RFC
+ * 7518 3.2: a key at least as long as the hash). The scan's own token is attacked offline with
+ * Rampart's dictionary (common secrets of tutorials and frameworks, their variants and the
+ * target's host name): no request is sent. The secret is reported masked, with the rate.
+ */
+export const jwtWeakSecretCheck: ScanCheck = {
+  id: "jwt-01-weak-secret",
+  items: ["JWT-01"],
+  severity: "critical",
+  intrusive: false,
+  needs: ["auth"],
+  title: "HMAC-signed JWTs use a secret that is not in a dictionary",
+  async run(context) {
+    const own = scanToken(context.target);
+    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
+    const alg = String(own.jwt.header.alg);
+    const result = await crackedSecret(context, own);
+    if (!result) return notApplicable(`the token is signed with ${alg}, not with a shared HMAC secret`);
+    if (result.secret === undefined) return ran();
+    const rate = result.perSecond.toLocaleString("en-US");
+    return ran([
+      context.finding({
+        title: `JWT ${alg} secret found in a dictionary`,
+        detail: `The scan's ${alg} token verifies with a well-known secret (${maskSecret(result.secret)}), candidate ${result.position ?? result.tried} of Rampart's list: anyone can sign tokens with any claims.`,
+        evidence: {
+          note: `secret ${maskSecret(result.secret)}; candidate ${result.position ?? result.tried} of the bundled list; ${rate} HMAC candidates/s measured over ${result.tried}; header ${JSON.stringify(own.jwt.header)}; token redacted`,
+        },
+        subject: "secret",
+      }),
+    ]);
+  },
+};

@@ -1,0 +1,103 @@
+import type { Finding } from "../../../core/finding.js";
+import { jsonObject } from "../../identities.js";
+import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import { notTested, ran } from "../outcome.js";
+
+/** Privileged members and the value an attacker would give each (one per request). */
+const PRIVILEGED: readonly { field: string; value: unknown }[] = [
+  { field: "role", value: "admin" },
+  { field: "isAdmin", value: true },
+  { field: "admin", value: true },
+  { field: "is_admin", value: true },
+  { field: "roles", value: ["admin"] },
+  { field: "permissions", value: ["admin"] },
+  { field: "verified", value: true },
+  { field: "emailVerified", value: true },
+  { field: "owner", value: "rampart-probe" },
+];
+
+const JSON_HEADERS = { accept: "application/json" };
+
+/**
+ * EXT-05 (`full` profile: it changes the caller's own record and restores it): privileged
+ * members sent on updates of the caller's own resources (PATCH/PUT without path parameters,
+ * e.g. `PATCH /api/users/me`) must be refused or ignored. A member read back with the sent
+ * value is a finding; reflected only in the update's answer, a less confident one.
+ */
+export const massAssignmentCheck: ScanCheck = {
+  id: "ext-05-mass-assignment",
+  items: ["EXT-05"],
+  severity: "high",
+  intrusive: true,
+  needs: ["operations", "auth"],
+  title: "Privileged fields cannot be mass-assigned",
+  async run(context) {
+    const ops = context.target.operations;
+    const targets = ops.filter(
+      (o) =>
+        (o.method === "PATCH" || o.method === "PUT") &&
+        !o.path.includes("{") &&
+        o.bodyTypes.some((t) => /json/i.test(t)) &&
+        ops.some((g) => g.method === "GET" && g.path === o.path),
+    );
+    if (targets.length === 0)
+      return notTested(
+        "no update of the caller's own resource (PATCH/PUT without path parameters) in the document",
+      );
+    const findings: Finding[] = [];
+    for (const op of targets) findings.push(...(await probe(context, op)));
+    return ran(findings);
+  },
+};
+
+async function probe(context: CheckContext, op: ScanOperation): Promise<Finding[]> {
+  const read = async () => {
+    const exchange = await context.http.trySend({ url: op.url, headers: JSON_HEADERS });
+    return exchange?.status === 200 ? jsonObject(exchange.body) : undefined;
+  };
+  const original = await read();
+  if (!original) return [];
+  const findings: Finding[] = [];
+  for (const { field, value } of PRIVILEGED) {
+    if (same(original[field], value)) continue;
+    const exchange = await update(context, op, { [field]: value });
+    if (!exchange || exchange.status < 200 || exchange.status >= 300) continue;
+    const after = await read();
+    const effective = after !== undefined && same(after[field], value);
+    const reflected = same(jsonObject(exchange.body)?.[field], value);
+    if (field in original) await update(context, op, { [field]: original[field] });
+    if (!effective && !reflected) continue;
+    findings.push(
+      context.finding({
+        confidence: effective ? "high" : "medium",
+        title: `Privileged field "${field}" mass-assigned`,
+        detail: `${op.method} ${op.path} with {"${field}": ${JSON.stringify(value)}} answered ${exchange.status} and the value ${effective ? "was read back afterwards" : "came back in the answer"}: the update binds members the caller must not set.${field in original ? ` The original value was restored.` : " The member did not exist before and could not be removed."}`,
+        exchange,
+        body: true,
+        subject: `${op.path}:${field}`,
+      }),
+    );
+  }
+  return findings;
+}
+
+function update(
+  context: CheckContext,
+  op: ScanOperation,
+  body: Record<string, unknown>,
+): Promise<Exchange | undefined> {
+  const type =
+    op.bodyTypes.find((t) => t === "application/json") ??
+    op.bodyTypes.find((t) => /json/i.test(t)) ??
+    "application/json";
+  return context.http.trySend({
+    method: op.method,
+    url: op.url,
+    headers: { ...JSON_HEADERS, "content-type": type },
+    body: JSON.stringify(body),
+  });
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}

@@ -1,0 +1,102 @@
+import { randomInt } from "node:crypto";
+import { RampartError } from "../../../core/errors.js";
+import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
+
+/** XML media types (RFC 7303), `+xml` suffixes included. */
+export function isXmlType(type: string): boolean {
+  const base = baseType(type);
+  return base === "application/xml" || base === "text/xml" || /^[a-z]+\/[^;]*\+xml$/.test(base);
+}
+
+/** YAML media types (RFC 9512 registers application/yaml; the others are still common). */
+export function isYamlType(type: string): boolean {
+  return ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"].includes(
+    baseType(type),
+  );
+}
+
+/** The operations that take a body of one of these kinds, with the concrete type to send. */
+export function operationsAccepting(
+  context: CheckContext,
+  accepts: (type: string) => boolean,
+): { op: ScanOperation; type: string }[] {
+  const found: { op: ScanOperation; type: string }[] = [];
+  for (const op of context.target.operations) {
+    const types = op.bodyTypes.filter(accepts);
+    if (types.length === 0) continue;
+    // A wildcard like application/*+xml is no type to send: application/xml stands for it.
+    const concrete = types.map(baseType).find((t) => !t.includes("*"));
+    found.push({
+      op,
+      type: concrete ?? (accepts("application/xml") ? "application/xml" : "application/yaml"),
+    });
+  }
+  return found;
+}
+
+/** Sends one document to an operation; undefined when the connection failed. */
+export function sendDocument(
+  context: CheckContext,
+  target: { op: ScanOperation; type: string },
+  body: string,
+): Promise<Exchange | undefined> {
+  return context.http.trySend({
+    method: target.op.method,
+    url: target.op.url,
+    headers: { "content-type": target.type },
+    body,
+  });
+}
+
+/**
+ * A random marker of 8 letters that no hex id, number or English word contains, so that its
+ * occurrences in a response can be counted and masked reliably.
+ */
+export function marker(): string {
+  const letters = "ghjkmnpqrstvwxyz";
+  let text = "";
+  for (let i = 0; i < 8; i++) text += letters[randomInt(letters.length)];
+  return text;
+}
+
+/** Occurrences of `needle` in `text`. */
+export function countOf(text: string, needle: string): number {
+  return needle === "" ? 0 : text.split(needle).length - 1;
+}
+
+/**
+ * What is left of a response once the marker, ids, numbers and timestamps are masked: two
+ * answers with the same shape come from the same parsed document.
+ */
+export function shapeOf(exchange: Exchange, mark: string): string {
+  const body = exchange.body
+    .split(mark)
+    .join("~")
+    .replace(/~+/g, "~")
+    .replace(/[0-9a-f]{6,}|\d+/gi, "#");
+  return `${exchange.status} ${body}`;
+}
+
+/** Requests refused as too large or not allowed: the parser (or a gate before it) said no. */
+export function isRefusal(status: number): boolean {
+  return status === 400 || status === 413 || status === 415 || status === 422;
+}
+
+/** Statuses after which nothing is learnt about the parser. */
+export function isUninformative(status: number): boolean {
+  return status === 401 || status === 403 || status === 404 || status === 405 || status === 429;
+}
+
+function baseType(type: string): string {
+  return (type.split(";")[0] ?? "").trim().toLowerCase();
+}
+
+/** The scan's request budget ran out (the HTTP layer threw ERR_SCAN_BUDGET). */
+export function isBudgetSpent(error: unknown): boolean {
+  return error instanceof RampartError && error.code === "ERR_SCAN_BUDGET";
+}
+
+/** The reason given with the findings made before the budget ran out. */
+export function budgetReason(done: number, total: number, what: string): string {
+  return `request budget exhausted (--max-requests) after ${done} of ${total} ${what}`;
+}

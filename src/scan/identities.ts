@@ -1,0 +1,153 @@
+import type { ScanConfig } from "./config.js";
+import type { LoginRecipe, ScanOptions } from "./options.js";
+import type { CheckContext, Exchange, ScanRequest } from "./types.js";
+
+/** A configured identity, logged in: its credentials as headers and, when known, its user id. */
+export interface Identity {
+  readonly name: string;
+  readonly admin: boolean;
+  /** The credentials to send (`authorization`); redact before showing. */
+  readonly headers: Readonly<Record<string, string>>;
+  /** The user's own id, from the token's `sub` claim or a `/me` answer, when found. */
+  readonly userId?: string;
+}
+
+/** The identities of a scan, or why there are none. */
+export interface Identities {
+  readonly list: readonly Identity[];
+  /** Why some identities could not be used (login refused), empty when all logged in. */
+  readonly problems: readonly string[];
+}
+
+/**
+ * The scan options the `scan:` section implies: the login recipe (`scan.login`, else the first
+ * identity's) or the first identity's bearer token, and the section itself for the checks.
+ *
+ * @example
+ * ```ts
+ * scanConfigOptions({ identities: [{ name: "alice", bearer: "t0k3n" }] }, false); // { config, bearer: "t0k3n" }
+ * ```
+ */
+export function scanConfigOptions(
+  scan: Readonly<ScanConfig>,
+  bearerGiven: boolean,
+): Pick<ScanOptions, "config" | "login" | "bearer"> {
+  const primary = scan.identities?.[0];
+  const login: LoginRecipe | undefined = scan.login ?? primary?.login;
+  if (bearerGiven) return { config: scan };
+  if (login) return { config: scan, login };
+  if (primary?.bearer) return { config: scan, bearer: primary.bearer };
+  return { config: scan };
+}
+
+/**
+ * Logs every configured identity in once per scan (shared between checks). Each login is one
+ * JSON POST sent without the scan's own credentials.
+ *
+ * @example
+ * ```ts
+ * const { list } = await identitiesOf(context);
+ * if (list.length < 2) return notTested("needs two identities (scan.identities)");
+ * ```
+ */
+export function identitiesOf(context: CheckContext): Promise<Identities> {
+  return context.shared("identities", async () => {
+    const list: Identity[] = [];
+    const problems: string[] = [];
+    for (const spec of context.config?.identities ?? []) {
+      const token = spec.bearer ?? (spec.login ? await logIn(context, spec.login) : undefined);
+      if (token === undefined) {
+        problems.push(`identity "${spec.name}" could not log in`);
+        continue;
+      }
+      const headers = { authorization: `Bearer ${token}` };
+      const userId = subjectOf(token) ?? (await ownId(context, headers));
+      list.push({
+        name: spec.name,
+        admin: spec.admin === true,
+        headers,
+        ...(userId !== undefined ? { userId } : {}),
+      });
+    }
+    return { list, problems };
+  });
+}
+
+/**
+ * Sends a request as an identity (its credentials only, never the scan's), or with no
+ * credentials at all when `identity` is undefined.
+ *
+ * @example
+ * ```ts
+ * const exchange = await sendAs(context, bob, { url: "/api/orders/1001" });
+ * ```
+ */
+export function sendAs(
+  context: CheckContext,
+  identity: Identity | undefined,
+  request: ScanRequest,
+): Promise<Exchange | undefined> {
+  return context.http.trySend({
+    ...request,
+    anonymous: true,
+    headers: { ...(request.headers ?? {}), ...(identity?.headers ?? {}) },
+  });
+}
+
+async function logIn(context: CheckContext, recipe: LoginRecipe): Promise<string | undefined> {
+  const exchange = await context.http.trySend({
+    method: "POST",
+    url: recipe.path,
+    headers: { "content-type": "application/json", accept: "application/json" },
+    body: JSON.stringify(recipe.body),
+    anonymous: true,
+  });
+  if (!exchange || exchange.status >= 300) return undefined;
+  const token = jsonObject(exchange.body)?.[recipe.tokenField ?? "access_token"];
+  return typeof token === "string" && /^[A-Za-z0-9._~+/=-]+$/.test(token) ? token : undefined;
+}
+
+/** The `sub` claim of a JWT, read without verifying: it only names the caller for comparisons. */
+function subjectOf(token: string): string | undefined {
+  const payload = token.split(".")[1];
+  if (token.split(".").length !== 3 || !payload) return undefined;
+  try {
+    const sub = (
+      JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { sub?: unknown }
+    ).sub;
+    return typeof sub === "string" || typeof sub === "number" ? String(sub) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The caller's id from a `GET .../me` operation of the document, when there is one. */
+async function ownId(
+  context: CheckContext,
+  headers: Readonly<Record<string, string>>,
+): Promise<string | undefined> {
+  const me = context.target.operations.find((o) => o.method === "GET" && /\/me\/?$/.test(o.path));
+  if (!me) return undefined;
+  const exchange = await context.http.trySend({ url: me.url, anonymous: true, headers });
+  const id = exchange && exchange.status === 200 ? jsonObject(exchange.body)?.id : undefined;
+  return typeof id === "string" || typeof id === "number" ? String(id) : undefined;
+}
+
+/**
+ * Parses a JSON object body; undefined for anything else.
+ *
+ * @example
+ * ```ts
+ * jsonObject('{"id":1}')?.id; // 1
+ * ```
+ */
+export function jsonObject(body: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === "object" && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,194 @@
+import { createPublicKey, type JsonWebKey } from "node:crypto";
+import type { CheckContext, Exchange, ScanTarget } from "../types.js";
+import { configuredPublicKey } from "./settings.js";
+import { type DecodedJwt, decodeJwt } from "./token.js";
+
+/** The scan's own access token, decoded, as the configured credentials carry it. */
+export interface ScanToken {
+  readonly token: string;
+  readonly jwt: DecodedJwt;
+}
+
+/**
+ * The bearer token of the scan (from `--bearer`, `--header "Authorization: Bearer ..."` or the
+ * login recipe), read from the credentials of an authenticated exchange of discovery, when it
+ * is a JWT.
+ *
+ * @example
+ * ```ts
+ * const own = scanToken(context.target);
+ * if (!own) return notTested("no JWT bearer token");
+ * ```
+ */
+export function scanToken(target: ScanTarget): ScanToken | undefined {
+  for (const { exchange, authenticated } of target.observed) {
+    if (!authenticated) continue;
+    const token = /^Bearer\s+(\S+)$/i.exec(exchange.requestHeaders.authorization ?? "")?.[1];
+    const jwt = token ? decodeJwt(token) : undefined;
+    if (token && jwt) return { token, jwt };
+  }
+  return undefined;
+}
+
+/** An operation that answers the real token with 2xx and no token with 401/403. */
+export interface ProofEndpoint {
+  readonly method: string;
+  readonly url: string;
+  readonly withToken: Exchange;
+  readonly withoutToken: Exchange;
+}
+
+const MAX_PROBES = 6;
+
+/**
+ * Finds (once per scan) a read-only operation where the scan's token is needed: it answers 2xx
+ * with the token and 401/403 without one. Only there does a 2xx to a forged token prove that the
+ * forgery was accepted (RFC 6750 3.1).
+ *
+ * @example
+ * ```ts
+ * const proof = await proofEndpoint(context);
+ * if (!proof) return notTested("no operation needs the token");
+ * ```
+ */
+export function proofEndpoint(context: CheckContext): Promise<ProofEndpoint | undefined> {
+  return context.shared("jwt:proof-endpoint", async () => {
+    const { target, http } = context;
+    const candidates = new Map<string, string>();
+    const gets = target.operations.filter((op) => op.method === "GET" && !op.url.includes("{"));
+    for (const op of [...gets.filter((o) => o.secured), ...gets.filter((o) => !o.secured)])
+      candidates.set(op.url, op.path);
+    for (const { exchange, authenticated, source } of target.observed) {
+      if (authenticated && source !== "login" && exchange.method === "GET" && ok(exchange.status))
+        candidates.set(exchange.url, exchange.url);
+    }
+    let probes = 0;
+    for (const url of candidates.keys()) {
+      if (probes++ >= MAX_PROBES) break;
+      const withToken = await http.trySend({ url });
+      if (!withToken || !ok(withToken.status)) continue;
+      const withoutToken = await http.trySend({ url, anonymous: true });
+      if (withoutToken && (withoutToken.status === 401 || withoutToken.status === 403))
+        return { method: "GET", url, withToken, withoutToken };
+    }
+    return undefined;
+  });
+}
+
+/** Sends a token of the scan's making to the proof endpoint, instead of the real one. */
+export function sendToken(
+  context: CheckContext,
+  proof: ProofEndpoint,
+  token: string,
+): Promise<Exchange | undefined> {
+  return context.http.trySend({
+    method: proof.method,
+    url: proof.url,
+    anonymous: true,
+    headers: { authorization: `Bearer ${token}` },
+  });
+}
+
+/** A 2xx status. */
+export function ok(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** A public key of the target, as PEM texts an HMAC confusion would use. */
+export interface TargetPublicKey {
+  /** Where it came from: `--public-key`, a JWKS URL. */
+  readonly source: string;
+  readonly kid?: string;
+  /** The PEM texts to try as HMAC secrets (SPKI, PKCS#1, the file as given). */
+  readonly pems: readonly string[];
+}
+
+const MAX_KEYS = 3;
+
+/**
+ * The target's public signing keys (once per scan): the configured one (`--public-key`), and
+ * the keys of the JWKS named by `jwks_uri` in the OpenID Connect or OAuth metadata (RFC 8414),
+ * else of `/.well-known/jwks.json`. Only in-scope URLs are fetched.
+ *
+ * @example
+ * ```ts
+ * const keys = await targetPublicKeys(context);
+ * keys[0]?.pems[0]; // "-----BEGIN PUBLIC KEY-----\n..."
+ * ```
+ */
+export function targetPublicKeys(context: CheckContext): Promise<readonly TargetPublicKey[]> {
+  return context.shared("jwt:public-keys", async () => {
+    const keys: TargetPublicKey[] = [];
+    const configured = configuredPublicKey(context);
+    if (configured) {
+      const pems = pemForms(configured);
+      if (pems.length > 0) keys.push({ source: "--public-key", pems });
+    }
+    const jwksUrl = await findJwksUrl(context);
+    if (jwksUrl) {
+      const answer = await context.http.trySend({ url: jwksUrl, anonymous: true });
+      for (const jwk of jwksKeys(answer)) {
+        if (keys.length >= MAX_KEYS) break;
+        const pems = pemForms(jwk);
+        if (pems.length > 0)
+          keys.push({
+            source: jwksUrl,
+            ...(typeof jwk.kid === "string" ? { kid: jwk.kid } : {}),
+            pems,
+          });
+      }
+    }
+    return keys;
+  });
+}
+
+async function findJwksUrl(context: CheckContext): Promise<string | undefined> {
+  const { target, http } = context;
+  const seen = target.urls.find((u) => /jwks/i.test(u) && http.inScope(u));
+  if (seen) return seen;
+  for (const path of ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]) {
+    const answer = await http.trySend({ url: new URL(path, target.base).href, anonymous: true });
+    const uri = answer && ok(answer.status) ? jsonField(answer.body, "jwks_uri") : undefined;
+    if (typeof uri === "string" && http.inScope(uri)) return uri;
+  }
+  return new URL("/.well-known/jwks.json", target.base).href;
+}
+
+function jwksKeys(answer: Exchange | undefined): (JsonWebKey & { kid?: unknown; use?: unknown })[] {
+  if (!answer || !ok(answer.status)) return [];
+  const keys = jsonField(answer.body, "keys");
+  if (!Array.isArray(keys)) return [];
+  return keys.filter(
+    (k): k is JsonWebKey => k !== null && typeof k === "object" && (k.kty === "RSA" || k.kty === "EC") && k.use !== "enc",
+  );
+}
+
+/** The PEM spellings a server might have used as the HMAC key, with and without final newline. */
+function pemForms(key: string | JsonWebKey): string[] {
+  try {
+    const object = typeof key === "string" ? createPublicKey(key) : createPublicKey({ key, format: "jwk" });
+    const forms = new Set<string>();
+    if (typeof key === "string") forms.add(key);
+    forms.add(object.export({ type: "spki", format: "pem" }).toString());
+    if (object.asymmetricKeyType === "rsa")
+      forms.add(object.export({ type: "pkcs1", format: "pem" }).toString());
+    const out = new Set<string>();
+    for (const form of forms) {
+      const trimmed = form.replace(/\s+$/, "");
+      out.add(`${trimmed}\n`);
+      out.add(trimmed);
+    }
+    return [...out];
+  } catch {
+    return [];
+  }
+}
+
+function jsonField(body: string, field: string): unknown {
+  try {
+    const value: unknown = JSON.parse(body);
+    return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[field] : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,242 @@
+import assert from "node:assert/strict";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, test } from "node:test";
+import { DEMO_USERS } from "../../demo/store.js";
+import type { Report } from "../../src/core/report.js";
+import { createLockoutCheck, lockoutCheck } from "../../src/scan/checks/abuse/lockout.js";
+import {
+  createRateLimitCheck,
+  rateLimitCheck,
+  rateLimitHeadersCheck,
+} from "../../src/scan/checks/abuse/rate-limit.js";
+import { INJECTION_CHECKS } from "../../src/scan/checks/injection/index.js";
+import { xmlExpansionCheck, yamlExpansionCheck } from "../../src/scan/checks/parsers/expansion.js";
+import { xxeCheck } from "../../src/scan/checks/parsers/xxe.js";
+import { runScan } from "../../src/scan/engine.js";
+import type { ScanOptions } from "../../src/scan/options.js";
+import type { ScanCheck } from "../../src/scan/types.js";
+import { demoPool, startDemo } from "../helpers/demo-client.js";
+import { catalog, DEMO_LOGIN, findingsOf, verdictOf } from "./scan-helpers.js";
+
+const demo = demoPool();
+const BOB = { username: "bob", password: DEMO_USERS.bob.password };
+
+function scanWith(
+  api: { url: string },
+  checks: readonly ScanCheck[],
+  options: Partial<ScanOptions> = {},
+): Promise<Report> {
+  return runScan(
+    { target: api.url, login: DEMO_LOGIN, profile: "full", ...options },
+    { catalog, checks },
+  );
+}
+
+/** A loopback server whose handler gets the request body as text. */
+async function bodyServer(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    let body = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      body += chunk;
+    });
+    req.on("end", () => handler(req, body, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const runOf = (report: Report, id: string) => report.checks.find((c) => c.id === id);
+
+describe("ACC-01 burst (full profile)", () => {
+  test("no-rate-limit: a burst of 30 GET /health gets no 429, reported with the rate", async () => {
+    const report = await scanWith(await demo("no-rate-limit"), [
+      createRateLimitCheck({ burst: 30 }),
+    ]);
+    const [finding] = findingsOf(report, "acc-01-burst");
+    assert.ok(finding, JSON.stringify(report.checks));
+    assert.equal(finding.severity, "medium");
+    assert.match(finding.title, /No throttling: 30 requests answered without 429/);
+    assert.match(
+      finding.evidence.note ?? "",
+      /30 x GET \/health, 30 answered in .* req\/s\), no 429/,
+    );
+    assert.equal(verdictOf(report, "ACC-01").verdict, "fail");
+  });
+
+  test("hardened demo limited to 20 per 10 s: the burst of 30 meets a 429, ACC-01 passes", async () => {
+    const api = await startDemo("none", { rateLimit: { limit: 20, windowSeconds: 10 } });
+    try {
+      const report = await scanWith(api, [createRateLimitCheck({ burst: 30 })]);
+      assert.deepEqual(findingsOf(report, "acc-01-burst"), []);
+      assert.equal(runOf(report, "acc-01-burst")?.status, "ran");
+      assert.equal(verdictOf(report, "ACC-01").verdict, "pass");
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("a budget too small for the burst: not tested, with the reason", async () => {
+    const report = await scanWith(
+      await demo("no-rate-limit"),
+      [createRateLimitCheck({ burst: 200 })],
+      {
+        maxRequests: 60,
+      },
+    );
+    assert.deepEqual(findingsOf(report, "acc-01-burst"), []);
+    assert.match(runOf(report, "acc-01-burst")?.reason ?? "", /budget/);
+  });
+
+  test("the burst size is validated once, when the check is made", () => {
+    assert.throws(() => createRateLimitCheck({ burst: 5000 }), TypeError);
+    assert.throws(() => createRateLimitCheck({ burst: 1.5 }), TypeError);
+  });
+});
+
+describe("ACC-01 passive RateLimit headers (safe profile)", () => {
+  test("the hardened demo announces RateLimit headers: ACC-01 passes without a burst", async () => {
+    const api = await demo("none");
+    const report = await scanWith(api, [rateLimitHeadersCheck, rateLimitCheck], {
+      profile: "safe",
+    });
+    assert.equal(runOf(report, "acc-01-rate-limit-headers")?.status, "ran");
+    assert.equal(runOf(report, "acc-01-burst")?.status, "not_tested");
+    assert.equal(verdictOf(report, "ACC-01").verdict, "pass");
+    assert.deepEqual(report.findings, []);
+  });
+
+  test("no RateLimit headers in safe: no finding, ACC-01 left not tested", async () => {
+    const report = await scanWith(
+      await demo("no-rate-limit"),
+      [rateLimitHeadersCheck, rateLimitCheck],
+      {
+        profile: "safe",
+      },
+    );
+    assert.deepEqual(report.findings, []);
+    assert.equal(verdictOf(report, "ACC-01").verdict, "not_tested");
+  });
+});
+
+describe("AUTH-03 lockout (full profile, a fresh demo per test: the account stays locked)", () => {
+  test("no-lockout: the right password still logs in after 10 failures (high)", async () => {
+    const api = await startDemo("no-lockout");
+    try {
+      const report = await scanWith(api, [createLockoutCheck(BOB)]);
+      const [finding] = findingsOf(report, "auth-03-lockout");
+      assert.ok(finding, JSON.stringify(report.checks));
+      assert.equal(finding.severity, "high");
+      assert.match(finding.title, /No lockout after 10 failed logins/);
+      assert.match(finding.evidence.note ?? "", /10 x 401; right password afterwards: 200/);
+      assert.doesNotMatch(JSON.stringify(finding), new RegExp(BOB.password));
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("hardened: locked after 5 failures, the right password refused: AUTH-03 passes", async () => {
+    const api = await startDemo("none");
+    try {
+      const report = await scanWith(api, [createLockoutCheck(BOB)]);
+      assert.deepEqual(findingsOf(report, "auth-03-lockout"), []);
+      assert.equal(runOf(report, "auth-03-lockout")?.status, "ran");
+      assert.equal(verdictOf(report, "AUTH-03").verdict, "pass");
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("the account comes from scan.lockout of the config", async () => {
+    const api = await startDemo("no-lockout");
+    try {
+      const report = await scanWith(api, [lockoutCheck], {
+        config: { lockout: { ...BOB, attempts: 3 } },
+      });
+      assert.match(findingsOf(report, "auth-03-lockout")[0]?.title ?? "", /after 3 failed/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("without a test account the check is not tested and sends nothing", async () => {
+    const report = await scanWith(await demo("no-lockout"), [lockoutCheck]);
+    assert.match(runOf(report, "auth-03-lockout")?.reason ?? "", /scan\.lockout/);
+  });
+
+  test("failed logins answered 200 {success:false} are recognised, both ways", async () => {
+    for (const locks of [true, false]) {
+      let failures = 0;
+      const server = await bodyServer((req, body, res) => {
+        const answer = (json: unknown) => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end(JSON.stringify(json));
+        };
+        if (req.method !== "POST") return answer({ ok: true });
+        const { password } = JSON.parse(body || "{}") as { password?: string };
+        if (locks && failures >= 3) return answer({ success: false, error: "locked" });
+        if (password !== "right-password") {
+          failures++;
+          return answer({ success: false });
+        }
+        return answer({ success: true, token: "opaque-session-token-1234567890" });
+      });
+      try {
+        const report = await runScan(
+          { target: server.url, profile: "full" },
+          {
+            catalog,
+            checks: [
+              createLockoutCheck({
+                path: "/login",
+                username: "tester",
+                password: "right-password",
+                attempts: 5,
+              }),
+            ],
+          },
+        );
+        const findings = findingsOf(report, "auth-03-lockout");
+        assert.equal(findings.length, locks ? 0 : 1, JSON.stringify(report.checks));
+      } finally {
+        await server.close();
+      }
+    }
+  });
+});
+
+describe("intrusive checks never run in the safe profile", () => {
+  const intrusive = [
+    createRateLimitCheck({ burst: 30 }),
+    createLockoutCheck(BOB),
+    xxeCheck,
+    xmlExpansionCheck,
+    yamlExpansionCheck,
+    ...INJECTION_CHECKS,
+  ];
+
+  test("every abuse, parser and injection check is marked intrusive (the passive one is not)", () => {
+    for (const check of intrusive) assert.equal(check.intrusive, true, check.id);
+    assert.equal(rateLimitHeadersCheck.intrusive, false);
+  });
+
+  test("safe scan of the flawed demo: each is not tested, nothing found, no probe sent", async () => {
+    const api = await demo("all");
+    const report = await scanWith(api, intrusive, { profile: "safe" });
+    assert.deepEqual(report.findings, []);
+    for (const check of intrusive)
+      assert.match(runOf(report, check.id)?.reason ?? "", /intrusive check/, check.id);
+    // Discovery only: far below one burst.
+    assert.ok((report.requests ?? 0) < 30, `${report.requests} requests`);
+  });
+});
