@@ -1,19 +1,30 @@
 /**
- * Reproducible loopback benchmark of `rampart guard` (issue 6, "bench/guard/"): the same wrk load
- * against the upstream directly, a plain node:http + undici proxy, and the guard with its default
- * policies; 39-byte and 16 KiB responses; 32 and 256 connections. Each server runs in its own
- * process so that none shares an event loop with another.
+ * Reproducible loopback benchmark of `rampart guard` (issue 6, "bench/guard/"): the same wrk load,
+ * in one run, against the upstream directly, nginx as a reverse proxy, a plain node:http + undici
+ * proxy, fastify + @fastify/http-proxy + @fastify/helmet, and the guard with its default policies;
+ * 39-byte and 16 KiB responses; 32 and 256 connections. Each server runs in its own process so
+ * that none shares an event loop with another.
  *
  *   npm run build && node dist/bench/guard/bench.js [--duration 5] [--threads 1] [--rounds 3]
+ *       [--cpu-prof DIR]   (writes a V8 CPU profile of the guard process into DIR)
  *
- * Needs wrk (Debian: apt-get install -y wrk). Prints a Markdown table and the guard's ratios.
- * nginx (Debian: apt-get install -y nginx-light) joins the run when it is installed, configured
- * with the guard's default headers and limits, one worker like the one node process. fastify is
- * not in this run yet (its packages are not dependencies of the project).
+ * The machine may be shared and noisy: every round runs all the stacks back to back in a rotated
+ * order, the table reports the median round of each stack, and the guard's ratios are the
+ * medians of the per-round ratios (each measured seconds apart from its reference).
+ *
+ * Needs wrk (Debian: apt-get install -y wrk); says so and exits 2 when it is missing. nginx
+ * (Debian: apt-get install -y nginx-light) and fastify (devDependencies) join when installed,
+ * and the output says when they are not. nginx is configured with the guard's default headers
+ * and limits, one worker like the one node process; fastify with helmet set to the same headers.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from "node:http";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -63,6 +74,14 @@ async function servePlainProxy(upstream: string): Promise<string> {
   return `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 }
 
+/**
+ * Where the guard's access log and fastify's request log go: a sink that costs no disk, written
+ * in 4 KiB batches as pino recommends for production (one write per line costs the guard ~7%).
+ */
+function logSink() {
+  return pino.destination({ dest: "/dev/null", sync: false, minLength: 4096 });
+}
+
 async function serveGuard(upstream: string): Promise<string> {
   const table = buildRouteTable({
     listen: "127.0.0.1:0",
@@ -71,12 +90,62 @@ async function serveGuard(upstream: string): Promise<string> {
     defaults: { authentication: "upstream" },
     routes: [{ path: "/small" }, { path: "/large" }],
   });
-  // Access logs are written, as in production, to a sink that costs no disk.
   const guard = await startGuard({
     table,
-    log: pino.destination({ dest: "/dev/null", sync: false }),
+    log: logSink(),
   });
   return guard.url;
+}
+
+async function loadFastify() {
+  const [app, proxy, helmet] = await Promise.all([
+    import("fastify"),
+    import("@fastify/http-proxy"),
+    import("@fastify/helmet"),
+  ]);
+  return { fastify: app.default, proxy: proxy.default, helmet: helmet.default };
+}
+
+/**
+ * fastify + @fastify/http-proxy (reply-from over undici) + @fastify/helmet set to the guard's
+ * headers, fastify's request logging on (to a sink that costs no disk, as the guard's access
+ * log). Reports itself missing when the packages are not installed.
+ */
+async function serveFastify(upstream: string): Promise<string> {
+  let loaded: Awaited<ReturnType<typeof loadFastify>>;
+  try {
+    loaded = await loadFastify();
+  } catch {
+    return "missing: not installed (npm install -D fastify @fastify/http-proxy @fastify/helmet)";
+  }
+  const { fastify, proxy, helmet } = loaded;
+  const app = fastify({
+    logger: { level: "info", stream: logSink() },
+    keepAliveTimeout: 60_000,
+    requestTimeout: 30_000,
+    bodyLimit: 1024 * 1024,
+  });
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+    },
+    frameguard: { action: "deny" },
+    referrerPolicy: { policy: "no-referrer" },
+    // Plain HTTP here, as the guard's listener in this bench: HSTS is for HTTPS (RFC 6797 7.2).
+    strictTransportSecurity: false,
+  });
+  await app.register(proxy, {
+    upstream,
+    httpMethods: ["GET", "HEAD"],
+    replyOptions: {
+      rewriteHeaders: (headers: IncomingHttpHeaders) => {
+        const { server: _server, "x-powered-by": _powered, ...rest } = headers;
+        return rest;
+      },
+    },
+  });
+  return app.listen({ port: 0, host: "127.0.0.1" });
 }
 
 /** nginx as a reverse proxy with the guard's default response headers and request limits. */
@@ -167,8 +236,17 @@ function canConnect(port: number): Promise<boolean> {
 
 interface Result {
   readonly rps: number;
-  readonly p50: string;
-  readonly p99: string;
+  /** Latency percentiles in milliseconds. */
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** wrk prints latencies as "850.00us", "1.72ms", "1.04s". */
+function millis(text: string | undefined): number {
+  const m = /^([\d.]+)(us|ms|s|m)$/.exec(text ?? "");
+  if (!m) return Number.NaN;
+  const unit = { us: 0.001, ms: 1, s: 1000, m: 60_000 }[m[2] as "us" | "ms" | "s" | "m"];
+  return Number(m[1]) * unit;
 }
 
 function wrk(url: string, connections: number, seconds: number, threads: number): Result {
@@ -178,34 +256,69 @@ function wrk(url: string, connections: number, seconds: number, threads: number)
     { encoding: "utf8" },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
-  const p50 = /\s50%\s+(\S+)/.exec(out)?.[1] ?? "?";
-  const p99 = /\s99%\s+(\S+)/.exec(out)?.[1] ?? "?";
+  const p50 = millis(/\s50%\s+(\S+)/.exec(out)?.[1]);
+  const p99 = millis(/\s99%\s+(\S+)/.exec(out)?.[1]);
   if (/Non-2xx or 3xx responses/.test(out)) throw new Error(`non-2xx answers from ${url}:\n${out}`);
   return { rps, p50, p99 };
 }
 
-function child(role: string, arg = ""): Promise<{ url: string; process: ChildProcess }> {
+/** A tool on the PATH answers; ENOENT (not installed) is the only "no". */
+function installed(command: string, args: readonly string[]): boolean {
+  return spawnSync(command, args, { stdio: "ignore" }).error === undefined;
+}
+
+/** A server role in its own process; resolves undefined when the child reports it missing. */
+function child(
+  role: string,
+  arg = "",
+  execArgv: readonly string[] = [],
+): Promise<{ url: string; process: ChildProcess } | { missing: string }> {
   const script = fileURLToPath(import.meta.url);
-  const proc = spawn(process.execPath, [script, role, arg], {
+  const proc = spawn(process.execPath, [...execArgv, script, role, arg], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   return new Promise((resolve, reject) => {
     proc.stdout?.setEncoding("utf8");
-    proc.stdout?.once("data", (line: string) => resolve({ url: line.trim(), process: proc }));
+    proc.stdout?.once("data", (line: string) => {
+      const text = line.trim();
+      if (text.startsWith("missing: ")) resolve({ missing: text.slice(9) });
+      else resolve({ url: text, process: proc });
+    });
     proc.once("exit", (code) => reject(new Error(`${role} exited with ${code}`)));
   });
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`);
+
+/** The issue's floors: the guard against the plain node + undici proxy and the fastify stack. */
+const FLOORS: Readonly<Record<string, number>> = { "node+undici": 0.8, fastify: 1.5 };
+
+async function serve(role: string, arg: string): Promise<void> {
+  // A profiled child writes its profile on a normal exit only.
+  process.once("SIGTERM", () => process.exit(0));
+  const url =
+    role === "upstream"
+      ? await serveUpstream()
+      : role === "plain"
+        ? await servePlainProxy(arg)
+        : role === "fastify"
+          ? await serveFastify(arg)
+          : await serveGuard(arg);
+  process.stdout.write(`${url}\n`);
+}
+
 async function main(): Promise<void> {
   const [role, arg] = process.argv.slice(2);
-  if (role === "upstream" || role === "plain" || role === "guard") {
-    const url =
-      role === "upstream"
-        ? await serveUpstream()
-        : role === "plain"
-          ? await servePlainProxy(arg as string)
-          : await serveGuard(arg as string);
-    process.stdout.write(`${url}\n`);
+  if (role === "upstream" || role === "plain" || role === "guard" || role === "fastify") {
+    await serve(role, arg as string);
     return;
   }
   const option = (name: string, fallback: number) => {
@@ -215,63 +328,99 @@ async function main(): Promise<void> {
   const seconds = option("duration", 5);
   const threads = option("threads", 1);
   const rounds = option("rounds", 3);
-  const upstream = await child("upstream");
-  const plain = await child("plain", upstream.url);
-  const guard = await child("guard", upstream.url);
-  const nginx = await startNginx(upstream.url);
-  const targets: Record<string, string> = {
-    upstream: upstream.url,
-    ...(nginx ? { nginx: nginx.url } : {}),
-    "node+undici": plain.url,
-    "rampart guard": guard.url,
+  const profileAt = process.argv.indexOf("--cpu-prof");
+  const profileDir = profileAt === -1 ? undefined : process.argv[profileAt + 1];
+  if (!installed("wrk", ["-v"])) {
+    process.stderr.write(
+      "bench/guard: wrk is not installed (Debian: apt-get install -y wrk); nothing was measured.\n",
+    );
+    process.exitCode = 2;
+    return;
+  }
+  const notes: string[] = [];
+  const processes: ChildProcess[] = [];
+  const start = async (name: string, role: string, argument = "", execArgv: string[] = []) => {
+    const started = await child(role, argument, execArgv);
+    if ("missing" in started) {
+      notes.push(`${name}: not measured, ${started.missing}`);
+      return undefined;
+    }
+    processes.push(started.process);
+    return started.url;
   };
-  const rows: string[] = [];
-  const ratios: string[] = [];
+  const targets: Record<string, string> = {};
   try {
+    const upstream = (await start("upstream", "upstream")) as string;
+    targets.upstream = upstream;
+    const nginx = installed("nginx", ["-v"]) ? await startNginx(upstream) : undefined;
+    if (nginx) {
+      processes.push(nginx.process);
+      targets.nginx = nginx.url;
+    } else
+      notes.push("nginx: not measured, not installed (Debian: apt-get install -y nginx-light)");
+    targets["node+undici"] = (await start("node+undici", "plain", upstream)) as string;
+    const fastify = await start("fastify", "fastify", upstream);
+    if (fastify) targets.fastify = fastify;
+    targets["rampart guard"] = (await start(
+      "rampart guard",
+      "guard",
+      upstream,
+      profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+    )) as string;
+    const names = Object.keys(targets);
+    const rows: string[] = [];
+    const ratioRows: string[] = [];
+    const references = names.filter((n) => n !== "rampart guard");
     for (const [size, path] of [
       ["39 B", "/small"],
       ["16 KiB", "/large"],
     ] as const) {
       for (const connections of [32, 256]) {
-        const results: Record<string, Result> = {};
         for (const base of Object.values(targets)) wrk(`${base}${path}`, connections, 1, threads); // warm-up
-        // Rounds interleave the targets so that a burst of noise on a shared machine hits all of
-        // them alike; the best round of each counts.
+        const results: Record<string, Result[]> = {};
         for (let round = 0; round < rounds; round++) {
-          for (const [name, base] of Object.entries(targets)) {
-            const r = wrk(`${base}${path}`, connections, seconds, threads);
-            if (!results[name] || r.rps > (results[name]?.rps ?? 0)) results[name] = r;
+          // Rotate the order so that no stack always runs right after another one's load.
+          const order = names.map((_, i) => names[(i + round) % names.length] as string);
+          for (const name of order) {
+            const runs = results[name] ?? [];
+            runs.push(wrk(`${targets[name]}${path}`, connections, seconds, threads));
+            results[name] = runs;
           }
         }
-        for (const [name, r] of Object.entries(results))
+        for (const name of names) {
+          const runs = results[name] ?? [];
           rows.push(
-            `| ${size} | ${connections} | ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} |`,
+            `| ${size} | ${connections} | ${name} | ${Math.round(median(runs.map((r) => r.rps)))} | ${ms(median(runs.map((r) => r.p50)))} | ${ms(median(runs.map((r) => r.p99)))} |`,
           );
-        const g = results["rampart guard"]?.rps ?? 0;
-        const p = results["node+undici"]?.rps ?? 1;
-        const n = results.nginx?.rps;
-        ratios.push(
-          `| ${size} | ${connections} | ${(g / p).toFixed(2)}x | ${n ? `${(g / n).toFixed(2)}x` : "-"} |`,
-        );
+        }
+        const guard = results["rampart guard"] ?? [];
+        const cells = references.map((ref) => {
+          const other = results[ref] ?? [];
+          const ratio = median(guard.map((g, i) => g.rps / (other[i]?.rps ?? Number.NaN)));
+          const floor = FLOORS[ref];
+          return `${ratio.toFixed(2)}x${floor === undefined ? "" : ratio >= floor ? " ok" : ` < ${floor}x`}`;
+        });
+        ratioRows.push(`| ${size} | ${connections} | ${cells.join(" | ")} |`);
       }
     }
+    process.stdout.write(
+      [
+        `wrk ${threads} thread(s), ${rounds} interleaved rounds of ${seconds} s, medians; loopback, node ${process.version}`,
+        ...notes.map((n) => `note: ${n}`),
+        "",
+        "| response | connections | target | requests/s | p50 | p99 |",
+        "|---|---|---|---|---|---|",
+        ...rows,
+        "",
+        `| response | connections | ${references.map((r) => `guard / ${r}`).join(" | ")} |`,
+        `|---|---|${references.map(() => "---|").join("")}`,
+        ...ratioRows,
+        "",
+      ].join("\n"),
+    );
   } finally {
-    for (const c of [upstream, plain, guard, nginx]) c?.process.kill();
+    for (const p of processes) p.kill();
   }
-  process.stdout.write(
-    [
-      `wrk ${threads} thread(s), best of ${rounds} interleaved ${seconds} s runs, loopback, node ${process.version}`,
-      "",
-      "| response | connections | target | requests/s | p50 | p99 |",
-      "|---|---|---|---|---|---|",
-      ...rows,
-      "",
-      "| response | connections | guard / node+undici | guard / nginx |",
-      "|---|---|---|---|",
-      ...ratios,
-      "",
-    ].join("\n"),
-  );
 }
 
 await main();

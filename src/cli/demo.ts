@@ -1,10 +1,15 @@
-import { writeFileSync } from "node:fs";
-import { resolve } from "node:path";
-import { startDemoApi } from "../../demo/server.js";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { generate } from "selfsigned";
+import { type DemoApi, startDemoApi } from "../../demo/server.js";
 import { DEMO_USERS } from "../../demo/store.js";
-import { loadCatalog } from "../catalog/catalog.js";
+import { type Catalog, loadCatalog } from "../catalog/catalog.js";
 import { RampartError } from "../core/errors.js";
 import type { Report } from "../core/report.js";
+import { loadGuard } from "../guard/config/load.js";
+import { GUARD_POLICIES } from "../guard/registry.js";
+import { type Guard, startGuard } from "../guard/server.js";
 import { formatHtmlComparison } from "../report/index.js";
 import { runScan } from "../scan/engine.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
@@ -15,43 +20,64 @@ export interface DemoOptions {
   readonly output: string;
 }
 
+/** The three columns of `rampart demo`, in order. */
+export const DEMO_COLUMNS = ["flawed", "behind guard", "hardened"] as const;
+
 /**
  * `rampart demo`: starts the demo API flawed and hardened on loopback (HTTPS and plain HTTP on
- * ephemeral ports), scans the HTTPS side of both with the safe profile, logged in as a demo user,
- * prints the grades side by side with the items whose verdicts differ, writes the HTML
- * comparison, stops both and exits 0.
+ * ephemeral ports), puts `rampart guard` (HTTPS, default policies, routes from the demo's own
+ * OpenAPI document) in front of another flawed one, scans the three with the safe profile logged
+ * in as a demo user, prints the grades side by side with the items whose verdicts differ and, one
+ * line each, why the guard cannot fix what still fails behind it, writes the HTML comparison,
+ * stops everything and exits 0.
+ *
+ * @example
+ * ```ts
+ * await demoCommand({ output: "rampart-report.html" }, io); // 0
+ * ```
  */
 export async function demoCommand(options: DemoOptions, io: CliIO): Promise<number> {
   const catalog = loadCatalog();
   const { username, password } = DEMO_USERS.alice;
   const login = { path: "/auth/login", body: { username, password } };
-  const apis = await Promise.all([
-    startDemoApi({ flaws: "all", port: 0, tlsPort: 0 }),
-    startDemoApi({ flaws: "none", port: 0, tlsPort: 0 }),
-  ]);
+  const signal = io.signal ? { signal: io.signal } : {};
+  const dir = mkdtempSync(join(tmpdir(), "rampart-demo-"));
+  const running: { close(): Promise<void> }[] = [];
+  const track = <T extends { close(): Promise<void> }>(started: T): T => {
+    running.push(started);
+    return started;
+  };
   let reports: Report[];
   try {
-    io.stdout.write("Scanning the demo API: flawed and hardened, side by side...\n");
+    // The guard gets a flawed demo of its own, so that no scan sees another's traffic; it listens
+    // on plain HTTP only, as an upstream behind a TLS-terminating gateway does.
+    const [flawed, upstream, hardened, pems] = await Promise.all([
+      startDemoApi({ flaws: "all", port: 0, tlsPort: 0 }).then(track),
+      startDemoApi({ flaws: "all", port: 0 }).then(track),
+      startDemoApi({ flaws: "none", port: 0, tlsPort: 0 }).then(track),
+      loopbackCertificate(),
+    ]);
+    const guard = await guardInFront(upstream, dir, pems).then(track);
+    io.stdout.write(
+      "Scanning the demo API: flawed, flawed behind rampart guard, and hardened, side by side...\n",
+    );
     reports = await Promise.all(
-      apis.map((api) =>
-        runScan(
-          { target: api.tlsUrl ?? api.url, login, ...(io.signal ? { signal: io.signal } : {}) },
-          { catalog, checks: SCAN_CHECKS },
-        ),
-      ),
+      [
+        // Each demo's plain-HTTP port is its own (it says so in its document): in scope. The
+        // guard is reached on its HTTPS origin only, as a client in front of it would, and the
+        // scan gets the document the guard was configured with (the guard does not publish it).
+        { target: flawed.tlsUrl ?? flawed.url, scope: [flawed.url] },
+        { target: guard.url, scope: [], openapi: join(dir, "openapi.json") },
+        { target: hardened.tlsUrl ?? hardened.url, scope: [hardened.url] },
+      ].map((target) => runScan({ ...target, login, ...signal }, { catalog, checks: SCAN_CHECKS })),
     );
   } finally {
-    await Promise.all(apis.map((api) => api.close()));
+    await Promise.all(running.map((r) => r.close()));
+    rmSync(dir, { recursive: true, force: true });
   }
-  const [flawed, hardened] = reports as [Report, Report];
-  io.stdout.write(`${sideBySide(flawed, hardened)}\n`);
-  const html = formatHtmlComparison(
-    [
-      { label: "flawed", report: flawed },
-      { label: "hardened", report: hardened },
-    ],
-    { catalog },
-  );
+  const labelled = DEMO_COLUMNS.map((label, i) => ({ label, report: reports[i] as Report }));
+  io.stdout.write(`${sideBySide(labelled, catalog)}\n`);
+  const html = formatHtmlComparison(labelled, { catalog });
   const path = resolve(io.cwd, options.output);
   try {
     writeFileSync(path, html);
@@ -66,29 +92,120 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
   return 0;
 }
 
-function sideBySide(flawed: Report, hardened: Report): string {
-  const row = (label: string, a: string, b: string) => `  ${label.padEnd(12)}${a.padEnd(22)}${b}`;
+/**
+ * The guard as a user would run it in front of the flawed demo: TLS with a certificate from
+ * files, routes derived from the upstream's OpenAPI document, the upstream authenticating
+ * (identity policies are not in the guard yet), and the two static routes the document omits.
+ */
+async function guardInFront(
+  api: DemoApi,
+  dir: string,
+  pems: { cert: string; private: string },
+): Promise<Guard> {
+  const response = await fetch(`${api.url}/openapi.json`);
+  writeFileSync(join(dir, "openapi.json"), await response.text());
+  writeFileSync(join(dir, "cert.pem"), pems.cert);
+  writeFileSync(join(dir, "key.pem"), pems.private, { mode: 0o600 });
+  writeFileSync(
+    join(dir, "rampart.yaml"),
+    [
+      "guard:",
+      "  tls: { cert: cert.pem, key: key.pem }",
+      "  defaults: { authentication: upstream }",
+      "  routes:",
+      "    - { path: /static/, public: true, produces: [application/json] }",
+      "    - { path: '/static/:file', public: true, produces: [text/plain] }",
+      "",
+    ].join("\n"),
+  );
+  const table = await loadGuard(
+    { config: "rampart.yaml", openapi: "openapi.json", upstream: api.url, listen: "127.0.0.1:0" },
+    dir,
+  );
+  return startGuard({ table, log: { write: () => true }, logLevel: "silent" });
+}
+
+/**
+ * A self-signed certificate for 127.0.0.1 and localhost, valid for a day. ECDSA P-256: as strong
+ * as RSA 3072 (NIST SP 800-57) and generated in milliseconds rather than a second.
+ */
+function loopbackCertificate(): Promise<{ cert: string; private: string }> {
+  return generate([{ name: "commonName", value: "localhost" }], {
+    keyType: "ec",
+    curve: "P-256",
+    algorithm: "sha256",
+    notAfterDate: new Date(Date.now() + 24 * 60 * 60 * 1000),
+    extensions: [
+      { name: "basicConstraints", cA: false },
+      { name: "keyUsage", digitalSignature: true },
+      { name: "extKeyUsage", serverAuth: true },
+      {
+        name: "subjectAltName",
+        altNames: [
+          { type: 2, value: "localhost" },
+          { type: 7, ip: "127.0.0.1" },
+        ],
+      },
+    ],
+  });
+}
+
+function sideBySide(
+  columns: readonly { label: string; report: Report }[],
+  catalog: Catalog,
+): string {
+  const row = (label: string, cells: readonly string[]) =>
+    `  ${label.padEnd(12)}${cells.map((c) => c.padEnd(18)).join("")}`.trimEnd();
+  const of = (label: string, f: (r: Report) => string) =>
+    row(
+      label,
+      columns.map(({ report }) => f(report)),
+    );
   const lines = [
-    row("", "flawed", "hardened"),
     row(
-      "grade",
-      `${flawed.grade} (${flawed.score}/100)`,
-      `${hardened.grade} (${hardened.score}/100)`,
+      "",
+      columns.map((c) => c.label),
     ),
-    row("findings", String(flawed.findings.length), String(hardened.findings.length)),
-    row("requests", String(flawed.requests ?? 0), String(hardened.requests ?? 0)),
-    row(
-      "duration",
-      `${(flawed.durationMs / 1000).toFixed(1)} s`,
-      `${(hardened.durationMs / 1000).toFixed(1)} s`,
-    ),
+    of("grade", (r) => `${r.grade} (${r.score}/100)`),
+    // The score stops at 0: the count of failing items shows progress below it.
+    of("failing", (r) => String(r.items.filter((i) => i.verdict === "fail").length)),
+    of("findings", (r) => String(r.findings.length)),
+    of("requests", (r) => String(r.requests ?? 0)),
+    of("duration", (r) => `${(r.durationMs / 1000).toFixed(1)} s`),
     "",
     "  Items whose verdict differs:",
   ];
-  const other = new Map(hardened.items.map((i) => [i.id, i.verdict]));
-  for (const item of flawed.items) {
-    const b = other.get(item.id);
-    if (b !== undefined && b !== item.verdict) lines.push(row(item.id, item.verdict, b));
+  const verdicts = columns.map(({ report }) => new Map(report.items.map((i) => [i.id, i.verdict])));
+  const guarded = columns[1]?.report;
+  const enforced = new Set(GUARD_POLICIES.flatMap((p) => p.items));
+  const unfixed: string[] = [];
+  for (const item of catalog.items) {
+    const cells = verdicts.map((v) => v.get(item.id) ?? "-");
+    if (new Set(cells).size > 1) lines.push(row(item.id, cells));
+    if (cells[1] !== "fail" || cells[2] === "fail" || !guarded) continue;
+    unfixed.push(`  ${item.id.padEnd(10)}${whyUnfixed(item, guarded, enforced)}`);
   }
+  if (unfixed.length > 0)
+    lines.push(
+      "",
+      "  Still failing behind the guard, and why it cannot fix them at the edge:",
+      ...unfixed,
+    );
   return lines.join("\n");
+}
+
+/** One line: why an item the hardened demo passes still fails behind the guard. */
+function whyUnfixed(
+  item: Catalog["items"][number],
+  guarded: Report,
+  enforced: ReadonlySet<string>,
+): string {
+  if (enforced.has(item.id)) {
+    const ids = new Set(guarded.items.find((i) => i.id === item.id)?.findings ?? []);
+    const titles = guarded.findings.filter((f) => ids.has(f.id)).map((f) => f.title);
+    return `enforced on requests by the guard; what remains is in the upstream's design: ${[...new Set(titles)].join("; ")}`;
+  }
+  if (item.capabilities.includes("guard"))
+    return `${item.title}: not enforced by the guard yet (identity and abuse policies are still to come); fix it in the upstream`;
+  return `${item.title}: beyond a gateway (the upstream's own logic, tokens or data); fix it in the upstream`;
 }

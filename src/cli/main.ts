@@ -91,7 +91,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         .choices(["safe", "full"])
         .default("safe"),
     )
-    .option("--max-requests <n>", "requests at most (default 500)")
+    .option("--max-requests <n>", "requests at most (default 500; 2000 with --profile full)")
     .option("--rate <n>", "requests per second at most")
     .option("--concurrency <n>", "requests in flight at most (default 8)")
     .option("--timeout <seconds>", "per request (default 10)")
@@ -158,7 +158,9 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
   program
     .command("demo")
-    .description("Scan the demo API flawed and hardened, side by side, and write an HTML report")
+    .description(
+      "Scan the demo API flawed, flawed behind rampart guard, and hardened, side by side, and write an HTML report",
+    )
     .option("--output <file>", "the HTML report", "rampart-report.html")
     .action(async (options) => {
       const { demoCommand } = await import("./demo.js");

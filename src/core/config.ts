@@ -69,7 +69,16 @@ export const ConfigSchema = Type.Object(
 export type RampartConfig = Static<typeof ConfigSchema>;
 export type Attestation = Static<typeof Attestation>;
 
-const validator = compileSchema(ConfigSchema);
+// Compiling the schema costs a few hundred milliseconds: only commands given a config pay it.
+const validator = lazy(() => compileSchema(ConfigSchema));
+
+function lazy<T>(make: () => T): () => T {
+  let value: T | undefined;
+  return () => {
+    value ??= make();
+    return value;
+  };
+}
 
 /**
  * Validates a parsed config document: the schema first, then rules across fields; every
@@ -84,7 +93,7 @@ export function loadConfig(
   document: SourceDocument,
   today: Date = new Date(),
 ): Readonly<RampartConfig> {
-  const config = validator.validate(document);
+  const config = validator().validate(document);
   const problems: Problem[] = [];
   for (const [id, attestation] of Object.entries(config.attest ?? {})) {
     if (attestation?.reviewed && Date.parse(attestation.reviewed) > today.getTime()) {

@@ -16,11 +16,18 @@ const PEM_PRIVATE_KEY =
 const PASSWORD_HASH =
   /\$(?:2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|argon2(?:id|i|d)\$[^\s"']+|scrypt\$[^\s"']+|pbkdf2[-_a-z0-9]*\$[^\s"']+|[156]\$[^\s"'$]{1,32}\$[./A-Za-z0-9]{20,})/g;
 const AWS_ACCESS_KEY = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
-// Credentials after a scheme are a token68 (RFC 9110 11.2). The auth-params of a challenge
-// (`Basic realm="api"`, `Bearer error="invalid_token"`) are not credentials and stay readable;
-// nor is prose ("the token takes..."): a credential has a digit or a token68 symbol in it.
-const AUTH_SCHEME =
-  /\b(Bearer|Basic|Digest|Token|ApiKey|Negotiate)\s+(?!(?:realm|error|error_description|error_uri|scope|charset|nonce|opaque|algorithm|qop|domain|stale|userhash)\s*=)(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{4,}/gi;
+// Credentials after a scheme are a token68 (RFC 9110 11.2). Not credentials, and kept readable:
+// the auth-params of a challenge (`Basic realm="api"`, `Bearer error="invalid_token"`) and prose
+// ("Basic authentication is offered"). "Token" and "ApiKey" are also ordinary words, so after
+// them only a value with a digit or a token68 symbol counts ("the token takes..." stays).
+const AUTH_PARAM_OR_PROSE =
+  "(?!(?:realm|error|error_description|error_uri|scope|charset|nonce|opaque|algorithm|qop|domain|stale|userhash)\\s*=)" +
+  "(?!(?:auth|authentication|authorization|credentials?|tokens?|schemes?|challenges?|headers?|access|login|is|are|was|were|and|or|the|with|over|only|not|offered|accepted|required|requests?)\\b)";
+const AUTH_SCHEME = new RegExp(
+  `\\b(Bearer|Basic|Digest|Negotiate)\\s+${AUTH_PARAM_OR_PROSE}[A-Za-z0-9._~+/=-]{4,}` +
+    `|\\b(Token|ApiKey)\\s+${AUTH_PARAM_OR_PROSE}(?=[A-Za-z]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{4,}`,
+  "gi",
+);
 const NAMED_VALUE_JSON = /("([A-Za-z0-9_-]+)"\s*:\s*)"((?:[^"\\]|\\.)*)"/g;
 const NAMED_VALUE_QUERY = /([?&;\s,]|^)([A-Za-z0-9_.-]+)=([^&#\s"',;]*)/g;
 const CARD_CANDIDATE = /\b\d(?:[ -]?\d){12,18}\b/g;
@@ -40,7 +47,10 @@ export function redact(text: string): string {
   return text
     .replace(PEM_PRIVATE_KEY, "[REDACTED:private-key]")
     .replace(JWT, "[REDACTED:jwt]")
-    .replace(AUTH_SCHEME, (_m, scheme: string) => `${scheme} ${REDACTED}`)
+    .replace(
+      AUTH_SCHEME,
+      (_m, scheme?: string, wordScheme?: string) => `${scheme ?? wordScheme} ${REDACTED}`,
+    )
     .replace(PASSWORD_HASH, "[REDACTED:password-hash]")
     .replace(AWS_ACCESS_KEY, "[REDACTED:cloud-key]")
     .replace(NAMED_VALUE_JSON, (whole, prefix: string, name: string) =>

@@ -11,6 +11,12 @@ const addFormats = (formatsPlugin as unknown as { default: (ajv: Ajv) => Ajv }).
 export const UNKNOWN_KEY_MESSAGE = "x-unknownKeyMessage";
 
 /**
+ * Schema annotation: what a `pattern` means, in words, so that a user reads "must be a HOST:PORT
+ * address" rather than a regular expression.
+ */
+export const PATTERN_MESSAGE = "x-patternMessage";
+
+/**
  * A compiled schema: validates documents, applies defaults, reports every problem at once and
  * returns a deeply frozen value. Compile once (at start, or when a route table is built).
  *
@@ -29,6 +35,7 @@ export function compileSchema<S extends TSchema>(schema: S): SchemaValidator<S> 
   const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, verbose: true });
   addFormats(ajv);
   ajv.addKeyword({ keyword: UNKNOWN_KEY_MESSAGE, schemaType: "string" });
+  ajv.addKeyword({ keyword: PATTERN_MESSAGE, schemaType: "string" });
   // TypeBox marks schemas with symbol keys and `Kind`; ajv ignores symbols.
   const check: ValidateFunction = ajv.compile(schema);
   return {
@@ -87,6 +94,14 @@ function toProblem(error: ErrorObject, document: SourceDocument): Problem {
     case "type":
       message = `must be ${article(String(error.params.type))} (got ${got})`;
       break;
+    case "pattern": {
+      const hint = (error.parentSchema as Record<string, unknown> | undefined)?.[PATTERN_MESSAGE];
+      message =
+        typeof hint === "string"
+          ? `must be ${hint} (got ${got})`
+          : `must match pattern "${String(error.params.pattern)}" (got ${got})`;
+      break;
+    }
     case "format":
       message = `must be a valid ${formatName(String(error.params.format))} (got ${got})`;
       break;

@@ -16,14 +16,20 @@ const HOP_BY_HOP = new Set([
   "upgrade",
 ]);
 
-const CLIENT_ADDRESS_CLAIMS = [
+const CLIENT_ADDRESS_CLAIMS = new Set([
   "forwarded",
   "x-real-ip",
   "x-client-ip",
   "true-client-ip",
   "x-cluster-client-ip",
   "x-original-forwarded-for",
-];
+]);
+
+/**
+ * Never forwarded: Host (the pool sets the upstream's), and Expect, which the guard answered
+ * itself (RFC 9110 10.1.1): the body it forwards is already on its way.
+ */
+const NOT_FORWARDED = new Set(["host", "expect"]);
 
 /** Removes hop-by-hop fields, including every field the Connection header names, in place. */
 export function dropHopByHop(headers: Record<string, unknown>): void {
@@ -31,7 +37,8 @@ export function dropHopByHop(headers: Record<string, unknown>): void {
   if (connection !== undefined) {
     for (const name of String(connection).split(",")) delete headers[name.trim().toLowerCase()];
   }
-  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  // The fields present are few (a response has a handful): walk them, not the list.
+  for (const name in headers) if (HOP_BY_HOP.has(name)) delete headers[name];
 }
 
 /**
@@ -69,18 +76,26 @@ export function upstreamHeaders(
   secure: boolean,
   requestId: string,
 ): Record<string, string | string[]> {
+  // One pass that skips what must not go upstream: copying everything and deleting afterwards
+  // turns the object into a slow dictionary, on every request.
+  const connection = incoming.connection;
+  const named = connection === undefined ? undefined : connectionOptions(connection);
   const headers: Record<string, string | string[]> = {};
   for (const name in incoming) {
     const value = incoming[name];
-    if (value !== undefined) headers[name] = value;
+    if (
+      value === undefined ||
+      HOP_BY_HOP.has(name) ||
+      NOT_FORWARDED.has(name) ||
+      (named?.has(name) ?? false) ||
+      // Other client-address claims an upstream might believe: only a trusted proxy may send them.
+      (!peerTrusted && CLIENT_ADDRESS_CLAIMS.has(name))
+    )
+      continue;
+    headers[name] = value;
   }
-  dropHopByHop(headers);
-  const host = headers.host;
-  delete headers.host;
-  // The guard answered Expect itself (RFC 9110 10.1.1); the body it forwards is already on its way.
-  delete headers.expect;
-  // Other client-address claims an upstream might believe: only a trusted proxy may send them.
-  if (!peerTrusted) for (const name of CLIENT_ADDRESS_CLAIMS) delete headers[name];
+  // Host is the pool's (the upstream's); the client's goes on as X-Forwarded-Host.
+  const host = named?.has("host") ? undefined : incoming.host;
   const xff = headers["x-forwarded-for"];
   headers["x-forwarded-for"] = peerTrusted && xff !== undefined ? `${String(xff)}, ${peer}` : peer;
   if (!peerTrusted || headers["x-forwarded-proto"] === undefined)
@@ -90,4 +105,11 @@ export function upstreamHeaders(
   headers["x-request-id"] = requestId;
   headers["accept-encoding"] = "identity";
   return headers;
+}
+
+/** The field names a Connection header lists (RFC 9110 7.6.1), lower case. */
+function connectionOptions(connection: string | string[]): Set<string> {
+  const names = new Set<string>();
+  for (const name of String(connection).split(",")) names.add(name.trim().toLowerCase());
+  return names;
 }

@@ -7,8 +7,13 @@ import { SCAN_PROFILES, type ScanProfile } from "./types.js";
  * of requests, a few at a time, and the non-intrusive profile.
  */
 export const SCAN_DEFAULTS = Object.freeze({
-  /** Enough for discovery and every check against an API of a few dozen operations. */
+  /** Enough for discovery and every safe check against an API of a few dozen operations. */
   maxRequests: 500,
+  /**
+   * The `full` profile's default: its intrusive checks send bursts (rate limiting), repeated
+   * logins (lockout) and per-parameter probes (injection). Still bounded; `--max-requests` wins.
+   */
+  maxRequestsFull: 2000,
   /** Requests in flight at most. */
   concurrency: 8,
   /** Per request, in seconds. */
@@ -85,7 +90,12 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
       problems.push(`${name} must be an integer from 1 to ${max} (got ${value})`);
     return value;
   };
-  const maxRequests = int(options.maxRequests, "--max-requests", SCAN_DEFAULTS.maxRequests, 1e6);
+  const maxRequests = int(
+    options.maxRequests,
+    "--max-requests",
+    options.profile === "full" ? SCAN_DEFAULTS.maxRequestsFull : SCAN_DEFAULTS.maxRequests,
+    1e6,
+  );
   const concurrency = int(options.concurrency, "--concurrency", SCAN_DEFAULTS.concurrency, 256);
   const timeout = options.timeoutSeconds ?? SCAN_DEFAULTS.timeoutSeconds;
   if (!(timeout > 0 && timeout <= 600))

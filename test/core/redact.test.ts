@@ -85,6 +85,21 @@ test("regression: token=value in the middle of a body is redacted", () => {
 });
 
 test("regression: prose after a scheme word is not mistaken for a credential", () => {
-  assert.equal(redact("the token takes 10 minutes to expire"), "the token takes 10 minutes to expire");
+  assert.equal(
+    redact("the token takes 10 minutes to expire"),
+    "the token takes 10 minutes to expire",
+  );
   assert.equal(redact("Bearer abcdefgh1234"), "Bearer [REDACTED]");
+});
+
+test("regression: prose about Basic authentication stays readable, all-letter bearer tokens do not", () => {
+  assert.equal(
+    redact("HTTP Basic authentication is offered; Bearer tokens are required"),
+    "HTTP Basic authentication is offered; Bearer tokens are required",
+  );
+  assert.equal(redact("boom with Bearer abcdefghijk"), "boom with Bearer [REDACTED]");
+  assert.equal(
+    redact("Authorization: Token 9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"),
+    "Authorization: Token [REDACTED]",
+  );
 });

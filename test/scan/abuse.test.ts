@@ -3,7 +3,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import { DEMO_USERS } from "../../demo/store.js";
+import { loadConfig } from "../../src/core/config.js";
+import { RampartError } from "../../src/core/errors.js";
 import type { Report } from "../../src/core/report.js";
+import { parseYaml } from "../../src/core/yaml.js";
 import { createLockoutCheck, lockoutCheck } from "../../src/scan/checks/abuse/lockout.js";
 import {
   createRateLimitCheck,
@@ -17,7 +20,7 @@ import { runScan } from "../../src/scan/engine.js";
 import type { ScanOptions } from "../../src/scan/options.js";
 import type { ScanCheck } from "../../src/scan/types.js";
 import { demoPool, startDemo } from "../helpers/demo-client.js";
-import { catalog, DEMO_LOGIN, findingsOf, verdictOf } from "./scan-helpers.js";
+import { catalog, countingServer, DEMO_LOGIN, findingsOf, verdictOf } from "./scan-helpers.js";
 
 const demo = demoPool();
 const BOB = { username: "bob", password: DEMO_USERS.bob.password };
@@ -74,7 +77,7 @@ describe("ACC-01 burst (full profile)", () => {
     assert.equal(verdictOf(report, "ACC-01").verdict, "fail");
   });
 
-  test("hardened demo limited to 20 per 10 s: the burst of 30 meets a 429, ACC-01 passes", async () => {
+  test("hardened demo limited to 20 per 10 s: its RateLimit headers end the burst, ACC-01 passes", async () => {
     const api = await startDemo("none", { rateLimit: { limit: 20, windowSeconds: 10 } });
     try {
       const report = await scanWith(api, [createRateLimitCheck({ burst: 30 })]);
@@ -83,6 +86,25 @@ describe("ACC-01 burst (full profile)", () => {
       assert.equal(verdictOf(report, "ACC-01").verdict, "pass");
     } finally {
       await api.close();
+    }
+  });
+
+  test("a silent throttle (429 past a dozen requests, no headers) is recognised by the 429", async () => {
+    const server = await countingServer((_req, res) => {
+      const throttled = server.count() > 12;
+      res.writeHead(throttled ? 429 : 200, { "content-type": "application/json" });
+      res.end(throttled ? '{"error":"slow down"}' : '{"status":"ok"}');
+    });
+    try {
+      const report = await runScan(
+        { target: server.url, profile: "full" },
+        { catalog, checks: [createRateLimitCheck({ burst: 30 })] },
+      );
+      assert.equal(runOf(report, "acc-01-burst")?.status, "ran");
+      assert.deepEqual(report.findings, []);
+      assert.ok(server.count() < 45, `${server.count()} requests: the burst stops at the 429`);
+    } finally {
+      await server.close();
     }
   });
 
@@ -238,5 +260,32 @@ describe("intrusive checks never run in the safe profile", () => {
       assert.match(runOf(report, check.id)?.reason ?? "", /intrusive check/, check.id);
     // Discovery only: far below one burst.
     assert.ok((report.requests ?? 0) < 30, `${report.requests} requests`);
+  });
+});
+
+describe("scan.lockout in rampart.yaml", () => {
+  const load = (yaml: string) => loadConfig(parseYaml(yaml, "rampart.yaml"));
+
+  test("a lockout account is accepted and frozen", () => {
+    const config = load(
+      "scan:\n  lockout: { path: /auth/login, username: carol, password: carol-demo-pass, attempts: 5 }\n",
+    );
+    assert.equal(config.scan?.lockout?.attempts, 5);
+    assert.ok(Object.isFrozen(config.scan?.lockout));
+  });
+
+  test("every problem reported at once, with its path: too many attempts, unknown key, no password", () => {
+    assert.throws(
+      () => load("scan:\n  lockout: { username: carol, attempts: 51, tries: 3 }\n"),
+      (error: unknown) => {
+        assert.ok(error instanceof RampartError);
+        assert.equal(error.code, "ERR_CONFIG_INVALID");
+        const paths = error.problems.map((p) => p.path).join(" ");
+        assert.match(paths, /\/scan\/lockout\/attempts/);
+        assert.match(paths, /\/scan\/lockout\/tries|\/scan\/lockout/);
+        assert.ok(error.problems.length >= 3, JSON.stringify(error.problems));
+        return true;
+      },
+    );
   });
 });

@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { DemoApi } from "../../demo/server.js";
 import type { Report } from "../../src/core/report.js";
 import { atLeast } from "../../src/core/severity.js";
 import { SCAN_CHECKS } from "../../src/scan/registry.js";
+import { ROOT } from "../helpers/cli.js";
 import { startDemo } from "../helpers/demo-client.js";
 import { findingsOf, scanDemo, verdictOf } from "./scan-helpers.js";
 
@@ -41,31 +44,68 @@ const EXPECTED: readonly { check: string; item: string; title: RegExp }[] = [
   { check: "ext-02-cookie-flags", item: "EXT-02", title: /Session cookie "sid" without HttpOnly/ },
   { check: "ext-03-cache-control", item: "EXT-03", title: /Authenticated response cacheable/ },
   { check: "ext-04-security-txt", item: "EXT-04", title: /No security.txt/ },
+  { check: "auth-02-session-randomness", item: "AUTH-02", title: /Predictable cookie sid/ },
+  { check: "jwt-01-weak-secret", item: "JWT-01", title: /secret found in a dictionary/ },
+  { check: "jwt-02-forgery", item: "JWT-02", title: /Unsigned JWT accepted|confusion|jwk header/ },
+  { check: "jwt-02-key-url", item: "JWT-02", title: /jku URL accepted/ },
+  { check: "jwt-03-lifetime", item: "JWT-03", title: /without exp|lives|Expired JWT accepted/ },
+  { check: "jwt-04-sensitive-claims", item: "JWT-04", title: /JWT payload carries/ },
+  { check: "jwt-05-size", item: "JWT-05", title: /JWT of \d/ },
 ];
+
+/**
+ * Checks that need more than this safe scan with one login (a second identity, an OAuth client,
+ * the full profile), each tested both ways against the demo in its own file.
+ */
+const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
+  "in-01-method-override": "isolated-flaws.test.ts",
+  "acc-01-rate-limit-headers": "abuse.test.ts",
+  "acc-01-burst": "abuse.test.ts",
+  "auth-03-lockout": "abuse.test.ts",
+  "proc-04-xxe": "parsers.test.ts",
+  "proc-05-xml-entity-expansion": "parsers.test.ts",
+  "proc-05-yaml-alias-expansion": "parsers.test.ts",
+  "in-04-sql-injection": "injection.test.ts",
+  "in-04-nosql-injection": "injection.test.ts",
+  "in-04-reflected-xss": "injection.test.ts",
+  "in-04-type-confusion": "injection.test.ts",
+  "proc-01-missing-auth": "access.test.ts",
+  "proc-02-bola-read": "access.test.ts",
+  "proc-02-bola-write": "access.test.ts",
+  "proc-02-user-id-in-path": "access.test.ts",
+  "proc-03-guessable-ids": "access.test.ts",
+  "oauth-01-redirect-uri": "oauth.test.ts",
+  "oauth-02-flows": "oauth.test.ts",
+  "oauth-03-state": "oauth.test.ts",
+  "oauth-04-scopes": "oauth.test.ts",
+  "ext-05-mass-assignment": "mass-assignment.test.ts",
+};
 
 describe("scan of the demo API, both ways (HTTPS, logged in, safe profile)", () => {
   let flawedApi: DemoApi;
   let hardenedApi: DemoApi;
   let flawed: Report;
   let hardened: Report;
-  let hardenedMs = 0;
   before(async () => {
     [flawedApi, hardenedApi] = await Promise.all([
       startDemo("all", { tlsPort: 0 }),
       startDemo("none", { tlsPort: 0 }),
     ]);
-    flawed = await scanDemo(flawedApi);
-    const started = performance.now();
-    hardened = await scanDemo(hardenedApi);
-    hardenedMs = performance.now() - started;
+    // Each demo's plain-HTTP port is another origin (RFC 6454): it is attributed to the HTTPS
+    // target only because it is in the scan's scope, as a user who knows both would say.
+    flawed = await scanDemo(flawedApi, { scope: [flawedApi.url] });
+    hardened = await scanDemo(hardenedApi, { scope: [hardenedApi.url] });
   });
   after(() => Promise.all([flawedApi.close(), hardenedApi.close()]));
 
-  test("every registered check is in this table", () => {
+  test("every registered check is tested both ways: in this table or in its own file", () => {
     assert.deepEqual(
       SCAN_CHECKS.map((c) => c.id).sort(),
-      [...new Set([...EXPECTED.map((e) => e.check), "in-01-method-override"])].sort(),
+      [...new Set([...EXPECTED.map((e) => e.check), ...Object.keys(TESTED_ELSEWHERE)])].sort(),
     );
+    for (const file of new Set(Object.values(TESTED_ELSEWHERE))) {
+      assert.ok(existsSync(join(ROOT, "test", "scan", file)), `test/scan/${file}`);
+    }
   });
 
   for (const { check, item, title } of EXPECTED) {
@@ -113,15 +153,14 @@ describe("scan of the demo API, both ways (HTTPS, logged in, safe profile)", () 
     assert.match(cert.detail, /loopback/);
   });
 
-  test("the hardened demo: zero findings at low or above, under 10 s and 500 requests", () => {
+  // Time is measured in bench/scan (timed tests flake on a shared machine); requests are exact.
+  test("the hardened demo: zero findings at low or above, under 500 requests", () => {
     assert.deepEqual(
       hardened.findings.filter((f) => atLeast(f.severity, "low")).map((f) => f.title),
       [],
     );
-    assert.ok(hardenedMs < 10_000, `${hardenedMs} ms`);
     assert.ok((hardened.requests ?? 0) < 500, `${hardened.requests} requests`);
     assert.ok((flawed.requests ?? 0) < 500, `${flawed.requests} requests`);
-    assert.ok(flawed.durationMs < 10_000);
     assert.equal(hardened.checks.filter((c) => c.status === "error").length, 0);
   });
 

@@ -8,6 +8,7 @@ import {
   nosqlInjectionCheck,
   reflectedXssCheck,
   sqlInjectionCheck,
+  typeConfusionCheck,
 } from "../../src/scan/checks/injection/index.js";
 import { runScan } from "../../src/scan/engine.js";
 import type { ScanCheck } from "../../src/scan/types.js";
@@ -110,6 +111,103 @@ async function searchApi(injectable: boolean) {
     const all = injectable && /' OR '(\w)'='\1/.test(q);
     const found = all ? rows : rows.filter((r) => q !== "" && r.name.includes(q));
     res.end(JSON.stringify({ items: found, total: found.length }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+describe("IN-04 type confusion and budget", () => {
+  test("a number where a string belongs: 500 is found, a 400 refusal is not", async () => {
+    for (const trusting of [true, false]) {
+      const api = await jsonApi((body) => {
+        const item = (body as { item?: unknown }).item;
+        if (typeof item === "string") return { status: 201, json: { item: item.trim() } };
+        return trusting
+          ? { status: 500, json: { error: "item.trim is not a function" } }
+          : { status: 400, json: { error: "item must be a string" } };
+      });
+      try {
+        const report = await runScan(
+          { target: api.url, profile: "full" },
+          { catalog, checks: [typeConfusionCheck] },
+        );
+        const findings = findingsOf(report, "in-04-type-confusion");
+        assert.equal(findings.length, trusting ? 1 : 0, JSON.stringify(report.checks));
+        if (trusting)
+          assert.match(findings[0]?.evidence.request ?? "", /POST \/items .*"item":12345/);
+      } finally {
+        await api.close();
+      }
+    }
+  });
+
+  test("the budget runs out mid-check: not tested with the reason, never an error", async () => {
+    const api = await demo("sql-injection,reflected-xss");
+    const report = await runScan(
+      { target: api.url, login: DEMO_LOGIN, profile: "full", maxRequests: 40 },
+      { catalog, checks: [reflectedXssCheck, sqlInjectionCheck] },
+    );
+    const runs = report.checks.filter((c) => c.id.startsWith("in-04"));
+    assert.ok(
+      runs.some((r) => /request budget exhausted/.test(r.reason ?? "")),
+      JSON.stringify(runs),
+    );
+    assert.ok(
+      runs.every((r) => r.status !== "error"),
+      JSON.stringify(runs),
+    );
+  });
+});
+
+/** A JSON API with one operation, POST /items {item: string}, answered by `answer`. */
+async function jsonApi(answer: (body: unknown) => { status: number; json: unknown }) {
+  const document = {
+    openapi: "3.0.3",
+    info: { title: "items", version: "1" },
+    paths: {
+      "/items": {
+        post: {
+          requestBody: {
+            content: {
+              "application/json": {
+                schema: { type: "object", properties: { item: { type: "string" } } },
+              },
+            },
+          },
+          responses: { "201": { description: "created" } },
+        },
+      },
+    },
+  };
+  const server = createServer((req, res) => {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => {
+      text += chunk;
+    });
+    req.on("end", () => {
+      const reply = (status: number, json: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(json));
+      };
+      if (req.url === "/openapi.json") return reply(200, document);
+      if (req.url !== "/items" || req.method !== "POST") return reply(404, { error: "not found" });
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        return reply(400, { error: "not JSON" });
+      }
+      const { status, json } = answer(body);
+      reply(status, json);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {

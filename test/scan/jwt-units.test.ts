@@ -20,11 +20,19 @@ import { isLoopbackHost } from "../../src/scan/jwt/key-server.js";
 import { analyseSamples } from "../../src/scan/jwt/randomness.js";
 import { signHmac } from "../../src/scan/jwt/secret.js";
 import { maxLifetimeSeconds, publicKeyOption } from "../../src/scan/jwt/settings.js";
+import { issuedTokens, scanToken, targetPublicKeys } from "../../src/scan/jwt/target.js";
 import { base64UrlDecode, base64UrlEncode, decodeJwt } from "../../src/scan/jwt/token.js";
 import { buildSecretWordlist } from "../../src/scan/jwt/wordlist.js";
+import type { CheckContext, Exchange, ScanTarget } from "../../src/scan/types.js";
 import { JWT_SECRET_WORDS } from "../../src/scan/wordlists/jwt-secrets.js";
+import { runCli } from "../helpers/cli.js";
 
-const PAYLOAD = { iss: "https://api.example.test", sub: "u1", iat: 1_700_000_000, exp: 1_700_000_600 };
+const PAYLOAD = {
+  iss: "https://api.example.test",
+  sub: "u1",
+  iat: 1_700_000_000,
+  exp: 1_700_000_600,
+};
 
 function hs(alg: "HS256" | "HS384" | "HS512", secret: string | Buffer): string {
   const hash = { HS256: "sha256", HS384: "sha384", HS512: "sha512" }[alg];
@@ -55,7 +63,11 @@ describe("base64url and JWT decoding", () => {
     assert.equal(jwt?.payload.sub, "u1");
     assert.equal(decodeJwt("a.b"), undefined);
     assert.equal(decodeJwt("e30.e30.e30.e30.e30"), undefined, "a JWE has five parts");
-    assert.equal(decodeJwt(`${base64UrlEncode("[1]")}.e30.`), undefined, "header must be an object");
+    assert.equal(
+      decodeJwt(`${base64UrlEncode("[1]")}.e30.`),
+      undefined,
+      "header must be an object",
+    );
     assert.equal(decodeJwt(`${base64UrlEncode("{bad")}.e30.`), undefined);
     assert.ok(decodeJwt("e30.e30."), "an empty signature still decodes (alg none)");
   });
@@ -67,22 +79,45 @@ describe("weak-secret search", () => {
     assert.ok(new Set(words).size >= 2000, `only ${new Set(words).size}`);
     assert.equal(new Set(words).size, words.length, "each candidate once");
     assert.equal(words[0], "your-256-bit-secret");
-    for (const w of ["secret", "changeme", "jwt_secret", "qwerty", "Secret2024", "s3cr3t", "SECRET123"])
+    for (const w of [
+      "secret",
+      "changeme",
+      "jwt_secret",
+      "qwerty",
+      "Secret2024",
+      "s3cr3t",
+      "SECRET123",
+    ])
       assert.ok(words.includes(w), w);
     assert.ok(JWT_SECRET_WORDS.length >= 300);
   });
 
   test("the wordlist adds variants of the target's host name", () => {
     const words = buildSecretWordlist("api.shop-example.com");
-    for (const w of ["shop-example", "shop-example_secret", "shop-example-jwt-secret", "Shop-example"])
+    for (const w of [
+      "shop-example",
+      "shop-example_secret",
+      "shop-example-jwt-secret",
+      "Shop-example",
+    ])
       assert.ok(words.includes(w), w);
   });
 
   test("the tester agrees with createHmac for every HMAC algorithm, short, long and non-ASCII keys", () => {
-    const keys = ["secret", "", "é-ü-ß-密钥", "x".repeat(64), "y".repeat(65), "z".repeat(200), "👍".repeat(40)];
+    const keys = [
+      "secret",
+      "",
+      "é-ü-ß-密钥",
+      "x".repeat(64),
+      "y".repeat(65),
+      "z".repeat(200),
+      "👍".repeat(40),
+    ];
     for (const alg of ["HS256", "HS384", "HS512"] as const) {
       for (const key of keys) {
-        const test = hmacSecretTester(decodeJwt(hs(alg, key)) as NonNullable<ReturnType<typeof decodeJwt>>);
+        const test = hmacSecretTester(
+          decodeJwt(hs(alg, key)) as NonNullable<ReturnType<typeof decodeJwt>>,
+        );
         assert.ok(test, alg);
         assert.equal(test(key), true, `${alg} ${key.slice(0, 8)}`);
         assert.equal(test(`${key}!`), false);
@@ -92,12 +127,17 @@ describe("weak-secret search", () => {
 
   test("no tester for RS256 tokens: there is no shared secret to guess", () => {
     const token = `${base64UrlEncode('{"alg":"RS256"}')}.${base64UrlEncode("{}")}.c2ln`;
-    assert.equal(hmacSecretTester(decodeJwt(token) as NonNullable<ReturnType<typeof decodeJwt>>), undefined);
+    assert.equal(
+      hmacSecretTester(decodeJwt(token) as NonNullable<ReturnType<typeof decodeJwt>>),
+      undefined,
+    );
   });
 
   test("the dictionary attack finds a listed secret, its rank, and measures a rate", async () => {
     const words = buildSecretWordlist("api.example.test");
-    const test = hmacSecretTester(decodeJwt(hs("HS256", "Changeme2024")) as never) as (c: string) => boolean;
+    const test = hmacSecretTester(decodeJwt(hs("HS256", "Changeme2024")) as never) as (
+      c: string,
+    ) => boolean;
     const result = await crackHmacSecret(test, words, { minSample: 5000 });
     assert.equal(result.secret, "Changeme2024");
     assert.equal(result.position, words.indexOf("Changeme2024") + 1);
@@ -122,7 +162,10 @@ describe("forged tokens", () => {
   test("alg none in four spellings, with the signature stripped and kept, claims unchanged", () => {
     const forged = algNoneForgeries(original);
     assert.equal(forged.length, 8);
-    assert.deepEqual([...new Set(forged.map((f) => f.header.alg))], ["none", "None", "NONE", "nOnE"]);
+    assert.deepEqual(
+      [...new Set(forged.map((f) => f.header.alg))],
+      ["none", "None", "NONE", "nOnE"],
+    );
     for (const f of forged) {
       const parts = f.token.split(".");
       assert.equal(parts[1], original.rawPayload);
@@ -142,7 +185,9 @@ describe("forged tokens", () => {
     const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
     const forged = keyConfusionForgeries(original, { source: "test", pems: [pem, pem.trimEnd()] });
     assert.equal(forged.length, 2);
-    const expected = createHmac("sha256", pem).update(forged[0]?.token.split(".").slice(0, 2).join(".") ?? "").digest("base64url");
+    const expected = createHmac("sha256", pem)
+      .update(forged[0]?.token.split(".").slice(0, 2).join(".") ?? "")
+      .digest("base64url");
     assert.equal(forged[0]?.token.split(".")[2], expected);
     assert.equal(forged[0]?.header.alg, "HS256");
   });
@@ -154,15 +199,20 @@ describe("forged tokens", () => {
   });
 
   test("only loopback hosts get the jku / x5u listener", () => {
-    for (const h of ["127.0.0.1", "127.8.9.10", "[::1]", "localhost"]) assert.ok(isLoopbackHost(h), h);
-    for (const h of ["10.0.0.1", "api.example.com", "127.0.0.1.nip.io", "::2"]) assert.ok(!isLoopbackHost(h), h);
+    for (const h of ["127.0.0.1", "127.8.9.10", "[::1]", "localhost"])
+      assert.ok(isLoopbackHost(h), h);
+    for (const h of ["10.0.0.1", "api.example.com", "127.0.0.1.nip.io", "::2"])
+      assert.ok(!isLoopbackHost(h), h);
   });
 });
 
 describe("sensitive claims (JWT-04)", () => {
   test("password hashes by value and by name, passwords, secrets", () => {
     assert.equal(classifyClaim("h", `$2b$10$${"a".repeat(53)}`), "password-hash");
-    assert.equal(classifyClaim("x", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"), "password-hash");
+    assert.equal(
+      classifyClaim("x", "$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA"),
+      "password-hash",
+    );
     assert.equal(classifyClaim("x", "$scrypt$N=16384,r=8,p=1$c2FsdA$aGFzaA"), "password-hash");
     assert.equal(classifyClaim("passwordHash", "abcdef"), "password-hash");
     assert.equal(classifyClaim("password", "hunter2"), "password");
@@ -176,7 +226,11 @@ describe("sensitive claims (JWT-04)", () => {
     assert.equal(classifyClaim("x", "378282246310005"), "card-number");
     assert.equal(classifyClaim("card", "4111111111111112"), undefined, "fails Luhn");
     assert.equal(classifyClaim("iat", 1_700_000_000_000), undefined, "a timestamp is no card");
-    assert.equal(classifyClaim("id", 4_111_111_111_111_111), undefined, "an unnamed number is no card");
+    assert.equal(
+      classifyClaim("id", 4_111_111_111_111_111),
+      undefined,
+      "an unnamed number is no card",
+    );
   });
 
   test("national ids, emails at low severity, and OIDC half-hashes left alone", () => {
@@ -200,8 +254,13 @@ describe("sensitive claims (JWT-04)", () => {
 describe("session randomness (AUTH-02)", () => {
   const now = 1_795_000_000_000;
   test("sequential, identical, timestamp and shared-prefix values are weak", () => {
-    assert.equal(analyseSamples(["sess-000001", "sess-000002", "sess-000003"], now)?.weakness, "sequential");
-    assert.equal(analyseSamples(["abc", "abc", "abc"], now)?.weakness, "identical");
+    assert.equal(
+      analyseSamples(["sess-000001", "sess-000002", "sess-000003"], now)?.weakness,
+      "sequential",
+    );
+    const constant = "f3a9c1d2e4b5a6978812";
+    assert.equal(analyseSamples([constant, constant, constant], now)?.weakness, "identical");
+    assert.equal(analyseSamples(["deleted", "deleted", "deleted"], now), undefined, "a flag");
     const stamps = [0, 1, 2].map((i) => `t${now + i * 37}x${i}`);
     assert.equal(analyseSamples(stamps, now)?.weakness, "timestamp");
     const prefixed = ["a8f3c9d1e2b4-7f", "a8f3c9d1e2b4-2c", "a8f3c9d1e2b4-9a"];
@@ -210,7 +269,9 @@ describe("session randomness (AUTH-02)", () => {
   });
 
   test("32 random bytes are silent; fewer than three samples prove nothing", () => {
-    const random = [0, 1, 2, 3, 4].map(() => base64UrlEncode(crypto.getRandomValues(new Uint8Array(32))));
+    const random = [0, 1, 2, 3, 4].map(() =>
+      base64UrlEncode(crypto.getRandomValues(new Uint8Array(32))),
+    );
     assert.equal(analyseSamples(random, now), undefined);
     assert.equal(analyseSamples(["sess-1", "sess-2"], now), undefined);
   });
@@ -226,7 +287,10 @@ describe("settings", () => {
     const ok = loadConfig(parseYaml("scan:\n  jwt:\n    maxLifetimeMinutes: 60\n", "rampart.yaml"));
     assert.equal(ok.scan?.jwt?.maxLifetimeMinutes, 60);
     assert.throws(
-      () => loadConfig(parseYaml("scan:\n  jwt:\n    maxLifetimeMinutes: 0\n    extra: 1\n", "rampart.yaml")),
+      () =>
+        loadConfig(
+          parseYaml("scan:\n  jwt:\n    maxLifetimeMinutes: 0\n    extra: 1\n", "rampart.yaml"),
+        ),
       (e: unknown) =>
         e instanceof RampartError &&
         e.code === "ERR_CONFIG_INVALID" &&
@@ -248,5 +312,95 @@ describe("settings", () => {
     assert.throws(() => publicKeyOption("key.pem", undefined, dir), usage);
     assert.throws(() => publicKeyOption("junk.pem", undefined, dir), usage);
     assert.throws(() => publicKeyOption("missing.pem", undefined, dir), usage);
+  });
+
+  test("rampart scan --public-key with a private key: one line, ERR_USAGE, exit 2, nothing sent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "rampart-jwt-cli-"));
+    const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+    writeFileSync(join(dir, "key.pem"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    const { code, stderr } = await runCli(
+      ["scan", "http://127.0.0.1:9", "--public-key", "key.pem"],
+      {
+        cwd: dir,
+      },
+    );
+    assert.equal(code, 2);
+    assert.match(stderr, /ERR_USAGE.*--public-key: key\.pem holds a private key/);
+    assert.equal(stderr.trim().split("\n").length, 1);
+    assert.doesNotMatch(stderr, /BEGIN|at .*\.js/);
+  });
+
+  test("the configured public key comes first, in SPKI and PKCS#1 spellings, with and without newline", async () => {
+    const { publicKey } = generateKeyPairSync("rsa", { modulusLength: 1024 });
+    const pem = publicKey.export({ type: "spki", format: "pem" }).toString();
+    const memo = new Map<string, Promise<unknown>>();
+    const notFound = {
+      status: 404,
+      headers: {},
+      setCookies: [],
+      body: "",
+      truncated: false,
+    } as unknown as Exchange;
+    const context = {
+      config: { jwt: { publicKey: pem } },
+      target: { base: new URL("http://127.0.0.1:9"), urls: [], observed: [], operations: [] },
+      http: { inScope: () => true, trySend: async () => notFound },
+      shared: (key: string, probe: () => Promise<unknown>) => {
+        if (!memo.has(key)) memo.set(key, probe());
+        return memo.get(key);
+      },
+    } as unknown as CheckContext;
+    const keys = await targetPublicKeys(context);
+    assert.equal(keys.length, 1);
+    assert.equal(keys[0]?.source, "--public-key");
+    const pems = keys[0]?.pems ?? [];
+    assert.ok(pems.includes(pem) && pems.includes(pem.trimEnd()));
+    assert.ok(pems.some((p) => p.startsWith("-----BEGIN RSA PUBLIC KEY-----")));
+  });
+});
+
+describe("tokens the target issued", () => {
+  test("the scan's bearer token first, then login JWT fields and JWT cookies, each once", () => {
+    const access = hs("HS256", "a");
+    const idToken = hs("HS512", "b");
+    const exchange = (over: Partial<Exchange>) =>
+      ({
+        method: "GET",
+        url: "http://127.0.0.1:9/",
+        requestHeaders: {},
+        status: 200,
+        headers: {},
+        setCookies: [],
+        body: "",
+        truncated: false,
+        ...over,
+      }) as Exchange;
+    const target = {
+      observed: [
+        {
+          source: "root",
+          authenticated: true,
+          exchange: exchange({ requestHeaders: { authorization: `Bearer ${access}` } }),
+        },
+        {
+          source: "login",
+          authenticated: false,
+          exchange: exchange({
+            method: "POST",
+            body: JSON.stringify({
+              access_token: access,
+              id_token: idToken,
+              refresh_token: "opaque-1234",
+            }),
+            setCookies: [`jwt=${idToken}; HttpOnly`, "sid=abc; Secure"],
+          }),
+        },
+      ],
+    } as unknown as ScanTarget;
+    assert.equal(scanToken(target)?.token, access);
+    assert.deepEqual(
+      issuedTokens(target).map((t) => t.source),
+      ["the scan's token", "login field id_token"],
+    );
   });
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { exampleParameter, exampleValue } from "../../src/scan/examples.js";
 import { createProgress } from "../../src/scan/progress.js";
+import { resolveScanOptions } from "../../src/scan/options.js";
 
 describe("example values from schemas", () => {
   test("declared examples first, then enums, formats and types; required properties only", () => {
@@ -56,4 +57,11 @@ describe("scan progress", () => {
     progress.end(3);
     assert.match(out, /\r\[#+-*\] 1\/2 checks/);
   });
+});
+
+test("the full profile's default budget is larger, and --max-requests still wins", () => {
+  const target = "http://127.0.0.1:1";
+  assert.equal(resolveScanOptions({ target }).maxRequests, 500);
+  assert.equal(resolveScanOptions({ target, profile: "full" }).maxRequests, 2000);
+  assert.equal(resolveScanOptions({ target, profile: "full", maxRequests: 300 }).maxRequests, 300);
 });

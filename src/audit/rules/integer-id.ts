@@ -1,10 +1,13 @@
+import { childPointer } from "../../openapi/pointer.js";
+import type { LoadedDocument } from "../../openapi/types.js";
 import { isIdName } from "../names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
-import { typesOf } from "../schemas.js";
+import { asObject, typesOf } from "../schemas.js";
 
 /**
  * PROC-03: integer identifiers in paths are guessable (id + 1), which turns any missing
- * ownership check into a mass data leak (API1:2023).
+ * ownership check into a mass data leak (API1:2023). An id that is "an integer or a UUID"
+ * (`oneOf` / `anyOf` with an integer alternative) still accepts the enumerable integers.
  */
 export const integerId: AuditRule = {
   id: "integer-id",
@@ -18,7 +21,7 @@ export const integerId: AuditRule = {
     for (const op of operations)
       for (const p of op.parameters) {
         if (p.in !== "path" || !p.schema || !p.schemaPointer || !isIdName(p.name)) continue;
-        if (!typesOf(p.schema).includes("integer")) continue;
+        if (!mayBeInteger(doc, p.schemaPointer)) continue;
         const where = doc.locate(p.schemaPointer);
         const key = where ? `${where.file}#${where.pointer}` : p.schemaPointer;
         if (seen.has(key)) continue;
@@ -31,3 +34,19 @@ export const integerId: AuditRule = {
     return hits;
   },
 };
+
+/** True when the schema, or one of its `oneOf` / `anyOf` alternatives, is an integer. */
+function mayBeInteger(doc: LoadedDocument, pointer: string): boolean {
+  const schema = asObject(doc.resolve(pointer));
+  if (!schema) return false;
+  if (typesOf(schema).includes("integer")) return true;
+  for (const combinator of ["oneOf", "anyOf"]) {
+    const list = schema[combinator];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const alternative = asObject(doc.resolve(childPointer(pointer, combinator, i)));
+      if (alternative && typesOf(alternative).includes("integer")) return true;
+    }
+  }
+  return false;
+}

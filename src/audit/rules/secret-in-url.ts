@@ -1,5 +1,5 @@
 import { childPointer } from "../../openapi/pointer.js";
-import { isSecretName, isTokenName } from "../names.js";
+import { isSecretName, isTokenName, NOT_SECRET, normaliseName } from "../names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { typesOf } from "../schemas.js";
 import { securitySchemes } from "./security-schemes.js";
@@ -8,6 +8,8 @@ import { securitySchemes } from "./security-schemes.js";
  * IN-05: credentials in the URL end up in access logs, proxy logs, browser history and Referer
  * headers. Found by apiKey schemes `in: query` whatever the parameter is called, and by the
  * parameter's name or `format: password` (descriptions are too vague to go by: silence).
+ * In a URL, any token named after what it opens (`user_token`, `cli_token`, `invite_token`) is a
+ * bearer credential: whoever reads the log line can replay it (RFC 6750 5.3).
  */
 export const secretInUrl: AuditRule = {
   id: "secret-in-url",
@@ -33,7 +35,7 @@ export const secretInUrl: AuditRule = {
         seen.add(key);
         const types = p.schema ? typesOf(p.schema) : [];
         if (types.some((t) => t === "boolean" || t === "integer" || t === "number")) continue;
-        const byName = isSecretName(p.name) || isTokenName(p.name);
+        const byName = isSecretName(p.name) || isTokenName(p.name) || isUrlToken(p.name);
         const byFormat = p.schema?.format === "password";
         if (!byName && !byFormat) continue;
         hits.push({
@@ -44,3 +46,13 @@ export const secretInUrl: AuditRule = {
     return hits;
   },
 };
+
+// `<what>_token`, except the tokens that page through results or make a request idempotent.
+const URL_TOKEN = /(?:^|_)token$/;
+const NOT_CREDENTIAL_TOKEN =
+  /^(?:idempotency|client|client_request|request|csrf|xsrf|anti_forgery|pagination)_token$/;
+
+function isUrlToken(name: string): boolean {
+  const n = normaliseName(name);
+  return URL_TOKEN.test(n) && !NOT_SECRET.test(n) && !NOT_CREDENTIAL_TOKEN.test(n);
+}

@@ -1,5 +1,5 @@
 import { type Static, Type } from "@sinclair/typebox";
-import { StringEnum } from "../../core/validate.js";
+import { PATTERN_MESSAGE, StringEnum } from "../../core/validate.js";
 
 /**
  * Defaults of the `guard:` section of `rampart.yaml`, all in one place. Each value is the secure
@@ -151,10 +151,16 @@ export const GUARD_DEFAULTS = Object.freeze({
 
 const Bytes = Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024 });
 const Ms = Type.Integer({ minimum: 1, maximum: 3_600_000 });
-const MediaType = Type.String({ pattern: "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+*-]+$" });
+const MediaType = Type.String({
+  pattern: "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+*-]+$",
+  [PATTERN_MESSAGE]: "a media type such as application/json",
+});
 const Cidr = Type.String({ minLength: 2, maxLength: 50 });
 /** `host:port`, `[v6]:port`; port 0 picks a free one. */
-const HostPort = Type.String({ pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}$" });
+const HostPort = Type.String({
+  pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}$",
+  [PATTERN_MESSAGE]: "a HOST:PORT address such as 127.0.0.1:8080",
+});
 
 /** Methods a route may declare. TRACE and CONNECT are never proxied (IN-01). */
 export const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
@@ -232,7 +238,10 @@ export const PolicyOptionsSchema = Type.Object(
 
 const UpstreamSchema = Type.Object(
   {
-    url: Type.String({ pattern: "^https?://[^/?#]+/?$" }),
+    url: Type.String({
+      pattern: "^https?://[^/?#]+/?$",
+      [PATTERN_MESSAGE]: "an http:// or https:// origin without a path",
+    }),
     connections: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
     headersTimeoutMs: Type.Optional(Ms),
     bodyTimeoutMs: Type.Optional(Ms),
@@ -244,7 +253,11 @@ const UpstreamSchema = Type.Object(
 export const RouteSchema = Type.Object(
   {
     /** find-my-way syntax: `/api/orders/:id`, `/static/*`. */
-    path: Type.String({ pattern: "^/", maxLength: 2048 }),
+    path: Type.String({
+      pattern: "^/",
+      maxLength: 2048,
+      [PATTERN_MESSAGE]: "a path starting with /",
+    }),
     methods: Type.Optional(
       Type.Array(StringEnum(ROUTE_METHODS), { minItems: 1, uniqueItems: true }),
     ),
@@ -278,7 +291,12 @@ export const GuardSchema = Type.Object(
     ),
     admin: Type.Optional(Type.Object({ listen: HostPort }, { additionalProperties: false })),
     /** Shorthand for `upstreams: { default: { url } }`. */
-    upstream: Type.Optional(Type.String({ pattern: "^https?://[^/?#]+/?$" })),
+    upstream: Type.Optional(
+      Type.String({
+        pattern: "^https?://[^/?#]+/?$",
+        [PATTERN_MESSAGE]: "an http:// or https:// origin without a path",
+      }),
+    ),
     upstreams: Type.Optional(
       Type.Record(Type.String({ pattern: "^[A-Za-z0-9_-]+$" }), UpstreamSchema),
     ),

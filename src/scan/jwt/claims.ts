@@ -19,12 +19,14 @@ export interface SensitiveClaim {
   readonly severity: Severity;
 }
 
-const PASSWORD_NAME = /^(?:pass(?:word)?|passwd|pwd|pass_?phrase|user_?password|plain_?password)$/i;
-const HASH_NAME = /(?:pass(?:word)?|pwd)_?hash|hash(?:ed)?_?pass(?:word)?|password_?digest|^pw_?hash$/i;
+const PASSWORD_NAME = /^(?:password|passwd|pwd|pass_?phrase|user_?password|plain_?password)$/i;
+const HASH_NAME =
+  /(?:pass(?:word)?|pwd)_?hash|hash(?:ed)?_?pass(?:word)?|password_?digest|^pw_?hash$/i;
 const SECRET_NAME =
   /^(?:secret|client_?secret|api_?key|apikey|api_?secret|private_?key|secret_?key|access_?key_?secret|aws_?secret_?access_?key|signing_?key|otp_?secret|totp_?secret|mfa_?secret)$/i;
 const CARD_NAME = /^(?:card|card_?number|cc|cc_?number|credit_?card|pan|card_?no)$/i;
-const NATIONAL_NAME = /^(?:ssn|social_?security(?:_?number)?|national_?id|nin|tax_?id|sin|passport(?:_?number)?)$/i;
+const NATIONAL_NAME =
+  /^(?:ssn|social_?security(?:_?number)?|national_?id|nin|tax_?id|sin|passport(?:_?number)?)$/i;
 // OpenID Connect's at_hash, c_hash and s_hash are half-hashes of other tokens, not passwords.
 const OIDC_HASHES = new Set(["at_hash", "c_hash", "s_hash"]);
 
@@ -88,7 +90,12 @@ export function classifyClaim(name: string, value: unknown): SensitiveKind | und
 
 function classify(name: string, value: unknown): SensitiveKind | undefined {
   if (OIDC_HASHES.has(name)) return undefined;
-  const text = typeof value === "string" ? value.trim() : typeof value === "number" ? String(value) : undefined;
+  const text =
+    typeof value === "string"
+      ? value.trim()
+      : typeof value === "number"
+        ? String(value)
+        : undefined;
   if (text === undefined || text === "") return undefined;
   if (PASSWORD_HASH_VALUE.test(text)) return "password-hash";
   if (HASH_NAME.test(name)) return "password-hash";

@@ -107,7 +107,8 @@ export async function crackHmacSecret(
   options: CrackOptions = {},
 ): Promise<CrackResult> {
   const chunk = options.chunk ?? 5000;
-  if (!Number.isInteger(chunk) || chunk < 1) throw new TypeError("chunk must be a positive integer");
+  if (!Number.isInteger(chunk) || chunk < 1)
+    throw new TypeError("chunk must be a positive integer");
   const started = performance.now();
   let tried = 0;
   const minSample = options.minSample ?? 0;

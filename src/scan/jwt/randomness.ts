@@ -31,12 +31,15 @@ export function analyseSamples(
   nowMs: number,
 ): RandomnessVerdict | undefined {
   if (values.length < 3) return undefined;
-  if (new Set(values).size === 1)
+  if (new Set(values).size === 1) {
+    // A short constant ("1", "deleted") is a flag, not a session value.
+    if ((values[0] ?? "").length < 16) return undefined;
     return {
       weakness: "identical",
       bits: 0,
       detail: `${values.length} logins all received the same value`,
     };
+  }
   const prefix = commonPrefix(values);
   const suffix = commonSuffix(values.map((v) => v.slice(prefix)));
   const middles = values.map((v) => v.slice(prefix, v.length - suffix));
@@ -81,7 +84,10 @@ function commonPrefix(values: readonly string[]): number {
 function commonSuffix(values: readonly string[]): number {
   const first = values[0] ?? "";
   let n = 0;
-  while (n < first.length && values.every((v) => v.length > n && v[v.length - 1 - n] === first[first.length - 1 - n]))
+  while (
+    n < first.length &&
+    values.every((v) => v.length > n && v[v.length - 1 - n] === first[first.length - 1 - n])
+  )
     n++;
   return n;
 }
@@ -109,9 +115,19 @@ function timestampIn(values: readonly string[], nowMs: number): string | undefin
   const now = nowMs / 1000;
   const near = (seconds: number) => Math.abs(seconds - now) < DAY_SECONDS;
   const kinds = [
-    { name: "Unix seconds", find: (v: string) => [...v.matchAll(/(?<!\d)\d{10}(?!\d)/g)].some((m) => near(Number(m[0]))) },
-    { name: "Unix milliseconds", find: (v: string) => [...v.matchAll(/(?<!\d)\d{13}(?!\d)/g)].some((m) => near(Number(m[0]) / 1000)) },
-    { name: "hex seconds", find: (v: string) => /^[0-9a-f]{8}/i.test(v) && near(Number.parseInt(v.slice(0, 8), 16)) },
+    {
+      name: "Unix seconds",
+      find: (v: string) => [...v.matchAll(/(?<!\d)\d{10}(?!\d)/g)].some((m) => near(Number(m[0]))),
+    },
+    {
+      name: "Unix milliseconds",
+      find: (v: string) =>
+        [...v.matchAll(/(?<!\d)\d{13}(?!\d)/g)].some((m) => near(Number(m[0]) / 1000)),
+    },
+    {
+      name: "hex seconds",
+      find: (v: string) => /^[0-9a-f]{8}/i.test(v) && near(Number.parseInt(v.slice(0, 8), 16)),
+    },
   ];
   return kinds.find((k) => values.every((v) => k.find(v)))?.name;
 }

@@ -27,7 +27,11 @@ export function crackedSecret(
   });
 }
 
-const HASHES: Readonly<Record<string, string>> = { HS256: "sha256", HS384: "sha384", HS512: "sha512" };
+const HASHES: Readonly<Record<string, string>> = {
+  HS256: "sha256",
+  HS384: "sha384",
+  HS512: "sha512",
+};
 
 /**
  * Signs a header and payload with a known HMAC secret (the algorithm from the header).

@@ -20,7 +20,14 @@ export function maxLifetimeSeconds(context: Pick<CheckContext, "config">): numbe
   return (context.config?.jwt?.maxLifetimeMinutes ?? JWT_DEFAULTS.maxLifetimeMinutes) * 60;
 }
 
-/** The configured public key's PEM text (`--public-key` or `scan.jwt.publicKey`), if any. */
+/**
+ * The configured public key's PEM text (`--public-key` or `scan.jwt.publicKey`), if any.
+ *
+ * @example
+ * ```ts
+ * configuredPublicKey(context)?.startsWith("-----BEGIN"); // true when one was given
+ * ```
+ */
 export function configuredPublicKey(context: Pick<CheckContext, "config">): string | undefined {
   return context.config?.jwt?.publicKey;
 }
@@ -52,13 +59,20 @@ export function publicKeyOption(
     );
   }
   if (/PRIVATE KEY-----/.test(text))
-    throw new RampartError("ERR_USAGE", `--public-key: ${file} holds a private key; give the public key`);
+    throw new RampartError(
+      "ERR_USAGE",
+      `--public-key: ${file} holds a private key; give the public key`,
+    );
   try {
     createPublicKey(text);
   } catch (error) {
-    throw new RampartError("ERR_USAGE", `--public-key: ${file} is not a PEM public key or certificate`, {
-      cause: error,
-    });
+    throw new RampartError(
+      "ERR_USAGE",
+      `--public-key: ${file} is not a PEM public key or certificate`,
+      {
+        cause: error,
+      },
+    );
   }
   return { config: { ...scan, jwt: { ...scan?.jwt, publicKey: text } } };
 }

@@ -30,6 +30,56 @@ export function scanToken(target: ScanTarget): ScanToken | undefined {
   return undefined;
 }
 
+/** A JWT the target issued, and where the scan saw it. */
+export interface IssuedToken extends ScanToken {
+  /** "the scan's token", "login field id_token", "cookie session". */
+  readonly source: string;
+}
+
+/**
+ * Every distinct JWT the scan saw the target issue: its own bearer token first, then the JWT
+ * fields of the login answer (an OpenID Connect `id_token`, say) and JWT-valued cookies.
+ *
+ * @example
+ * ```ts
+ * issuedTokens(context.target).map((t) => t.source); // ["the scan's token", "login field id_token"]
+ * ```
+ */
+export function issuedTokens(target: ScanTarget): IssuedToken[] {
+  const out = new Map<string, IssuedToken>();
+  const own = scanToken(target);
+  if (own) out.set(own.token, { ...own, source: "the scan's token" });
+  for (const { exchange, source } of target.observed) {
+    if (source === "login") {
+      for (const [field, value] of Object.entries(jsonObject(exchange.body))) {
+        const jwt = typeof value === "string" ? decodeJwt(value) : undefined;
+        if (jwt && !out.has(value as string))
+          out.set(value as string, { token: value as string, jwt, source: `login field ${field}` });
+      }
+    }
+    for (const cookie of exchange.setCookies) {
+      const m = /^\s*([^=;\s]+)=([^;\s]+)/.exec(cookie);
+      const jwt = m?.[2] ? decodeJwt(m[2]) : undefined;
+      if (m?.[1] && m[2] && jwt && !out.has(m[2]))
+        out.set(m[2], { token: m[2], jwt, source: `cookie ${m[1]}` });
+    }
+  }
+  return [...out.values()];
+}
+
+function jsonObject(body: string): Record<string, unknown> {
+  const value = (() => {
+    try {
+      return JSON.parse(body) as unknown;
+    } catch {
+      return undefined;
+    }
+  })();
+  return value !== null && typeof value === "object" && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : {};
+}
+
 /** An operation that answers the real token with 2xx and no token with 401/403. */
 export interface ProofEndpoint {
   readonly method: string;
@@ -75,7 +125,15 @@ export function proofEndpoint(context: CheckContext): Promise<ProofEndpoint | un
   });
 }
 
-/** Sends a token of the scan's making to the proof endpoint, instead of the real one. */
+/**
+ * Sends a token of the scan's making to the proof endpoint, instead of the real one.
+ *
+ * @example
+ * ```ts
+ * const answer = await sendToken(context, proof, forged.token);
+ * if (answer && ok(answer.status)) ...
+ * ```
+ */
 export function sendToken(
   context: CheckContext,
   proof: ProofEndpoint,
@@ -89,7 +147,14 @@ export function sendToken(
   });
 }
 
-/** A 2xx status. */
+/**
+ * A 2xx status.
+ *
+ * @example
+ * ```ts
+ * ok(204); // true
+ * ```
+ */
 export function ok(status: number): boolean {
   return status >= 200 && status < 300;
 }
@@ -146,7 +211,10 @@ async function findJwksUrl(context: CheckContext): Promise<string | undefined> {
   const { target, http } = context;
   const seen = target.urls.find((u) => /jwks/i.test(u) && http.inScope(u));
   if (seen) return seen;
-  for (const path of ["/.well-known/openid-configuration", "/.well-known/oauth-authorization-server"]) {
+  for (const path of [
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+  ]) {
     const answer = await http.trySend({ url: new URL(path, target.base).href, anonymous: true });
     const uri = answer && ok(answer.status) ? jsonField(answer.body, "jwks_uri") : undefined;
     if (typeof uri === "string" && http.inScope(uri)) return uri;
@@ -159,14 +227,16 @@ function jwksKeys(answer: Exchange | undefined): (JsonWebKey & { kid?: unknown; 
   const keys = jsonField(answer.body, "keys");
   if (!Array.isArray(keys)) return [];
   return keys.filter(
-    (k): k is JsonWebKey => k !== null && typeof k === "object" && (k.kty === "RSA" || k.kty === "EC") && k.use !== "enc",
+    (k): k is JsonWebKey =>
+      k !== null && typeof k === "object" && (k.kty === "RSA" || k.kty === "EC") && k.use !== "enc",
   );
 }
 
 /** The PEM spellings a server might have used as the HMAC key, with and without final newline. */
 function pemForms(key: string | JsonWebKey): string[] {
   try {
-    const object = typeof key === "string" ? createPublicKey(key) : createPublicKey({ key, format: "jwk" });
+    const object =
+      typeof key === "string" ? createPublicKey(key) : createPublicKey({ key, format: "jwk" });
     const forms = new Set<string>();
     if (typeof key === "string") forms.add(key);
     forms.add(object.export({ type: "spki", format: "pem" }).toString());
@@ -187,7 +257,9 @@ function pemForms(key: string | JsonWebKey): string[] {
 function jsonField(body: string, field: string): unknown {
   try {
     const value: unknown = JSON.parse(body);
-    return value !== null && typeof value === "object" ? (value as Record<string, unknown>)[field] : undefined;
+    return value !== null && typeof value === "object"
+      ? (value as Record<string, unknown>)[field]
+      : undefined;
   } catch {
     return undefined;
   }

@@ -71,21 +71,17 @@ export function decodeJwt(token: string): DecodedJwt | undefined {
   };
 }
 
-/** True when the text is a decodable compact JWT. */
-export function isJwt(token: string): boolean {
-  return decodeJwt(token) !== undefined;
-}
-
 /**
- * Encodes a header and payload as the first two parts of a compact JWS.
+ * True when the text is a decodable compact JWT.
  *
  * @example
  * ```ts
- * signingInputOf({ alg: "none" }, { sub: "1" }); // "eyJhbGciOiJub25lIn0.eyJzdWIiOiIxIn0"
+ * isJwt("eyJhbGciOiJub25lIn0.e30."); // true
+ * isJwt("3f9a0c"); // false
  * ```
  */
-export function signingInputOf(header: JsonObject, payload: JsonObject): string {
-  return `${base64UrlEncode(JSON.stringify(header))}.${base64UrlEncode(JSON.stringify(payload))}`;
+export function isJwt(token: string): boolean {
+  return decodeJwt(token) !== undefined;
 }
 
 function decodeObject(part: string): JsonObject | undefined {

@@ -1,8 +1,9 @@
 import { JWT_SECRET_WORDS } from "../wordlists/jwt-secrets.js";
 
-const YEARS = Array.from({ length: 14 }, (_, i) => String(2013 + i));
-const SUFFIXES = ["1", "12", "123", "1234", "12345", "!", "!!", "01", "007", "2", "99", ...YEARS];
-const JOINED_SUFFIXES = YEARS.flatMap((y) => [`_${y}`, `-${y}`]);
+// Years of the last decade: secrets get "rotated" by bumping the year.
+const YEARS = Array.from({ length: 10 }, (_, i) => String(2017 + i));
+const SUFFIXES = ["1", "12", "123", "1234", "!", "01", ...YEARS];
+const JOINED_SUFFIXES = YEARS.slice(-4).flatMap((y) => [`_${y}`, `-${y}`]);
 const LEET: Readonly<Record<string, string>> = { a: "4", e: "3", i: "1", o: "0", s: "5", t: "7" };
 const LEET_SYMBOLS: Readonly<Record<string, string>> = { a: "@", e: "3", i: "!", o: "0", s: "$" };
 const HOST_SUFFIXES = [
@@ -32,7 +33,7 @@ const HOST_SUFFIXES = [
  * The candidate secrets of the weak-secret search, most likely first and each once: the
  * bundled words as written, variants of the target's host name (`shop.example.com` gives
  * `example`, `example-jwt-secret`, ...), then case, digit, year and leetspeak variants of every
- * word. About 80,000 candidates: a fraction of a second at the measured rate.
+ * word. About 30,000 candidates: a tenth of a second at the measured rate.
  *
  * @example
  * ```ts
@@ -54,7 +55,8 @@ export function buildSecretWordlist(host?: string): string[] {
     for (const form of forms) {
       out.add(form);
       for (const suffix of SUFFIXES) out.add(`${form}${suffix}`);
-      if (/^[A-Za-z]/.test(form)) for (const suffix of JOINED_SUFFIXES) out.add(`${form}${suffix}`);
+      if (form === lower && /^[a-z]/.test(form))
+        for (const suffix of JOINED_SUFFIXES) out.add(`${form}${suffix}`);
     }
     out.add(substitute(lower, LEET));
     out.add(substitute(lower, LEET_SYMBOLS));

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
@@ -91,7 +92,7 @@ async function runLockout(context: CheckContext, account: LockoutAccount, attemp
     return notTested(
       `the lockout account could not log in at POST ${path} (${first.status}); check scan.lockout`,
     );
-  const wrong = `rampart-wrong-${Math.random().toString(36).slice(2, 10)}`;
+  const wrong = `rampart-wrong-${randomBytes(6).toString("hex")}`;
   const grants = (e: Exchange) => isSuccess(e) && sameKind(e, first);
   const failures: Exchange[] = [];
   for (let i = 1; i <= attempts; i++) {

@@ -9,7 +9,14 @@ import { notTested, ran } from "../outcome.js";
 const RATE_LIMIT_HEADER =
   /^(ratelimit|ratelimit-policy|ratelimit-(limit|remaining|reset)|x-ratelimit-[a-z-]+|x-rate-limit-[a-z-]+)$/;
 
-/** The rate-limit headers of an exchange, by name. */
+/**
+ * The rate-limit headers of an exchange, by name.
+ *
+ * @example
+ * ```ts
+ * rateLimitHeaders(exchange); // { "ratelimit-policy": "100;w=10", ratelimit: "limit=100, remaining=99, reset=10" }
+ * ```
+ */
 export function rateLimitHeaders(exchange: Exchange): Record<string, string> {
   const found: Record<string, string> = {};
   for (const [name, value] of Object.entries(exchange.headers))

@@ -44,10 +44,13 @@ export const missingAuthCheck: ScanCheck = {
   needs: ["operations"],
   title: "Every operation requires authentication",
   async run(context) {
+    // Public on purpose: a stated reason (x-rampart-public), or an empty security requirement
+    // (`{}`), which makes credentials optional (OpenAPI 3.1 4.8.10).
     const publicReasons = new Map(
       (context.target.document ? listOperations(context.target.document) : []).map((o) => [
         o.pointer,
-        o.publicReason,
+        o.publicReason ??
+          (o.security?.some((r) => Object.keys(r).length === 0) ? "optional security" : undefined),
       ]),
     );
     const gets = context.target.operations.filter((o) => o.method === "GET");
@@ -110,6 +113,7 @@ function anonymousFinding(
   all: readonly ScanOperation[],
   publicReasons: ReadonlyMap<string | undefined, string | undefined>,
 ): Finding | undefined {
+  if (publicReasons.get(op.pointer) !== undefined) return undefined;
   if (isAdminPath(op.path)) {
     return context.finding({
       title: "Admin operation answers without credentials",
@@ -133,7 +137,7 @@ function anonymousFinding(
   const protectedChild = all.find(
     (o) => o.secured && o.path.startsWith(`${op.path.replace(/\/+$/, "")}/`),
   );
-  if (publicReasons.get(op.pointer) === undefined && protectedChild) {
+  if (protectedChild) {
     return context.finding({
       severity: "medium",
       confidence: "medium",

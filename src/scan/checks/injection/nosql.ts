@@ -11,6 +11,8 @@ export const NOSQL_OPERATORS: readonly Readonly<Record<string, unknown>>[] = [
   { $gt: "" },
 ];
 
+const LOGIN_PATH = /login|signin|sign-in|token|auth|session/i;
+
 /**
  * IN-04, NoSQL operator injection (CWE-943), `full` profile: every string field of a JSON body
  * replaced by an operator object. When the example values and random strings are refused
@@ -56,7 +58,9 @@ export const nosqlInjectionCheck: ScanCheck = {
           findings.push(
             context.finding({
               title: `NoSQL operator ${Object.keys(operator)[0]} accepted in place of a string`,
-              detail: `${op.method} ${op.path} refused random strings (${control.status}) but accepted ${JSON.stringify(operator)} in every string field (${answer.status}): the fields reach the database as query conditions, which matches any stored value${/login|token|auth|session/i.test(op.path) ? ", here a login without a password" : ""}.`,
+              // A login let in is unambiguous; elsewhere the 2xx may be lax typing alone.
+              confidence: LOGIN_PATH.test(op.path) ? "high" : "medium",
+              detail: `${op.method} ${op.path} refused random strings (${control.status}) but accepted ${JSON.stringify(operator)} in every string field (${answer.status}): the fields reach the database as query conditions, which matches any stored value${LOGIN_PATH.test(op.path) ? ", here a login without a password" : ""}.`,
               exchange: answer,
               evidence: {
                 request: describeRequest(request, answer),

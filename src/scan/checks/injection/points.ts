@@ -25,6 +25,11 @@ const SAFE_METHODS = new Set(["GET", "HEAD"]);
 /**
  * The query parameters of read operations and the string fields of JSON bodies, from the
  * OpenAPI document, search-like names first, at most {@link MAX_POINTS}.
+ *
+ * @example
+ * ```ts
+ * injectionPoints(context, "query")[0]; // { op, where: "query", name: "search", value: "rampart" }
+ * ```
  */
 export function injectionPoints(context: CheckContext, where?: "query" | "body"): InjectionPoint[] {
   const points: InjectionPoint[] = [];
@@ -65,7 +70,14 @@ export function jsonBodyOperations(
   return found.slice(0, MAX_POINTS / 2);
 }
 
-/** The request that puts `value` at the point (a string, or any JSON value in a body). */
+/**
+ * The request that puts `value` at the point (a string, or any JSON value in a body).
+ *
+ * @example
+ * ```ts
+ * requestWith(point, "'"); // { method: "GET", url: "http://127.0.0.1:8088/api/products?search=%27" }
+ * ```
+ */
 export function requestWith(point: InjectionPoint, value: unknown): ScanRequest {
   if (point.where === "query") {
     const url = new URL(point.op.url);

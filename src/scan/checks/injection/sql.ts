@@ -163,13 +163,15 @@ async function booleanBased(
   return undefined;
 }
 
-/** The body without echoes of the value sent (raw, JSON-escaped, URL-encoded): links, messages. */
+/** The body without echoes of the value sent (raw, JSON, URL or HTML escaped): links, messages. */
 function withoutEcho(body: string, value: string): string {
   const forms = new Set([
     value,
     JSON.stringify(value).slice(1, -1),
     encodeURIComponent(value),
     new URLSearchParams({ v: value }).toString().slice(2),
+    value.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`),
+    value.replace(/&/g, "&amp;").replace(/'/g, "&#39;").replace(/"/g, "&quot;"),
   ]);
   let out = body;
   for (const form of forms) out = out.split(form).join("");

@@ -17,19 +17,28 @@ const TITLES: Readonly<Record<ForgeryTechnique, string>> = {
 /**
  * Sends each forgery to the proof endpoint and returns one finding per family accepted (2xx
  * where no token gets 401/403), with the forged header decoded and the three statuses.
+ *
+ * @example
+ * ```ts
+ * const findings = await tryForgeries(context, proof, algNoneForgeries(own.jwt));
+ * ```
  */
 export async function tryForgeries(
   context: CheckContext,
   proof: ProofEndpoint,
   forgeries: readonly Forgery[],
 ): Promise<Finding[]> {
-  const accepted = new Map<ForgeryTechnique, { forgery: Forgery; exchange: Exchange; variants: string[] }>();
+  const accepted = new Map<
+    ForgeryTechnique,
+    { forgery: Forgery; exchange: Exchange; variants: string[] }
+  >();
   for (const forgery of forgeries) {
     const answer = await sendToken(context, proof, forgery.token);
     if (!answer || !ok(answer.status)) continue;
     const seen = accepted.get(forgery.technique);
     if (seen) seen.variants.push(forgery.variant);
-    else accepted.set(forgery.technique, { forgery, exchange: answer, variants: [forgery.variant] });
+    else
+      accepted.set(forgery.technique, { forgery, exchange: answer, variants: [forgery.variant] });
   }
   return [...accepted.values()].map(({ forgery, exchange, variants }) =>
     context.finding({
@@ -44,14 +53,27 @@ export async function tryForgeries(
   );
 }
 
-/** The three statuses that prove an acceptance. */
+/**
+ * The three statuses that prove an acceptance.
+ *
+ * @example
+ * ```ts
+ * statuses(proof, forged); // "status with the real token 200, without a token 401, with the forgery 200"
+ * ```
+ */
 export function statuses(proof: ProofEndpoint, forged: Exchange): string {
   return `status with the real token ${proof.withToken.status}, without a token ${proof.withoutToken.status}, with the forgery ${forged.status}`;
 }
 
-/** The path and query of a URL, for wording. */
+/**
+ * The path and query of a URL, for wording.
+ *
+ * @example
+ * ```ts
+ * pathOf("http://127.0.0.1:8088/api/me?x=1"); // "/api/me?x=1"
+ * ```
+ */
 export function pathOf(url: string): string {
   const parsed = new URL(url);
   return parsed.pathname + parsed.search;
 }
-

@@ -1,5 +1,5 @@
 import { sensitiveClaims } from "../../jwt/claims.js";
-import { scanToken } from "../../jwt/target.js";
+import { issuedTokens } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
 
@@ -7,7 +7,8 @@ import { notTested, ran } from "../outcome.js";
  * JWT-04: no secrets or personal data in the payload, which is only base64url, readable by
  * anyone who holds the token (RFC 7519 12, RFC 8725 3.11 for what JWE is for). Passwords and
  * password hashes, card numbers (Luhn), national ids and keys are high; e-mail addresses low.
- * The evidence names the claims, never their values.
+ * Every JWT the scan saw is read: its own token, JWT fields of the login answer (an OpenID
+ * Connect id_token) and JWT cookies. The evidence names the claims, never their values.
  */
 export const jwtClaimsCheck: ScanCheck = {
   id: "jwt-04-sensitive-claims",
@@ -17,32 +18,39 @@ export const jwtClaimsCheck: ScanCheck = {
   needs: ["auth"],
   title: "JWT payloads carry no secrets or personal data",
   async run(context) {
-    const own = scanToken(context.target);
-    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
-    const found = sensitiveClaims(own.jwt.payload);
-    const high = found.filter((c) => c.severity === "high");
-    const low = found.filter((c) => c.severity !== "high");
-    const list = (claims: typeof found) => claims.map((c) => `${c.path} (${c.kind})`).join(", ");
+    const tokens = issuedTokens(context.target);
+    if (tokens.length === 0)
+      return notTested(
+        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
+      );
     const findings = [];
-    if (high.length > 0)
-      findings.push(
-        context.finding({
-          title: `JWT payload carries ${[...new Set(high.map((c) => c.kind))].join(", ")}`,
-          detail: `The scan's token, readable by anyone who holds it, carries ${list(high)}.`,
-          evidence: { note: `claims: ${list(high)}; values withheld; token redacted` },
-          subject: "secrets",
-        }),
-      );
-    if (low.length > 0)
-      findings.push(
-        context.finding({
-          severity: "low",
-          title: "JWT payload carries personal data (e-mail)",
-          detail: `The scan's token carries ${list(low)}: personal data readable by anyone who holds the token.`,
-          evidence: { note: `claims: ${list(low)}; values withheld; token redacted` },
-          subject: "personal",
-        }),
-      );
+    for (const { jwt, source } of tokens) {
+      const found = sensitiveClaims(jwt.payload);
+      const high = found.filter((c) => c.severity === "high");
+      const low = found.filter((c) => c.severity !== "high");
+      const list = (claims: typeof found) => claims.map((c) => `${c.path} (${c.kind})`).join(", ");
+      const where = source === "the scan's token" ? "" : ` ${source}`;
+      const Source = source.charAt(0).toUpperCase() + source.slice(1);
+      if (high.length > 0)
+        findings.push(
+          context.finding({
+            title: `JWT payload carries ${[...new Set(high.map((c) => c.kind))].join(", ")}`,
+            detail: `${Source}, readable by anyone who holds it, carries ${list(high)}.`,
+            evidence: { note: `claims: ${list(high)}; values withheld; token redacted` },
+            subject: `secrets${where}`,
+          }),
+        );
+      if (low.length > 0)
+        findings.push(
+          context.finding({
+            severity: "low",
+            title: "JWT payload carries personal data (e-mail)",
+            detail: `${Source} carries ${list(low)}: personal data readable by anyone who holds the token.`,
+            evidence: { note: `claims: ${list(low)}; values withheld; token redacted` },
+            subject: `personal${where}`,
+          }),
+        );
+    }
     return ran(findings);
   },
 };

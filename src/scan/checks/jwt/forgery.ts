@@ -30,7 +30,10 @@ export const jwtForgeryCheck: ScanCheck = {
   title: "Forged JWTs (alg none, stripped signature, key confusion, header keys) refused",
   async run(context) {
     const own = scanToken(context.target);
-    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
+    if (!own)
+      return notTested(
+        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
+      );
     const proof = await proofEndpoint(context);
     if (!proof)
       return notTested("no GET operation answered 2xx with the token and 401/403 without it");
@@ -52,15 +55,21 @@ export const jwtForgeryCheck: ScanCheck = {
       strippedSignatureForgery(own.jwt),
       kidTraversalForgery(own.jwt),
     ];
-    for (const key of await targetPublicKeys(context)) forgeries.push(...keyConfusionForgeries(own.jwt, key));
+    for (const key of await targetPublicKeys(context))
+      forgeries.push(...keyConfusionForgeries(own.jwt, key));
     const attacker = createAttackerKey();
     forgeries.push(
-      signWithAttackerKey(own.jwt, attacker, "jwk-injection", "ES256, public key in the jwk header", {
-        kid: attacker.kid,
-        jwk: attacker.jwk,
-      }),
+      signWithAttackerKey(
+        own.jwt,
+        attacker,
+        "jwk-injection",
+        "ES256, public key in the jwk header",
+        {
+          kid: attacker.kid,
+          jwk: attacker.jwk,
+        },
+      ),
     );
     return ran(await tryForgeries(context, proof, forgeries));
   },
 };
-

@@ -23,9 +23,14 @@ export const jwtKeyUrlCheck: ScanCheck = {
   title: "JWTs naming their own key by URL (jku, x5u) refused",
   async run(context) {
     if (!isLoopbackHost(context.target.base.hostname))
-      return notTested("jku / x5u need a callback listener the target can reach: loopback targets only");
+      return notTested(
+        "jku / x5u need a callback listener the target can reach: loopback targets only",
+      );
     const own = scanToken(context.target);
-    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
+    if (!own)
+      return notTested(
+        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
+      );
     const proof = await proofEndpoint(context);
     if (!proof)
       return notTested("no GET operation answered 2xx with the token and 401/403 without it");
@@ -33,13 +38,25 @@ export const jwtKeyUrlCheck: ScanCheck = {
     const server = await startKeyServer({ keys: [attacker.jwk] }, await certificateOf(attacker));
     try {
       const forgeries = [
-        signWithAttackerKey(own.jwt, attacker, "jku-injection", "ES256, JWKS at a scanner URL in jku", {
-          kid: attacker.kid,
-          jku: server.jwksUrl,
-        }),
-        signWithAttackerKey(own.jwt, attacker, "x5u-injection", "ES256, certificate at a scanner URL in x5u", {
-          x5u: server.certUrl,
-        }),
+        signWithAttackerKey(
+          own.jwt,
+          attacker,
+          "jku-injection",
+          "ES256, JWKS at a scanner URL in jku",
+          {
+            kid: attacker.kid,
+            jku: server.jwksUrl,
+          },
+        ),
+        signWithAttackerKey(
+          own.jwt,
+          attacker,
+          "x5u-injection",
+          "ES256, certificate at a scanner URL in x5u",
+          {
+            x5u: server.certUrl,
+          },
+        ),
       ];
       const findings = await tryForgeries(context, proof, forgeries);
       const fetched = server.fetched();
@@ -67,7 +84,9 @@ export const jwtKeyUrlCheck: ScanCheck = {
 /** A self-signed certificate of the attacker's key, for `x5u`; undefined if it cannot be made. */
 async function certificateOf(key: AttackerKey): Promise<string | undefined> {
   try {
-    const publicKey = createPublicKey(key.privateKey).export({ type: "spki", format: "pem" }).toString();
+    const publicKey = createPublicKey(key.privateKey)
+      .export({ type: "spki", format: "pem" })
+      .toString();
     const privateKey = key.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
     const result = await generate([{ name: "commonName", value: "rampart-scan" }], {
       keyType: "ec",

@@ -24,7 +24,10 @@ export const jwtLifetimeCheck: ScanCheck = {
   title: "JWT access tokens expire within the threshold and expired ones are refused",
   async run(context) {
     const own = scanToken(context.target);
-    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
+    if (!own)
+      return notTested(
+        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
+      );
     const findings: Finding[] = [];
     const { exp, iat } = own.jwt.payload;
     const now = Math.floor(Date.now() / 1000);
@@ -34,8 +37,11 @@ export const jwtLifetimeCheck: ScanCheck = {
       findings.push(
         context.finding({
           title: "JWT access token without exp",
-          detail: "The scan's access token carries no exp claim: it is valid until the key changes, so a stolen token never stops working.",
-          evidence: { note: `claims: ${claims}; header ${JSON.stringify(own.jwt.header)}; token redacted` },
+          detail:
+            "The scan's access token carries no exp claim: it is valid until the key changes, so a stolen token never stops working.",
+          evidence: {
+            note: `claims: ${claims}; header ${JSON.stringify(own.jwt.header)}; token redacted`,
+          },
           subject: "no-exp",
         }),
       );
@@ -46,7 +52,9 @@ export const jwtLifetimeCheck: ScanCheck = {
           context.finding({
             title: `JWT access token lives ${human(lifetime)}`,
             detail: `The scan's access token is valid for ${human(lifetime)} (${typeof iat === "number" ? "exp - iat" : "exp - now"}), above the threshold of ${human(max)} (scan.jwt.maxLifetimeMinutes).`,
-            evidence: { note: `claims: ${claims}; lifetime ${lifetime} s; threshold ${max} s; token redacted` },
+            evidence: {
+              note: `claims: ${claims}; lifetime ${lifetime} s; threshold ${max} s; token redacted`,
+            },
             subject: "long-exp",
           }),
         );
@@ -70,8 +78,14 @@ async function expiredAccepted(
   // Relative to the earlier of our clock and the issuer's, so a skewed target still sees the past.
   const issued = own.jwt.payload.iat;
   const exp = (typeof issued === "number" ? Math.min(now, issued) : now) - EXPIRED_BY_SECONDS;
-  const iat = typeof own.jwt.payload.iat === "number" ? Math.min(own.jwt.payload.iat, exp - 60) : exp - 600;
-  const payload = { ...own.jwt.payload, iat, exp, ...(own.jwt.payload.nbf !== undefined ? { nbf: iat } : {}) };
+  const iat =
+    typeof own.jwt.payload.iat === "number" ? Math.min(own.jwt.payload.iat, exp - 60) : exp - 600;
+  const payload = {
+    ...own.jwt.payload,
+    iat,
+    exp,
+    ...(own.jwt.payload.nbf !== undefined ? { nbf: iat } : {}),
+  };
   const answer = await sendToken(context, proof, signHmac(own.jwt.header, payload, cracked.secret));
   if (!answer || !ok(answer.status)) return undefined;
   return context.finding({

@@ -35,7 +35,8 @@ export const sessionRandomnessCheck: ScanCheck = {
     }
     if (answers.length < 3) return notTested("the login could not be replayed");
     const samples = collect(answers);
-    if (samples.size === 0) return notTested("the login answers carry no session cookie or opaque token");
+    if (samples.size === 0)
+      return notTested("the login answers carry no session cookie or opaque token");
     const findings: Finding[] = [];
     for (const [name, values] of samples) {
       if (values.length < 3) continue;
@@ -76,7 +77,7 @@ function replay(context: CheckContext, login: Exchange): Promise<Exchange | unde
 function collect(answers: readonly Exchange[]): Map<string, string[]> {
   const samples = new Map<string, string[]>();
   const add = (name: string, value: string) => {
-    if (value.length < 4 || isJwt(value)) return;
+    if (value.length < 8 || isJwt(value)) return;
     samples.set(name, [...(samples.get(name) ?? []), value]);
   };
   for (const answer of answers) {

@@ -1,4 +1,4 @@
-import { scanToken } from "../../jwt/target.js";
+import { issuedTokens } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
 
@@ -9,7 +9,7 @@ export const TOKEN_FAIL_BYTES = 8 * 1024;
 
 /**
  * JWT-05: tokens stay small: every request carries them, and header limits refuse large ones.
- * Low above 4 KiB, medium above 8 KiB.
+ * Low above 4 KiB, medium above 8 KiB, for every JWT the scan saw the target issue.
  */
 export const jwtSizeCheck: ScanCheck = {
   id: "jwt-05-size",
@@ -19,20 +19,30 @@ export const jwtSizeCheck: ScanCheck = {
   needs: ["auth"],
   title: "JWTs stay below 4 KiB",
   async run(context) {
-    const own = scanToken(context.target);
-    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
-    const size = own.jwt.size;
-    if (size <= TOKEN_WARN_BYTES) return ran();
-    const over = size > TOKEN_FAIL_BYTES;
-    const payloadBytes = Buffer.from(own.jwt.rawPayload, "base64url").length;
-    return ran([
-      context.finding({
-        severity: over ? "medium" : "low",
-        title: `JWT of ${(size / 1024).toFixed(1)} KiB`,
-        detail: `The scan's token is ${size} bytes, above ${over ? "8 KiB, a common request header limit" : "4 KiB"}: every request carries it${over ? ", and proxies may refuse it" : ""}.`,
-        evidence: { note: `size ${size} bytes (payload ${payloadBytes} bytes decoded, ${Object.keys(own.jwt.payload).length} claims); token redacted` },
-        subject: "size",
-      }),
-    ]);
+    const tokens = issuedTokens(context.target);
+    if (tokens.length === 0)
+      return notTested(
+        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
+      );
+    const findings = [];
+    for (const { jwt, source } of tokens) {
+      const size = jwt.size;
+      if (size <= TOKEN_WARN_BYTES) continue;
+      const over = size > TOKEN_FAIL_BYTES;
+      const payloadBytes = Buffer.from(jwt.rawPayload, "base64url").length;
+      const Source = source.charAt(0).toUpperCase() + source.slice(1);
+      findings.push(
+        context.finding({
+          severity: over ? "medium" : "low",
+          title: `JWT of ${(size / 1024).toFixed(1)} KiB`,
+          detail: `${Source} is ${size} bytes, above ${over ? "8 KiB, a common request header limit" : "4 KiB"}: every request carries it${over ? ", and proxies may refuse it" : ""}.`,
+          evidence: {
+            note: `size ${size} bytes (payload ${payloadBytes} bytes decoded, ${Object.keys(jwt.payload).length} claims); token redacted`,
+          },
+          subject: source === "the scan's token" ? "size" : `size ${source}`,
+        }),
+      );
+    }
+    return ran(findings);
   },
 };

@@ -19,10 +19,14 @@ export const jwtWeakSecretCheck: ScanCheck = {
   title: "HMAC-signed JWTs use a secret that is not in a dictionary",
   async run(context) {
     const own = scanToken(context.target);
-    if (!own) return notTested("the scan's bearer token is not a JWT (give one with --bearer or a login recipe)");
+    if (!own)
+      return notTested(
+        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
+      );
     const alg = String(own.jwt.header.alg);
     const result = await crackedSecret(context, own);
-    if (!result) return notApplicable(`the token is signed with ${alg}, not with a shared HMAC secret`);
+    if (!result)
+      return notApplicable(`the token is signed with ${alg}, not with a shared HMAC secret`);
     if (result.secret === undefined) return ran();
     const rate = result.perSecond.toLocaleString("en-US");
     return ran([

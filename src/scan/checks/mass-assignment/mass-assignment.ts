@@ -1,6 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { jsonObject } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import { type Collection, collectionsOf, createdId, itemUrl } from "../access-control/objects.js";
 import { notTested, ran } from "../outcome.js";
 
 /** Privileged members and the value an attacker would give each (one per request). */
@@ -19,10 +20,11 @@ const PRIVILEGED: readonly { field: string; value: unknown }[] = [
 const JSON_HEADERS = { accept: "application/json" };
 
 /**
- * EXT-05 (`full` profile: it changes the caller's own record and restores it): privileged
- * members sent on updates of the caller's own resources (PATCH/PUT without path parameters,
- * e.g. `PATCH /api/users/me`) must be refused or ignored. A member read back with the sent
- * value is a finding; reflected only in the update's answer, a less confident one.
+ * EXT-05 (`full` profile: it changes the caller's own record and restores it, and creates an
+ * object it deletes again): privileged members sent on updates of the caller's own resources
+ * (PATCH/PUT without path parameters, e.g. `PATCH /api/users/me`) and on creates must be
+ * refused or ignored. A member read back with the sent value is a finding; reflected only in
+ * the update's answer, a less confident one.
  */
 export const massAssignmentCheck: ScanCheck = {
   id: "ext-05-mass-assignment",
@@ -40,12 +42,16 @@ export const massAssignmentCheck: ScanCheck = {
         o.bodyTypes.some((t) => /json/i.test(t)) &&
         ops.some((g) => g.method === "GET" && g.path === o.path),
     );
-    if (targets.length === 0)
+    const creates = collectionsOf(ops).filter(
+      (c) => c.create?.exampleBody !== undefined && c.item.some((o) => o.method === "DELETE"),
+    );
+    if (targets.length === 0 && creates.length === 0)
       return notTested(
-        "no update of the caller's own resource (PATCH/PUT without path parameters) in the document",
+        "no update of the caller's own resource (PATCH/PUT without path parameters) and no create operation with a delete in the document",
       );
     const findings: Finding[] = [];
     for (const op of targets) findings.push(...(await probe(context, op)));
+    for (const collection of creates) findings.push(...(await probeCreate(context, collection)));
     return ran(findings);
   },
 };
@@ -79,6 +85,43 @@ async function probe(context: CheckContext, op: ScanOperation): Promise<Finding[
     );
   }
   return findings;
+}
+
+/**
+ * Creates one object with every privileged member added to the documented example, reads it
+ * back, and deletes it: a member that comes back with the sent value was bound.
+ */
+async function probeCreate(context: CheckContext, collection: Collection): Promise<Finding[]> {
+  const create = collection.create;
+  const example = jsonObject(create?.exampleBody ?? "");
+  if (!create || !example) return [];
+  const extra = Object.fromEntries(
+    PRIVILEGED.filter(({ field }) => !(field in example)).map(({ field, value }) => [field, value]),
+  );
+  const exchange = await context.http.trySend({
+    method: "POST",
+    url: create.url,
+    headers: { ...JSON_HEADERS, "content-type": "application/json" },
+    body: JSON.stringify({ ...example, ...extra }),
+  });
+  const id =
+    exchange && exchange.status >= 200 && exchange.status < 300 ? createdId(exchange) : undefined;
+  if (!exchange || id === undefined) return [];
+  const url = itemUrl(collection, id);
+  const read = await context.http.trySend({ url, headers: JSON_HEADERS });
+  await context.http.trySend({ method: "DELETE", url, headers: JSON_HEADERS });
+  const stored = read?.status === 200 ? jsonObject(read.body) : undefined;
+  const bound = Object.keys(extra).filter((field) => stored && same(stored[field], extra[field]));
+  if (bound.length === 0 || !read) return [];
+  return [
+    context.finding({
+      title: `Privileged field "${bound[0]}" mass-assigned on create`,
+      detail: `POST ${collection.list.path} with privileged members (${Object.keys(extra).join(", ")}) created an object that reads back with ${bound.map((f) => `"${f}"`).join(", ")} as sent: creation binds members the caller must not set. The object was deleted.`,
+      exchange: read,
+      body: true,
+      subject: `${collection.list.path}:create`,
+    }),
+  ];
 }
 
 function update(

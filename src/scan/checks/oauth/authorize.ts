@@ -39,11 +39,11 @@ export function oauthSetup(context: CheckContext): Promise<OAuthSetup | string> 
     const authorize = client.authorizeUrl ?? stringOf(metadata?.authorization_endpoint);
     if (!authorize)
       return "no authorization endpoint (none in the metadata; set scan.oauth.authorizeUrl)";
-    const authorizeUrl = new URL(authorize, `${context.target.base.href.replace(/\/?$/, "/")}`);
+    const authorizeUrl = targetUrl(context.target.base, authorize);
     if (!context.http.inScope(authorizeUrl))
       return `the authorization endpoint ${authorizeUrl.origin} is out of scope (add --scope)`;
     const token = stringOf(metadata?.token_endpoint);
-    const tokenUrl = token ? new URL(token, context.target.base) : undefined;
+    const tokenUrl = token ? targetUrl(context.target.base, token) : undefined;
     const base = {
       authorizeUrl,
       ...(tokenUrl && context.http.inScope(tokenUrl) ? { tokenUrl } : {}),
@@ -219,6 +219,12 @@ async function metadataOf(context: CheckContext): Promise<Record<string, unknown
     if (body && typeof body.authorization_endpoint === "string") return body;
   }
   return undefined;
+}
+
+/** An absolute URL as is; a path relative to the target's base path, as the HTTP layer does. */
+function targetUrl(base: URL, url: string): URL {
+  if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url);
+  return new URL(`${base.origin}${base.pathname.replace(/\/+$/, "")}/${url.replace(/^\/+/, "")}`);
 }
 
 function stringOf(value: unknown): string | undefined {

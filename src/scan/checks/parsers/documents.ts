@@ -2,13 +2,27 @@ import { randomInt } from "node:crypto";
 import { RampartError } from "../../../core/errors.js";
 import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
 
-/** XML media types (RFC 7303), `+xml` suffixes included. */
+/**
+ * XML media types (RFC 7303), `+xml` suffixes included.
+ *
+ * @example
+ * ```ts
+ * isXmlType("application/soap+xml; charset=utf-8"); // true
+ * ```
+ */
 export function isXmlType(type: string): boolean {
   const base = baseType(type);
   return base === "application/xml" || base === "text/xml" || /^[a-z]+\/[^;]*\+xml$/.test(base);
 }
 
-/** YAML media types (RFC 9512 registers application/yaml; the others are still common). */
+/**
+ * YAML media types (RFC 9512 registers application/yaml; the others are still common).
+ *
+ * @example
+ * ```ts
+ * isYamlType("application/x-yaml"); // true
+ * ```
+ */
 export function isYamlType(type: string): boolean {
   return ["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"].includes(
     baseType(type),
@@ -51,6 +65,11 @@ export function sendDocument(
 /**
  * A random marker of 8 letters that no hex id, number or English word contains, so that its
  * occurrences in a response can be counted and masked reliably.
+ *
+ * @example
+ * ```ts
+ * marker(); // "qhzwtkxm"
+ * ```
  */
 export function marker(): string {
   const letters = "ghjkmnpqrstvwxyz";
@@ -67,6 +86,11 @@ export function countOf(text: string, needle: string): number {
 /**
  * What is left of a response once the marker, ids, numbers and timestamps are masked: two
  * answers with the same shape come from the same parsed document.
+ *
+ * @example
+ * ```ts
+ * shapeOf({ ...exchange, status: 201, body: '{"id":17,"item":"qhzwqhzw"}' }, "qhzw"); // '201 {"id":#,"item":"~"}'
+ * ```
  */
 export function shapeOf(exchange: Exchange, mark: string): string {
   const body = exchange.body

@@ -30,7 +30,14 @@ interface Documents {
 
 type Target = { op: ScanOperation; type: string };
 
-/** A small billion laughs: three levels of ten entity references, 1000 markers in all. */
+/**
+ * A small billion laughs: three levels of ten entity references, 1000 markers in all.
+ *
+ * @example
+ * ```ts
+ * const { bomb, literal, broken } = xmlBomb("qhzwtkxm"); // bomb: 300 bytes; literal: 8 KB
+ * ```
+ */
 export function xmlBomb(mark: string): Documents {
   const refs = (name: string) => `&${name};`.repeat(FAN_OUT);
   return {
@@ -49,7 +56,17 @@ export function xmlBomb(mark: string): Documents {
   };
 }
 
-/** Anchors and aliases, three levels of ten: 1110 markers once the aliases are expanded. */
+/**
+ * Anchors and aliases, three levels of ten: 1110 markers once the aliases are expanded.
+ *
+ * @example
+ * ```ts
+ * yamlBomb("qhzwtkxm").bomb; // "- &a [qhzwtkxm, ...]
+- &b [*a, ...]
+- &c [*b, ...]
+"
+ * ```
+ */
 export function yamlBomb(mark: string): Documents {
   const list = (item: string) => `[${Array(FAN_OUT).fill(item).join(", ")}]`;
   const a = Array(FAN_OUT).fill(mark);

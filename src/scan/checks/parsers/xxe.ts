@@ -25,6 +25,12 @@ const MAX_OPERATIONS = 3;
 /** How long out-of-band requests may trail the answer (a parser that fetches asynchronously). */
 const CALLBACK_GRACE_MS = 200;
 
+/** Errors of a fetch that was attempted (the parser resolves external entities)... */
+const FETCH_FAILED =
+  /fail(ed)? to (load|fetch|resolve|open|read)|(could not|unable to|cannot) (load|fetch|resolve|open|connect)|ENOTFOUND|EAI_AGAIN|getaddrinfo|Name or service not known|UnknownHostException/i;
+/** ...unlike a parser that names the entity while refusing it. */
+const REFUSED = /disabled|not allowed|forbidden|prohibited|not permitted|refus/i;
+
 type Target = { op: ScanOperation; type: string };
 
 /**
@@ -125,7 +131,8 @@ async function probe(
     const named = sent.find(
       (s) =>
         s.exchange.body.includes(new URL(s.url).hostname) &&
-        /fail|could not|unable|cannot|ENOTFOUND|getaddrinfo|resolv|fetch/i.test(s.exchange.body),
+        FETCH_FAILED.test(s.exchange.body) &&
+        !REFUSED.test(s.exchange.body),
     );
     if (named)
       findings.push(

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import type { Grade } from "../../src/core/score.js";
+import { type CliResult, runCli } from "../helpers/cli.js";
+
+const dir = mkdtempSync(join(tmpdir(), "rampart-demo-cli-"));
+const output = join(dir, "report.html");
+/** From the best grade to the worst. */
+const GRADES: readonly Grade[] = ["A+", "A", "B", "C", "D", "F"];
+type Grades = { grade: Grade; score: number };
+
+/** The cells of a row of the side-by-side table, e.g. `row(stdout, "grade")`. */
+function row(stdout: string, label: string): string[] {
+  const line = stdout.split("\n").find((l) => l.startsWith(`  ${label} `)) ?? "";
+  return line
+    .slice(14)
+    .trim()
+    .split(/\s{2,}/);
+}
+
+/** Grade and score of each column. */
+function grades(stdout: string): { grade: Grade; score: number }[] {
+  return row(stdout, "grade").map((cell) => {
+    const [, grade, score] = /^([A-F]\+?) \((\d+)\/100\)$/.exec(cell) ?? [];
+    return { grade: grade as Grade, score: Number(score) };
+  });
+}
+
+describe("rampart demo: flawed, flawed behind the guard, hardened", () => {
+  let result: CliResult;
+  before(async () => {
+    result = await runCli(["demo", "--output", output]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("exits 0 and prints the three columns with a grade each", () => {
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /flawed\s+behind guard\s+hardened/);
+    const three = grades(result.stdout);
+    assert.equal(three.length, 3, result.stdout);
+    for (const { grade } of three) assert.ok(GRADES.includes(grade), result.stdout);
+  });
+
+  test("the flawed demo behind the guard grades better than the flawed demo alone", () => {
+    const [flawed, guarded, hardened] = grades(result.stdout) as [Grades, Grades, Grades];
+    const rank = (g: Grades) => GRADES.indexOf(g.grade);
+    assert.ok(rank(guarded) <= rank(flawed), result.stdout);
+    assert.ok(guarded.score >= flawed.score, result.stdout);
+    // Both scores can stop at 0 (the upstream's token flaws are critical and the guard's identity
+    // policies are not built yet): the failing items show the guard's share.
+    const [failFlawed, failGuarded, failHardened] = row(result.stdout, "failing").map(Number);
+    assert.ok((failGuarded as number) < (failFlawed as number), result.stdout);
+    assert.equal(failHardened, 0, result.stdout);
+    assert.ok(rank(hardened) < rank(guarded), result.stdout);
+  });
+
+  test("each item the guard cannot fix at the edge is explained on one line", () => {
+    const section = result.stdout.split("why it cannot fix them at the edge:\n")[1] ?? "";
+    const lines = section.split("\n").filter((l) => /^ {2}[A-Z]+-\d+ /.test(l));
+    assert.ok(lines.length > 0, result.stdout);
+    for (const line of lines) assert.match(line, /fix it in the upstream|upstream's design/);
+    // Headers and fingerprints are the guard's job: they never appear there.
+    assert.doesNotMatch(section, /^ {2}OUT-0[1-5] /m);
+  });
+
+  test("the HTML report exists and carries the three labels", () => {
+    assert.ok(existsSync(output));
+    const html = readFileSync(output, "utf8");
+    for (const label of ["flawed", "behind guard", "hardened"]) assert.ok(html.includes(label));
+    assert.match(result.stdout, /Report written to /);
+  });
+});
