@@ -1,16 +1,20 @@
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { auditDocument } from "../audit/engine.js";
 import { AUDIT_RULES } from "../audit/registry.js";
 import { loadCatalog } from "../catalog/catalog.js";
 import { loadConfigFile } from "../core/config.js";
-import { RampartError } from "../core/errors.js";
 import { buildReport } from "../core/report.js";
-import { atLeast, isSeverity, type Severity } from "../core/severity.js";
 import { loadOpenApiFile } from "../openapi/load.js";
-import { formatReport, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
-import { type CliIO, useColor } from "./io.js";
+import type { ReportFormat } from "../report/index.js";
+import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
+import {
+  baselineOption,
+  exitCodeFor,
+  parseFailOn,
+  parseOutputs,
+  writeReports,
+} from "./report-output.js";
 
 export interface AuditCliOptions {
   readonly format?: ReportFormat;
@@ -20,6 +24,8 @@ export interface AuditCliOptions {
   readonly config?: string;
   readonly allowRemoteRefs?: boolean;
   readonly sarifBaseDir?: string;
+  /** An earlier `--format json` report: findings are marked new / unchanged, fixed ones listed. */
+  readonly baseline?: string;
 }
 
 /**
@@ -38,6 +44,7 @@ export async function auditCommand(
 ): Promise<number> {
   const failOn = parseFailOn(options.failOn ?? "high");
   const outputs = parseOutputs(options.format, options.output ?? []);
+  const compare = baselineOption(options.baseline, "audit", io);
   const today = io.now?.() ?? new Date();
   const config =
     options.config === undefined
@@ -69,61 +76,15 @@ export async function auditCommand(
     title: r.title,
     severity: r.severity,
   }));
-  for (const { format, file: out } of outputs) {
-    const text = formatReport(report, format, {
-      catalog,
-      checks,
-      toolVersion: VERSION,
-      sarifBaseDir: resolve(io.cwd, options.sarifBaseDir ?? "."),
-      color: out === undefined && format === "text" && useColor(io),
-    });
-    if (out === undefined) io.stdout.write(text.endsWith("\n") ? text : `${text}\n`);
-    else {
-      try {
-        writeFileSync(resolve(io.cwd, out), text);
-      } catch (error) {
-        throw new RampartError("ERR_USAGE", `cannot write ${out}: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-    }
-  }
+  const compared = compare(report);
+  writeReports(compared, outputs, io, {
+    catalog,
+    checks,
+    toolVersion: VERSION,
+    sarifBaseDir: resolve(io.cwd, options.sarifBaseDir ?? "."),
+  });
   for (const w of result.warnings) io.stderr.write(`warning: ${w}\n`);
   if (result.suppressed.length > 0)
     io.stderr.write(`${result.suppressed.length} finding(s) suppressed with a reason\n`);
-  if (failOn === "none") return 0;
-  return report.findings.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
-}
-
-function parseFailOn(value: string): Severity | "none" {
-  if (value === "none" || isSeverity(value)) return value;
-  throw new RampartError(
-    "ERR_USAGE",
-    `--fail-on "${value}" is not one of critical, high, medium, low, info, none`,
-  );
-}
-
-/** `--format F [--output FILE]`, `-o FORMAT=FILE` (repeatable); stdout gets text by default. */
-function parseOutputs(
-  format: ReportFormat | undefined,
-  outputs: readonly string[],
-): { format: ReportFormat; file?: string }[] {
-  const result: { format: ReportFormat; file?: string }[] = [];
-  let plain: string | undefined;
-  for (const spec of outputs) {
-    const match = /^([a-z]+)=(.+)$/.exec(spec);
-    if (match && (REPORT_FORMATS as readonly string[]).includes(match[1] ?? "")) {
-      result.push({ format: match[1] as ReportFormat, file: match[2] as string });
-      continue;
-    }
-    if (plain !== undefined)
-      throw new RampartError(
-        "ERR_USAGE",
-        `--output given twice without a format (${plain}, ${spec}); use -o FORMAT=FILE`,
-      );
-    plain = spec;
-  }
-  if (plain !== undefined) result.push({ format: format ?? "text", file: plain });
-  else if (format !== undefined || result.length === 0) result.push({ format: format ?? "text" });
-  return result;
+  return exitCodeFor(compared, failOn);
 }

@@ -128,6 +128,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       "high",
     )
     .option("-c, --config <file>", "rampart.yaml (ignore: entries, scan: login recipe)")
+    .option("--baseline <file>", "an earlier --format json report: mark findings new or unchanged")
     .action(async (url, options) => {
       const { scanCommand } = await import("./scan.js");
       exitCode = await scanCommand(url, options, io);
@@ -149,6 +150,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       "high",
     )
     .option("-c, --config <file>", "rampart.yaml (ignore: entries)")
+    .option("--baseline <file>", "an earlier --format json report: mark findings new or unchanged")
     .option("--allow-remote-refs", "fetch $refs to http(s) URLs (off: the audit makes no request)")
     .option("--sarif-base-dir <dir>", "SARIF file locations relative to this directory (default .)")
     .action(async (file, options) => {

@@ -1,12 +1,9 @@
-import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadCatalog } from "../catalog/catalog.js";
 import { loadConfigFile } from "../core/config.js";
 import { RampartError } from "../core/errors.js";
 import { applySuppressions } from "../core/ignore.js";
-import type { Report } from "../core/report.js";
-import { atLeast, isSeverity, type Severity } from "../core/severity.js";
-import { formatReport, REPORT_FORMATS, type ReportFormat } from "../report/index.js";
+import type { ReportFormat } from "../report/index.js";
 import { runScan } from "../scan/engine.js";
 import { scanConfigOptions } from "../scan/identities.js";
 import { publicKeyOption } from "../scan/jwt/settings.js";
@@ -14,8 +11,15 @@ import type { ScanOptions } from "../scan/options.js";
 import { createProgress } from "../scan/progress.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
 import type { ScanProfile } from "../scan/types.js";
-import { type CliIO, useColor } from "./io.js";
+import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
+import {
+  baselineOption,
+  exitCodeFor,
+  parseFailOn,
+  parseOutputs,
+  writeReports,
+} from "./report-output.js";
 
 export interface ScanCliOptions {
   readonly openapi?: string;
@@ -33,6 +37,8 @@ export interface ScanCliOptions {
   readonly config?: string;
   /** PEM file of the server's public key, for the JWT key-confusion forgery. */
   readonly publicKey?: string;
+  /** An earlier `--format json` report: findings are marked new / unchanged, fixed ones listed. */
+  readonly baseline?: string;
 }
 
 /**
@@ -46,6 +52,7 @@ export async function scanCommand(
 ): Promise<number> {
   const failOn = parseFailOn(options.failOn);
   const outputs = parseOutputs(options.format, options.output ?? []);
+  const compare = baselineOption(options.baseline, "scan", io);
   const today = io.now?.() ?? new Date();
   const config =
     options.config === undefined
@@ -91,70 +98,17 @@ export async function scanCommand(
   for (const w of warnings) io.stderr.write(`warning: ${w}\n`);
   if (io.signal?.aborted)
     io.stderr.write("rampart scan: interrupted; partial report of the checks that finished\n");
-  writeReports(report, outputs, io, catalog);
+  const compared = compare(report);
+  writeReports(compared, outputs, io, {
+    catalog,
+    toolVersion: VERSION,
+    sarifBaseDir: io.cwd,
+    checks: SCAN_CHECKS,
+  });
   io.stderr.write(
     `rampart scan: grade ${report.grade} (${report.score}/100), ${report.findings.length} findings, ${report.requests ?? 0} requests in ${(report.durationMs / 1000).toFixed(1)} s\n`,
   );
-  if (failOn === "none") return 0;
-  return report.findings.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
-}
-
-function writeReports(
-  report: Report,
-  outputs: readonly { format: ReportFormat; file?: string }[],
-  io: CliIO,
-  catalog: ReturnType<typeof loadCatalog>,
-): void {
-  for (const { format, file } of outputs) {
-    const text = formatReport(report, format, {
-      catalog,
-      color: file === undefined && format === "text" && useColor(io),
-      toolVersion: VERSION,
-      sarifBaseDir: io.cwd,
-      checks: SCAN_CHECKS,
-    });
-    if (file === undefined) {
-      io.stdout.write(text);
-      continue;
-    }
-    try {
-      writeFileSync(resolve(io.cwd, file), text);
-    } catch (error) {
-      throw new RampartError("ERR_USAGE", `cannot write ${file}: ${(error as Error).message}`, {
-        cause: error,
-      });
-    }
-  }
-}
-
-/** `--format F --output FILE`, `-o fmt=FILE` (repeatable); stdout gets text unless a format is sent there. */
-function parseOutputs(format: ReportFormat | undefined, outputs: readonly string[]) {
-  const result: { format: ReportFormat; file?: string }[] = [];
-  let plainFile: string | undefined;
-  for (const spec of outputs) {
-    const m = /^([a-z]+)=(.+)$/.exec(spec);
-    if (m?.[1] && m[2] && (REPORT_FORMATS as readonly string[]).includes(m[1])) {
-      result.push({ format: m[1] as ReportFormat, file: m[2] });
-    } else if (plainFile === undefined) {
-      plainFile = spec;
-    } else {
-      throw new RampartError(
-        "ERR_USAGE",
-        `--output given twice without a format (${plainFile}, ${spec}); use -o FORMAT=FILE`,
-      );
-    }
-  }
-  if (plainFile !== undefined) result.push({ format: format ?? "text", file: plainFile });
-  else if (format !== undefined || result.length === 0) result.push({ format: format ?? "text" });
-  return result;
-}
-
-function parseFailOn(value: string): Severity | "none" {
-  if (value === "none" || isSeverity(value)) return value;
-  throw new RampartError(
-    "ERR_USAGE",
-    `--fail-on must be critical, high, medium, low, info or none (got "${value}")`,
-  );
+  return exitCodeFor(compared, failOn);
 }
 
 function parseHeaders(raw: readonly string[]): Record<string, string> {

@@ -37,6 +37,8 @@ export const ERROR_CODES = {
   ERR_OPENAPI_INVALID: { exit: 2 },
   /** An OpenAPI document `$ref`s a remote (http/https) file and remote refs were not allowed. */
   ERR_OPENAPI_REMOTE_REF: { exit: 2 },
+  /** A `--baseline` file is missing, not a Rampart JSON report, or of another kind. */
+  ERR_BASELINE_INVALID: { exit: 2 },
   /** A defect in Rampart itself (EX_SOFTWARE); `RAMPART_DEBUG=1` prints the stack. */
   ERR_INTERNAL: { exit: 70 },
 } as const;

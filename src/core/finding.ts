@@ -46,6 +46,8 @@ export interface Finding {
   readonly location: Location;
   readonly remediation: string;
   readonly references: References;
+  /** Set when the report was compared with a baseline (`--baseline`): seen before, or not. */
+  readonly baseline?: "new" | "unchanged";
 }
 
 export const VERDICTS = ["pass", "fail", "warn", "not_applicable", "not_tested", "manual"] as const;

@@ -31,6 +31,18 @@ export interface Report {
   readonly items: readonly ItemResult[];
   readonly findings: readonly Finding[];
   readonly checks: readonly CheckRun[];
+  /** Present when compared with an earlier report (`--baseline`). */
+  readonly baseline?: BaselineSummary;
+}
+
+/** How a report compares with an earlier one of the same kind. */
+export interface BaselineSummary {
+  /** The baseline report file as given. */
+  readonly file: string;
+  readonly new: number;
+  readonly unchanged: number;
+  /** Findings of the baseline that are gone now. */
+  readonly fixed: readonly Finding[];
 }
 
 /** What an engine knows about one item once its checks have run. */

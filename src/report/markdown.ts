@@ -2,6 +2,7 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { Finding } from "../core/finding.js";
 import type { Report } from "../core/report.js";
 import {
+  baselineLine,
   durationText,
   type ItemView,
   locationText,
@@ -41,6 +42,8 @@ export function formatMarkdown(report: Report, options: { readonly catalog: Cata
   const facts = [code(targetText(report)), durationText(report.durationMs)];
   if (report.requests !== undefined) facts.push(`${report.requests} requests`);
   out.push(`${facts.join(" · ")}  `, tallyLine(report), "");
+  const compared = baselineLine(report);
+  if (compared !== undefined) out.push(`**${compared}**`, "");
 
   if (failed.length === 0) {
     out.push(

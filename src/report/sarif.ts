@@ -89,6 +89,7 @@ export function buildSarifLog(report: Report, options: SarifOptions): Sarif.Log 
       message: { text: f.detail ? `${f.title.replace(/[.!?]$/, "")}. ${f.detail}` : f.title },
       locations: [locationFor(f, options.sarifBaseDir)],
       partialFingerprints: { "rampartFinding/v1": fingerprint(f) },
+      ...(f.baseline ? { baselineState: f.baseline } : {}),
       properties: {
         severity: f.severity,
         confidence: f.confidence,

@@ -100,6 +100,13 @@ export function tallyLine(report: Report): string {
   );
 }
 
+/** `Baseline last.json: 2 new, 5 unchanged, 1 fixed`, or undefined without a baseline. */
+export function baselineLine(report: Report): string | undefined {
+  const b = report.baseline;
+  if (!b) return undefined;
+  return `Baseline ${b.file}: ${b.new} new, ${b.unchanged} unchanged, ${b.fixed.length} fixed`;
+}
+
 /** A location on one line: `GET http://host/path` or `openapi.yaml:12:5 #/paths/~1users`. */
 export function locationText(location: Location): string {
   if (location.kind === "http") return `${location.method ?? "GET"} ${redactUrl(location.url)}`;

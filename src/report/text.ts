@@ -4,6 +4,7 @@ import type { Finding } from "../core/finding.js";
 import type { Report } from "../core/report.js";
 import type { Severity } from "../core/severity.js";
 import {
+  baselineLine,
   durationText,
   locationText,
   printable,
@@ -61,6 +62,8 @@ export function formatText(
   lines.push(
     `  ${c.bold(gradePaint(c, report.grade)(`Grade ${report.grade}`))}   score ${c.bold(String(report.score))}/100`,
   );
+  const compared = baselineLine(report);
+  if (compared !== undefined) lines.push(`  ${compared}`);
 
   const sections = sectionViews(report, options.catalog);
   const flagged = sections
@@ -106,7 +109,7 @@ export function formatText(
 function findingLines(c: Colors, finding: Finding): string[] {
   const paint = severityPaint(c, finding.severity);
   const lines = [
-    `    ${paint(finding.severity.toUpperCase().padEnd(8))} ${printable(finding.title)} ${c.dim(`[${finding.checkId}]`)}`,
+    `    ${paint(finding.severity.toUpperCase().padEnd(8))} ${printable(finding.title)} ${c.dim(`[${finding.checkId}]`)}${finding.baseline === "new" ? ` ${c.bold(c.yellow("new"))}` : ""}`,
     `             ${c.dim("at")} ${printable(locationText(finding.location))}`,
   ];
   if (finding.detail && finding.detail !== finding.title) {
