@@ -20,6 +20,18 @@ const Reference = Type.Object(
 
 const Prose = Type.String({ minLength: 10 });
 
+export const FIX_FRAMEWORKS = ["express", "fastify", "spring", "django", "nginx"] as const;
+/** A framework or server for which the catalog carries a concrete fix (docs/items/<ID>.md). */
+export type FixFramework = (typeof FIX_FRAMEWORKS)[number];
+
+// Framework-specific remediation notes: the middleware, setting or directive to use.
+const Fixes = Type.Partial(
+  Type.Object(
+    Object.fromEntries(FIX_FRAMEWORKS.map((f) => [f, Prose])) as Record<FixFramework, typeof Prose>,
+  ),
+  { additionalProperties: false, minProperties: 1 },
+);
+
 const CatalogItemSchema = Type.Object(
   {
     id: Type.String({ pattern: ITEM_ID_PATTERN.source }),
@@ -31,6 +43,7 @@ const CatalogItemSchema = Type.Object(
     references: Reference,
     capabilities: Type.Array(StringEnum(CAPABILITIES), { uniqueItems: true }),
     manual: Type.Boolean(),
+    fixes: Type.Optional(Fixes),
     notes: Type.Optional(
       Type.Object(
         {

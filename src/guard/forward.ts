@@ -31,14 +31,28 @@ const CLIENT_ADDRESS_CLAIMS = new Set([
  */
 const NOT_FORWARDED = new Set(["host", "expect"]);
 
-/** Removes hop-by-hop fields, including every field the Connection header names, in place. */
-export function dropHopByHop(headers: Record<string, unknown>): void {
+/**
+ * A copy of response headers without the hop-by-hop fields, nor any field the Connection header
+ * names. A copy rather than deletes in place: deleting turns the object into a slow dictionary
+ * that every later header write then pays for.
+ *
+ * @example
+ * ```ts
+ * withoutHopByHop({ connection: "keep-alive", "keep-alive": "timeout=5", etag: '"1"' }); // { etag: '"1"' }
+ * ```
+ */
+export function withoutHopByHop(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string | string[] | undefined> {
   const connection = headers.connection;
-  if (connection !== undefined) {
-    for (const name of String(connection).split(",")) delete headers[name.trim().toLowerCase()];
+  const named = connection === undefined ? undefined : connectionOptions(connection);
+  const out: Record<string, string | string[] | undefined> = {};
+  for (const name in headers) {
+    // "__proto__" would set the copy's prototype rather than a field: not a header anyway.
+    if (HOP_BY_HOP.has(name) || (named?.has(name) ?? false) || name === "__proto__") continue;
+    out[name] = headers[name];
   }
-  // The fields present are few (a response has a handful): walk them, not the list.
-  for (const name in headers) if (HOP_BY_HOP.has(name)) delete headers[name];
+  return out;
 }
 
 /**
@@ -108,7 +122,9 @@ export function upstreamHeaders(
 }
 
 /** The field names a Connection header lists (RFC 9110 7.6.1), lower case. */
-function connectionOptions(connection: string | string[]): Set<string> {
+function connectionOptions(connection: string | string[]): Set<string> | undefined {
+  // The usual values name nothing beyond the hop-by-hop fields themselves.
+  if (connection === "keep-alive" || connection === "close") return undefined;
   const names = new Set<string>();
   for (const name of String(connection).split(",")) names.add(name.trim().toLowerCase());
   return names;

@@ -13,7 +13,7 @@ import pino, { type Logger } from "pino";
 import { type Dispatcher, Pool } from "undici";
 import { redact, redactUrl } from "../core/redact.js";
 import type { CompiledRoute, RouteTable, UpstreamSpec } from "./config/route-table.js";
-import { clientAddress, dropHopByHop, upstreamHeaders } from "./forward.js";
+import { clientAddress, upstreamHeaders, withoutHopByHop } from "./forward.js";
 import { closeServer, listen, MODERN_CIPHERS, redirectHandler, urlOf } from "./listeners.js";
 import { adminHandler } from "./ops/admin.js";
 import { createMetrics, type GuardMetrics } from "./ops/metrics.js";
@@ -162,7 +162,7 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
   logger.info({ event: "start", url, routes: first.routes.length }, "guard listening");
 
   // Metric children by label values, so that the hot path skips prom-client's label hashing.
-  const counters = new Map<string, { inc(): void }>();
+  const counters = new Map<string, Map<string, Map<number, { inc(): void }>>>();
   // Request targets as logged: redacting one runs a dozen regular expressions, and an API sees
   // the same few targets over and over. Only short targets without a query are kept.
   const loggedUrls = new Map<string, string>();
@@ -178,12 +178,22 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     return logged;
   };
   const timers = new Map<string, { observe(v: number): void }>();
+  // Nested by label rather than keyed by a joined string: no string to build and hash per request.
   const counted = (route: string, method: string, status: number) => {
-    const key = `${route} ${method} ${status}`;
-    let child = counters.get(key);
+    let byMethod = counters.get(route);
+    if (!byMethod) {
+      byMethod = new Map();
+      counters.set(route, byMethod);
+    }
+    let byStatus = byMethod.get(method);
+    if (!byStatus) {
+      byStatus = new Map();
+      byMethod.set(method, byStatus);
+    }
+    let child = byStatus.get(status);
     if (!child) {
       child = metrics.requests.labels(route, method, String(status));
-      counters.set(key, child);
+      byStatus.set(status, child);
     }
     return child;
   };
@@ -368,8 +378,10 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
           onResponseStart(c, status, upstreamHeaders) {
             if (status < 200) return; // 1xx: informational, the final answer follows
             upstreamStatus = status;
-            head = { status, headers: upstreamHeaders as ResponseHead["headers"] };
-            dropHopByHop(head.headers);
+            head = {
+              status,
+              headers: withoutHopByHop(upstreamHeaders as ResponseHead["headers"]),
+            };
             head.headers["x-request-id"] = ctx.id;
             for (const hook of current.onResponseHead) {
               const wanted = hook(head, ctx);

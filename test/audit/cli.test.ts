@@ -159,7 +159,7 @@ describe("rampart audit", () => {
       ],
       [
         ["audit", `${RULES}/clean.yaml`, "--fail-on", "severe"],
-        /^rampart: ERR_USAGE --fail-on "severe"/,
+        /^rampart: ERR_USAGE --fail-on must be critical, high, medium, low, info or none \(got "severe"\)/,
       ],
       [["audit", `${RULES}/clean.yaml`, "--format", "pdf"], /^rampart: ERR_USAGE /],
     ];

@@ -4,6 +4,7 @@ import FindMyWay from "find-my-way";
 import { type Problem, RampartError } from "../../core/errors.js";
 import { deepFreeze } from "../../core/validate.js";
 import type { SourceDocument } from "../../core/yaml.js";
+import { withAuthentication } from "../policies/authentication.js";
 import { bodyTooLarge } from "../policies/body-limit.js";
 import { compileCidrs } from "../policies/ip-allow.js";
 import { createNormalizer } from "../policies/normalize.js";
@@ -174,12 +175,15 @@ export function buildRouteTable(
     maxParamLength: 1000,
   });
   const entries = new Map<string, { pattern: string; methods: Map<string, CompiledRoute> }>();
+  const routePolicies = withAuthentication(policies, config.auth, baseDir, at);
   const routes: CompiledRoute[] = [];
   (config.routes ?? []).forEach((route, index) => {
     const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined);
     if (spec.upstream !== "" && upstreams.size > 0 && !upstreams.has(spec.upstream))
       at(`/routes/${index}/upstream`, `unknown upstream "${spec.upstream}"`);
-    const compiled = compileRoute(spec, policies, (message) => at(`/routes/${index}`, message));
+    const compiled = compileRoute(spec, routePolicies, (message) =>
+      at(`/routes/${index}`, message),
+    );
     if (!compiled) return;
     let entry = entries.get(route.path);
     if (!entry) {

@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { PATTERN_MESSAGE, StringEnum } from "../../core/validate.js";
+import { AuthSchema } from "../auth/schema.js";
 
 /**
  * Defaults of the `guard:` section of `rampart.yaml`, all in one place. Each value is the secure
@@ -320,6 +321,8 @@ export const GuardSchema = Type.Object(
       Type.Omit(RouteSchema, ["path", "upstream"], { additionalProperties: false }),
     ),
     routes: Type.Optional(Type.Array(RouteSchema, { maxItems: 10_000 })),
+    /** JWT issuers and API keys for routes that are not public (defaults: AUTH_DEFAULTS). */
+    auth: Type.Optional(AuthSchema),
   },
   { additionalProperties: false },
 );

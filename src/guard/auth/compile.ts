@@ -1,0 +1,228 @@
+import { createHash, createPublicKey, type KeyObject } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRemoteJWKSet, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
+import { buildSecretWordlist } from "../../scan/jwt/wordlist.js";
+import { AUTH_DEFAULTS, type AuthConfig, type IssuerConfig } from "./schema.js";
+
+/** One trusted issuer with its key imported once, when the route table is built. */
+export interface CompiledIssuer {
+  readonly name: string;
+  readonly issuer: string;
+  readonly audience: string;
+  readonly algorithms: readonly string[];
+  readonly key: Uint8Array | KeyObject | JWTVerifyGetKey;
+  /** A remote JWKS: its fetch failures fail the request closed (503), not as a bad token. */
+  readonly remote: boolean;
+  readonly clockToleranceSeconds: number;
+  readonly maxLifetimeSeconds: number;
+  readonly maxTokenBytes: number;
+  readonly forbiddenClaims: ReadonlySet<string>;
+  /** The `jwtVerify` options, built once. */
+  readonly verifyOptions: Readonly<JWTVerifyOptions>;
+}
+
+/** `guard.auth` ready for the request path. */
+export interface CompiledAuth {
+  /** By their `iss`: the token's unverified `iss` only selects which checks to run. */
+  readonly issuers: ReadonlyMap<string, CompiledIssuer>;
+  /** The largest `maxTokenBytes` of any issuer: longer headers are refused unparsed. */
+  readonly maxTokenBytes: number;
+  /** Lower-case header names that may carry an API key. */
+  readonly apiKeyHeaders: readonly string[];
+  /** The accepted API keys: their name, header and SHA-256 digest. */
+  readonly apiKeys: readonly {
+    readonly name: string;
+    readonly header: string;
+    readonly hash: Buffer;
+  }[];
+}
+
+/** Where a problem is, relative to `/guard/auth`, and what it is. */
+export type AuthProblemReporter = (path: string, message: string) => void;
+
+const HMAC_MIN_BYTES: Readonly<Record<string, number>> = { HS256: 32, HS384: 48, HS512: 64 };
+/** Key types each algorithm family needs (RFC 7518 3.3-3.5, RFC 8037). */
+const KEY_TYPES: Readonly<Record<string, readonly string[]>> = {
+  RS: ["rsa"],
+  PS: ["rsa", "rsa-pss"],
+  ES: ["ec"],
+  Ed: ["ed25519", "ed448"],
+};
+const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
+
+/**
+ * Validates `guard.auth` and imports its keys. Every problem is reported through `report` with
+ * its path under `/auth`; the result is undefined when there were problems.
+ *
+ * @example
+ * ```ts
+ * const auth = compileAuth({ apiKeys: [{ name: "ci", hash: "sha256:..." }] }, process.cwd(), (p, m) => problems.push(`${p}: ${m}`));
+ * auth?.apiKeyHeaders; // ["x-api-key"]
+ * ```
+ */
+export function compileAuth(
+  config: Readonly<AuthConfig> | undefined,
+  baseDir: string,
+  report: AuthProblemReporter,
+  env: NodeJS.ProcessEnv = process.env,
+): CompiledAuth | undefined {
+  let ok = true;
+  const at = (path: string, message: string) => {
+    ok = false;
+    report(`/auth${path}`, message);
+  };
+  const issuers = new Map<string, CompiledIssuer>();
+  let weakWords: ReadonlySet<string> | undefined;
+  (config?.issuers ?? []).forEach((issuer, index) => {
+    const path = `/issuers/${index}`;
+    if (issuers.has(issuer.issuer))
+      at(`${path}/issuer`, `issuer "${issuer.issuer}" is configured twice`);
+    const key = importKey(issuer, path, baseDir, env, at, () => {
+      weakWords ??= new Set(buildSecretWordlist());
+      return weakWords;
+    });
+    if (key === undefined) return;
+    const d = AUTH_DEFAULTS.issuer;
+    const clockToleranceSeconds = issuer.clockToleranceSeconds ?? d.clockToleranceSeconds;
+    const maxLifetimeSeconds = issuer.maxLifetimeSeconds ?? d.maxLifetimeSeconds;
+    issuers.set(issuer.issuer, {
+      name: issuer.name,
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      algorithms: Object.freeze([...issuer.algorithms]),
+      key: key.key,
+      remote: key.remote,
+      clockToleranceSeconds,
+      maxLifetimeSeconds,
+      maxTokenBytes: issuer.maxTokenBytes ?? d.maxTokenBytes,
+      forbiddenClaims: new Set(issuer.forbiddenClaims ?? d.forbiddenClaims),
+      verifyOptions: Object.freeze({
+        // Pinned here, never read from the token's header (RFC 8725 3.1).
+        algorithms: [...issuer.algorithms],
+        issuer: issuer.issuer,
+        audience: issuer.audience,
+        requiredClaims: ["exp", "iat"],
+        clockTolerance: clockToleranceSeconds,
+        maxTokenAge: maxLifetimeSeconds + clockToleranceSeconds,
+      }),
+    });
+  });
+  const headers = new Set<string>();
+  const apiKeys: CompiledAuth["apiKeys"][number][] = [];
+  for (const apiKey of config?.apiKeys ?? []) {
+    const header = (apiKey.header ?? AUTH_DEFAULTS.apiKey.header).toLowerCase();
+    headers.add(header);
+    apiKeys.push({
+      name: apiKey.name,
+      header,
+      hash: Buffer.from(apiKey.hash.slice("sha256:".length), "hex"),
+    });
+  }
+  if (!ok) return undefined;
+  return Object.freeze({
+    issuers,
+    maxTokenBytes: Math.max(0, ...[...issuers.values()].map((i) => i.maxTokenBytes)),
+    apiKeyHeaders: Object.freeze([...headers]),
+    apiKeys: Object.freeze(apiKeys),
+  });
+}
+
+/** The `sha256:<hex>` form under which an API key is stored in the config. */
+export function hashApiKey(key: string): string {
+  return `sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+}
+
+function importKey(
+  issuer: IssuerConfig,
+  path: string,
+  baseDir: string,
+  env: NodeJS.ProcessEnv,
+  at: AuthProblemReporter,
+  weakWords: () => ReadonlySet<string>,
+): { key: CompiledIssuer["key"]; remote: boolean } | undefined {
+  const sources = Object.keys(issuer.key);
+  if (sources.length !== 1) {
+    at(`${path}/key`, "needs exactly one of secret, secretEnv, publicKeyFile, jwksUrl");
+    return undefined;
+  }
+  const hmac = issuer.algorithms.filter((a) => a.startsWith("HS"));
+  const symmetric = issuer.key.secret !== undefined || issuer.key.secretEnv !== undefined;
+  // One key serving both families is the RS->HS confusion (RFC 8725 3.1).
+  if (symmetric && hmac.length !== issuer.algorithms.length) {
+    at(`${path}/algorithms`, "a secret verifies HS256/HS384/HS512 only");
+    return undefined;
+  }
+  if (!symmetric && hmac.length > 0) {
+    at(`${path}/algorithms`, "HS* algorithms need a secret, not a public key");
+    return undefined;
+  }
+  if (symmetric) {
+    let secret = issuer.key.secret;
+    if (issuer.key.secretEnv !== undefined) {
+      secret = env[issuer.key.secretEnv];
+      if (!secret) {
+        at(`${path}/key/secretEnv`, `environment variable ${issuer.key.secretEnv} is not set`);
+        return undefined;
+      }
+    }
+    const bytes = new TextEncoder().encode(secret);
+    const where = issuer.key.secret !== undefined ? `${path}/key/secret` : `${path}/key/secretEnv`;
+    if (issuer.allowWeakSecret !== true) {
+      const needed = Math.max(...hmac.map((a) => HMAC_MIN_BYTES[a] ?? 32));
+      if (bytes.length < needed)
+        at(
+          where,
+          `HMAC secret of ${bytes.length} bytes is too short: ${needed} bytes at least (RFC 7518 3.2, JWT-01); set allowWeakSecret: true to accept it`,
+        );
+      else if (weakWords().has(secret as string))
+        at(
+          where,
+          "HMAC secret is in the weak-secret list (JWT-01); set allowWeakSecret: true to accept it",
+        );
+    }
+    return { key: bytes, remote: false };
+  }
+  if (issuer.key.publicKeyFile !== undefined) {
+    const file = issuer.key.publicKeyFile.startsWith("/")
+      ? issuer.key.publicKeyFile
+      : `${baseDir.replace(/\/$/, "")}/${issuer.key.publicKeyFile}`;
+    let key: KeyObject;
+    try {
+      key = createPublicKey(readFileSync(file));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      at(
+        `${path}/key/publicKeyFile`,
+        code === "ENOENT" ? `no such file: ${file}` : `not a PEM public key: ${file}`,
+      );
+      return undefined;
+    }
+    for (const alg of issuer.algorithms) {
+      const types = KEY_TYPES[alg.slice(0, 2)] ?? [];
+      if (!types.includes(key.asymmetricKeyType ?? "")) {
+        at(`${path}/algorithms`, `${alg} does not match a ${key.asymmetricKeyType} key`);
+        return undefined;
+      }
+    }
+    return { key, remote: false };
+  }
+  const raw = issuer.key.jwksUrl as string;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    at(`${path}/key/jwksUrl`, `not a URL: ${raw}`);
+    return undefined;
+  }
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && LOOPBACK.has(url.hostname))) {
+    at(`${path}/key/jwksUrl`, "must be https:// (http:// only on loopback)");
+    return undefined;
+  }
+  const d = AUTH_DEFAULTS.issuer;
+  const key = createRemoteJWKSet(url, {
+    cooldownDuration: (issuer.jwksCooldownSeconds ?? d.jwksCooldownSeconds) * 1000,
+    cacheMaxAge: (issuer.jwksCacheMaxAgeSeconds ?? d.jwksCacheMaxAgeSeconds) * 1000,
+    timeoutDuration: issuer.jwksTimeoutMs ?? d.jwksTimeoutMs,
+  });
+  return { key, remote: true };
+}
