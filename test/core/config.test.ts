@@ -129,7 +129,9 @@ test("a missing config file is ERR_CONFIG_READ", () => {
 });
 
 test("a pattern with a message in words is reported in words, not as a regular expression", () => {
-  const { problems } = problemsOf(() => load("guard:\n  listen: nope\n  upstream: http://127.0.0.1:3000\n"));
+  const { problems } = problemsOf(() =>
+    load("guard:\n  listen: nope\n  upstream: http://127.0.0.1:3000\n"),
+  );
   assert.deepEqual(
     problems.map((p) => [p.path, p.message, p.line]),
     [["/guard/listen", 'must be a HOST:PORT address such as 127.0.0.1:8080 (got "nope")', 2]],

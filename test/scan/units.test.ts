@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { exampleParameter, exampleValue } from "../../src/scan/examples.js";
-import { createProgress } from "../../src/scan/progress.js";
 import { resolveScanOptions } from "../../src/scan/options.js";
+import { createProgress } from "../../src/scan/progress.js";
 
 describe("example values from schemas", () => {
   test("declared examples first, then enums, formats and types; required properties only", () => {
