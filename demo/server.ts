@@ -3,6 +3,7 @@ import { createServer as createTlsServer, type Server as TlsServer } from "node:
 import type { Socket } from "node:net";
 import { generate } from "selfsigned";
 import { RampartError } from "../src/core/errors.js";
+import { MODERN_CIPHERS } from "../src/core/tls.js";
 import { createDemoHandler, type DemoUrls } from "./app.js";
 import { createDemoContext } from "./context.js";
 import { type FlawId, resolveFlaws } from "./flaws.js";
@@ -41,19 +42,6 @@ export interface DemoApi {
   readonly context: DemoContext;
   close(): Promise<void>;
 }
-
-// Mozilla's "intermediate" configuration: TLS 1.2 with ECDHE and AEAD suites only, TLS 1.3.
-const MODERN_CIPHERS = [
-  "TLS_AES_128_GCM_SHA256",
-  "TLS_AES_256_GCM_SHA384",
-  "TLS_CHACHA20_POLY1305_SHA256",
-  "ECDHE-ECDSA-AES128-GCM-SHA256",
-  "ECDHE-RSA-AES128-GCM-SHA256",
-  "ECDHE-ECDSA-AES256-GCM-SHA384",
-  "ECDHE-RSA-AES256-GCM-SHA384",
-  "ECDHE-ECDSA-CHACHA20-POLY1305",
-  "ECDHE-RSA-CHACHA20-POLY1305",
-].join(":");
 
 // OpenSSL 3 refuses TLS 1.0 / 1.1 and SHA-1 suites below security level 0. Node only keeps
 // TLS 1.3 when the list names a TLS 1.3 suite, hence the three in front.

@@ -9,7 +9,7 @@ const LOOPBACK_HOSTS: ReadonlySet<string> = new Set(["127.0.0.1", "localhost", "
  * @example
  * ```ts
  * isLoopbackUrl(new URL("http://127.0.0.1:8080/x")); // true
- * isLoopbackUrl(new URL("http://169.254.169.254/")); // false
+ * isLoopbackUrl(new URL("http://metadata.invalid/")); // false
  * ```
  */
 export function isLoopbackUrl(url: URL): boolean {

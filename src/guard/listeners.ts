@@ -2,21 +2,9 @@ import { once } from "node:events";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RampartError } from "../core/errors.js";
+import { MODERN_CIPHERS } from "../core/tls.js";
 import type { Listener } from "./config/route-table.js";
 import type { ResponseHead } from "./policy.js";
-
-// Mozilla's "intermediate" profile: TLS 1.2 with ECDHE and AEAD suites only, and TLS 1.3.
-export const MODERN_CIPHERS = [
-  "TLS_AES_128_GCM_SHA256",
-  "TLS_AES_256_GCM_SHA384",
-  "TLS_CHACHA20_POLY1305_SHA256",
-  "ECDHE-ECDSA-AES128-GCM-SHA256",
-  "ECDHE-RSA-AES128-GCM-SHA256",
-  "ECDHE-ECDSA-AES256-GCM-SHA384",
-  "ECDHE-RSA-AES256-GCM-SHA384",
-  "ECDHE-ECDSA-CHACHA20-POLY1305",
-  "ECDHE-RSA-CHACHA20-POLY1305",
-].join(":");
 
 /**
  * The handler of the plain listener when TLS is on: every request is answered 308 to the same
