@@ -2,7 +2,6 @@ import { once } from "node:events";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { RampartError } from "../core/errors.js";
-import { MODERN_CIPHERS } from "../core/tls.js";
 import type { Listener } from "./config/route-table.js";
 import type { ResponseHead } from "./policy.js";
 
