@@ -120,3 +120,22 @@ export function isLoopbackUrl(url: string): boolean {
 export function unboundedFile(schema: Obj): boolean {
   return schema.maxLength === undefined && schema.maxContentLength === undefined;
 }
+
+/**
+ * Visits every node of every request schema (parameters and bodies) of the operations once: a
+ * schema shared by many operations is visited, and so reported, at one place.
+ *
+ * @example
+ * ```ts
+ * walkRequestSchemas(doc, operations, (node) => { if (node.name === "password") hits.push(...); });
+ * ```
+ */
+export function walkRequestSchemas(
+  doc: LoadedDocument,
+  operations: readonly Operation[],
+  visit: (node: SchemaNode) => void,
+): void {
+  const seen = new Set<string>();
+  for (const op of operations)
+    for (const pointer of requestSchemaPointers(op)) walkSchema(doc, pointer, seen, visit);
+}

@@ -1,5 +1,5 @@
 import type { AuditRule, RuleHit } from "../rule.js";
-import { requestSchemaPointers, typesOf, walkSchema } from "../schemas.js";
+import { typesOf, walkRequestSchemas } from "../schemas.js";
 
 /**
  * IN-04 / EXT-05: a request object that accepts properties it does not declare lets clients
@@ -14,25 +14,22 @@ export const openRequestObject: AuditRule = {
   fix: "Set additionalProperties: false (unevaluatedProperties: false with allOf in 3.1) on request objects.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];
-    const seen = new Set<string>();
-    for (const op of operations)
-      for (const pointer of requestSchemaPointers(op))
-        walkSchema(doc, pointer, seen, (node) => {
-          const s = node.schema;
-          if (!typesOf(s).includes("object") && s.properties === undefined) return;
-          if (s.properties === undefined) return; // a free-form map is intended
-          if (s.allOf || s.oneOf || s.anyOf) return; // composition: closing it is version-specific
-          if (s.additionalProperties === false || s.unevaluatedProperties === false) return;
-          if (typeof s.additionalProperties === "object") return; // a typed map
-          const explicit = s.additionalProperties === true;
-          hits.push({
-            pointer: node.pointer,
-            ...(explicit ? { severity: "low" as const } : {}),
-            detail: explicit
-              ? `Request object${node.name ? ` "${node.name}"` : ""} explicitly accepts any undeclared property (additionalProperties: true).`
-              : `Request object${node.name ? ` "${node.name}"` : ""} does not refuse undeclared properties.`,
-          });
-        });
+    walkRequestSchemas(doc, operations, (node) => {
+      const s = node.schema;
+      if (!typesOf(s).includes("object") && s.properties === undefined) return;
+      if (s.properties === undefined) return; // a free-form map is intended
+      if (s.allOf || s.oneOf || s.anyOf) return; // composition: closing it is version-specific
+      if (s.additionalProperties === false || s.unevaluatedProperties === false) return;
+      if (typeof s.additionalProperties === "object") return; // a typed map
+      const explicit = s.additionalProperties === true;
+      hits.push({
+        pointer: node.pointer,
+        ...(explicit ? { severity: "low" as const } : {}),
+        detail: explicit
+          ? `Request object${node.name ? ` "${node.name}"` : ""} explicitly accepts any undeclared property (additionalProperties: true).`
+          : `Request object${node.name ? ` "${node.name}"` : ""} does not refuse undeclared properties.`,
+      });
+    });
     return hits;
   },
 };

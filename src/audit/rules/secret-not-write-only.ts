@@ -1,6 +1,6 @@
 import { isSecretName } from "../names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
-import { requestSchemaPointers, walkSchema } from "../schemas.js";
+import { walkRequestSchemas } from "../schemas.js";
 
 /**
  * OUT-06 / AUTH-04: a secret input not marked `writeOnly` may be echoed by generated servers and
@@ -14,18 +14,15 @@ export const secretNotWriteOnly: AuditRule = {
   fix: "Mark password and secret properties writeOnly: true (and format: password).",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];
-    const seen = new Set<string>();
-    for (const op of operations)
-      for (const pointer of requestSchemaPointers(op))
-        walkSchema(doc, pointer, seen, (node) => {
-          if (node.name === undefined || node.schema.writeOnly === true) return;
-          if (!isSecretName(node.name)) return;
-          hits.push({
-            pointer: node.pointer,
-            subject: node.name,
-            detail: `Request property "${node.name}" is a secret but is not marked writeOnly.`,
-          });
-        });
+    walkRequestSchemas(doc, operations, (node) => {
+      if (node.name === undefined || node.schema.writeOnly === true) return;
+      if (!isSecretName(node.name)) return;
+      hits.push({
+        pointer: node.pointer,
+        subject: node.name,
+        detail: `Request property "${node.name}" is a secret but is not marked writeOnly.`,
+      });
+    });
     return hits;
   },
 };

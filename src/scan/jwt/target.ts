@@ -4,6 +4,10 @@ import { configuredPublicKey } from "./settings.js";
 import { type DecodedJwt, decodeJwt } from "./token.js";
 
 /** The scan's own access token, decoded, as the configured credentials carry it. */
+/** Why the token checks did not run: the scan holds no JWT of its own. */
+export const NOT_A_JWT =
+  "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)";
+
 export interface ScanToken {
   readonly token: string;
   readonly jwt: DecodedJwt;

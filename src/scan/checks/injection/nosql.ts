@@ -3,7 +3,7 @@ import { isErrorBody } from "../../responses.js";
 import type { ScanCheck } from "../../types.js";
 import { notApplicable, notTested, ran } from "../outcome.js";
 import { budgetReason, isBudgetSpent, marker } from "../parsers/documents.js";
-import { describeRequest, jsonBodyOperations, jsonRequest } from "./points.js";
+import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
 
 /** Query operators (MongoDB syntax) that match any stored value when taken as a condition. */
 export const NOSQL_OPERATORS: readonly Readonly<Record<string, unknown>>[] = [
@@ -34,10 +34,7 @@ export const nosqlInjectionCheck: ScanCheck = {
     let tested = 0;
     for (const [index, { op, body }] of operations.entries()) {
       try {
-        const replaced = (value: (key: string) => unknown) =>
-          Object.fromEntries(
-            Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? value(k) : v]),
-          );
+        const replaced = (value: (key: string) => unknown) => replaceStrings(body, value);
         const control = await context.http.trySend(
           jsonRequest(
             op,

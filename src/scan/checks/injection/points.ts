@@ -88,6 +88,16 @@ export function requestWith(point: InjectionPoint, value: unknown): ScanRequest 
   return jsonRequest(point.op, body);
 }
 
+/** A copy of a JSON body with each string field replaced by `value(field)`. */
+export function replaceStrings(
+  body: Readonly<Record<string, unknown>>,
+  value: (key: string) => unknown,
+): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? value(k) : v]),
+  );
+}
+
 /** A JSON request to an operation. */
 export function jsonRequest(op: ScanOperation, body: unknown): ScanRequest {
   return {

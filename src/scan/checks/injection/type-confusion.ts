@@ -2,7 +2,7 @@ import type { Finding } from "../../../core/finding.js";
 import type { ScanCheck } from "../../types.js";
 import { notApplicable, notTested, ran } from "../outcome.js";
 import { budgetReason, isBudgetSpent } from "../parsers/documents.js";
-import { describeRequest, jsonBodyOperations, jsonRequest } from "./points.js";
+import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
 
 /** What goes where a string is expected: a number, an object, an array. */
 const CONFUSIONS: readonly unknown[] = [12345, { rampart: true }, ["rampart"]];
@@ -32,9 +32,7 @@ export const typeConfusionCheck: ScanCheck = {
           continue;
         tested++;
         for (const confusion of CONFUSIONS) {
-          const replaced = Object.fromEntries(
-            Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? confusion : v]),
-          );
+          const replaced = replaceStrings(body, () => confusion);
           const request = jsonRequest(op, replaced);
           const answer = await context.http.trySend(request);
           if (!answer || answer.status < 500) continue;

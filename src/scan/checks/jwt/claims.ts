@@ -1,5 +1,5 @@
 import { sensitiveClaims } from "../../jwt/claims.js";
-import { issuedTokens } from "../../jwt/target.js";
+import { issuedTokens, NOT_A_JWT } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
 
@@ -19,10 +19,7 @@ export const jwtClaimsCheck: ScanCheck = {
   title: "JWT payloads carry no secrets or personal data",
   async run(context) {
     const tokens = issuedTokens(context.target);
-    if (tokens.length === 0)
-      return notTested(
-        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
-      );
+    if (tokens.length === 0) return notTested(NOT_A_JWT);
     const findings = [];
     for (const { jwt, source } of tokens) {
       const found = sensitiveClaims(jwt.payload);

@@ -8,7 +8,14 @@ import {
   strippedSignatureForgery,
   tamperedSignature,
 } from "../../jwt/forge.js";
-import { ok, proofEndpoint, scanToken, sendToken, targetPublicKeys } from "../../jwt/target.js";
+import {
+  NOT_A_JWT,
+  ok,
+  proofEndpoint,
+  scanToken,
+  sendToken,
+  targetPublicKeys,
+} from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
 import { pathOf, statuses, tryForgeries } from "./attempt.js";
@@ -30,10 +37,7 @@ export const jwtForgeryCheck: ScanCheck = {
   title: "Forged JWTs (alg none, stripped signature, key confusion, header keys) refused",
   async run(context) {
     const own = scanToken(context.target);
-    if (!own)
-      return notTested(
-        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
-      );
+    if (!own) return notTested(NOT_A_JWT);
     const proof = await proofEndpoint(context);
     if (!proof)
       return notTested("no GET operation answered 2xx with the token and 401/403 without it");

@@ -2,7 +2,7 @@ import { createPublicKey } from "node:crypto";
 import { generate } from "selfsigned";
 import { type AttackerKey, createAttackerKey, signWithAttackerKey } from "../../jwt/forge.js";
 import { isLoopbackHost, startKeyServer } from "../../jwt/key-server.js";
-import { proofEndpoint, scanToken } from "../../jwt/target.js";
+import { NOT_A_JWT, proofEndpoint, scanToken } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
 import { pathOf, tryForgeries } from "./attempt.js";
@@ -27,10 +27,7 @@ export const jwtKeyUrlCheck: ScanCheck = {
         "jku / x5u need a callback listener the target can reach: loopback targets only",
       );
     const own = scanToken(context.target);
-    if (!own)
-      return notTested(
-        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
-      );
+    if (!own) return notTested(NOT_A_JWT);
     const proof = await proofEndpoint(context);
     if (!proof)
       return notTested("no GET operation answered 2xx with the token and 401/403 without it");

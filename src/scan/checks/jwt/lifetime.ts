@@ -1,7 +1,14 @@
 import type { Finding } from "../../../core/finding.js";
 import { crackedSecret, signHmac } from "../../jwt/secret.js";
 import { maxLifetimeSeconds } from "../../jwt/settings.js";
-import { ok, proofEndpoint, type ScanToken, scanToken, sendToken } from "../../jwt/target.js";
+import {
+  NOT_A_JWT,
+  ok,
+  proofEndpoint,
+  type ScanToken,
+  scanToken,
+  sendToken,
+} from "../../jwt/target.js";
 import type { CheckContext, ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
 
@@ -24,10 +31,7 @@ export const jwtLifetimeCheck: ScanCheck = {
   title: "JWT access tokens expire within the threshold and expired ones are refused",
   async run(context) {
     const own = scanToken(context.target);
-    if (!own)
-      return notTested(
-        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
-      );
+    if (!own) return notTested(NOT_A_JWT);
     const findings: Finding[] = [];
     const { exp, iat } = own.jwt.payload;
     const now = Math.floor(Date.now() / 1000);

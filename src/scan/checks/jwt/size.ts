@@ -1,4 +1,4 @@
-import { issuedTokens } from "../../jwt/target.js";
+import { issuedTokens, NOT_A_JWT } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
 
@@ -20,10 +20,7 @@ export const jwtSizeCheck: ScanCheck = {
   title: "JWTs stay below 4 KiB",
   async run(context) {
     const tokens = issuedTokens(context.target);
-    if (tokens.length === 0)
-      return notTested(
-        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
-      );
+    if (tokens.length === 0) return notTested(NOT_A_JWT);
     const findings = [];
     for (const { jwt, source } of tokens) {
       const size = jwt.size;

@@ -1,6 +1,6 @@
 import { maskSecret } from "../../../core/redact.js";
 import { crackedSecret } from "../../jwt/secret.js";
-import { scanToken } from "../../jwt/target.js";
+import { NOT_A_JWT, scanToken } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notApplicable, notTested, ran } from "../outcome.js";
 
@@ -19,10 +19,7 @@ export const jwtWeakSecretCheck: ScanCheck = {
   title: "HMAC-signed JWTs use a secret that is not in a dictionary",
   async run(context) {
     const own = scanToken(context.target);
-    if (!own)
-      return notTested(
-        "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)",
-      );
+    if (!own) return notTested(NOT_A_JWT);
     const alg = String(own.jwt.header.alg);
     const result = await crackedSecret(context, own);
     if (!result)
