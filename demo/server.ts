@@ -31,6 +31,11 @@ export interface DemoApiOptions {
    * report progress, and token, session and lockout expiry.
    */
   readonly now?: () => number;
+  /**
+   * The URL clients reach the demo at when it runs behind a gateway: its issuer, metadata and
+   * document name it instead of the demo's own address (as any API behind a proxy is configured).
+   */
+  readonly publicUrl?: string;
 }
 
 export interface DemoApi {
@@ -40,6 +45,8 @@ export interface DemoApi {
   readonly tlsUrl?: string;
   readonly flaws: ReadonlySet<FlawId>;
   readonly context: DemoContext;
+  /** Sets the public URL once the gateway in front is listening (see {@link DemoApiOptions.publicUrl}). */
+  setPublicUrl(url: string): void;
   close(): Promise<void>;
 }
 
@@ -72,9 +79,10 @@ export async function startDemoApi(options: DemoApiOptions): Promise<DemoApi> {
     typeof selection !== "string" && "has" in selection ? [...selection] : selection,
   );
   const urls: { http: string; https?: string } = { http: "" };
+  let publicUrl = options.publicUrl?.replace(/\/$/, "");
   const context = await createDemoContext({
     flaws,
-    baseUrl: () => urls.https ?? urls.http,
+    baseUrl: () => publicUrl ?? urls.https ?? urls.http,
     ...(options.now ? { now: options.now } : {}),
   });
   const handler = createDemoHandler(context, {
@@ -117,6 +125,9 @@ export async function startDemoApi(options: DemoApiOptions): Promise<DemoApi> {
     ...(urls.https ? { tlsUrl: urls.https } : {}),
     flaws,
     context,
+    setPublicUrl(url) {
+      publicUrl = url.replace(/\/$/, "");
+    },
     close: async () => {
       await Promise.all(servers.map(closeServer));
     },

@@ -15,6 +15,13 @@ for (const dir of ["catalog", "demo/data"]) {
   cpSync(from, to, { recursive: true });
 }
 
+// The demo's guard and scan configs ship with the package: `rampart demo` reads the guard's.
+for (const file of ["demo/guard.yaml", "demo/rampart.yaml"]) {
+  if (!existsSync(`${root}${file}`)) continue;
+  mkdirSync(`${root}dist/demo`, { recursive: true });
+  cpSync(`${root}${file}`, `${root}dist/${file}`);
+}
+
 const tsc = spawnSync(process.execPath, [`${root}node_modules/typescript/bin/tsc`, "-p", root], {
   stdio: "inherit",
 });

@@ -12,6 +12,9 @@
  * order, the table reports the median round of each stack, and the guard's ratios are the
  * medians of the per-round ratios (each measured seconds apart from its reference).
  *
+ * Issue 7's JWT + rate-limit scenario is auth-bench.ts (same helpers, same plain proxy); results of
+ * both, with the machine and what changed, are in RESULTS.md.
+ *
  * Needs wrk (Debian: apt-get install -y wrk); says so and exits 2 when it is missing. nginx
  * (Debian: apt-get install -y nginx-light) and fastify (devDependencies) join when installed,
  * and the output says when they are not. nginx is configured with the guard's default headers
@@ -78,7 +81,7 @@ async function servePlainProxy(upstream: string): Promise<string> {
  * Where the guard's access log and fastify's request log go: a sink that costs no disk, written
  * in 4 KiB batches as pino recommends for production (one write per line costs the guard ~7%).
  */
-function logSink() {
+export function logSink() {
   return pino.destination({ dest: "/dev/null", sync: false, minLength: 4096 });
 }
 
@@ -234,7 +237,7 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-interface Result {
+export interface Result {
   readonly rps: number;
   /** Latency percentiles in milliseconds. */
   readonly p50: number;
@@ -249,10 +252,17 @@ function millis(text: string | undefined): number {
   return Number(m[1]) * unit;
 }
 
-function wrk(url: string, connections: number, seconds: number, threads: number): Result {
+/** One wrk run; `extra` adds options (`-s script.lua`). Non-2xx answers fail the bench. */
+export function wrk(
+  url: string,
+  connections: number,
+  seconds: number,
+  threads: number,
+  extra: readonly string[] = [],
+): Result {
   const out = execFileSync(
     "wrk",
-    [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, "--latency", url],
+    [`-t${threads}`, `-c${connections}`, `-d${seconds}s`, "--latency", ...extra, url],
     { encoding: "utf8" },
   );
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? Number.NaN);
@@ -263,19 +273,24 @@ function wrk(url: string, connections: number, seconds: number, threads: number)
 }
 
 /** A tool on the PATH answers; ENOENT (not installed) is the only "no". */
-function installed(command: string, args: readonly string[]): boolean {
+export function installed(command: string, args: readonly string[]): boolean {
   return spawnSync(command, args, { stdio: "ignore" }).error === undefined;
 }
 
-/** A server role in its own process; resolves undefined when the child reports it missing. */
-function child(
+/**
+ * A server role of `script` (this bench by default) in its own process; resolves `missing` when
+ * the child reports it missing.
+ */
+export function child(
   role: string,
   arg = "",
   execArgv: readonly string[] = [],
+  script = fileURLToPath(import.meta.url),
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ url: string; process: ChildProcess } | { missing: string }> {
-  const script = fileURLToPath(import.meta.url);
   const proc = spawn(process.execPath, [...execArgv, script, role, arg], {
     stdio: ["ignore", "pipe", "inherit"],
+    env,
   });
   return new Promise((resolve, reject) => {
     proc.stdout?.setEncoding("utf8");
@@ -288,7 +303,7 @@ function child(
   });
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2
@@ -296,7 +311,7 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`);
+export const ms = (v: number) => (v >= 100 ? `${Math.round(v)} ms` : `${v.toFixed(2)} ms`);
 
 /** The issue's floors: the guard against the plain node + undici proxy and the fastify stack. */
 const FLOORS: Readonly<Record<string, number>> = { "node+undici": 0.8, fastify: 1.5 };
@@ -423,4 +438,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// The auth bench imports the helpers above and runs its own main.
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

@@ -9,6 +9,7 @@ export interface DemoApiOptions {
   readonly tlsPort?: string;
   readonly host: "127.0.0.1" | "::1";
   readonly listFlaws?: boolean;
+  readonly publicUrl?: string;
 }
 
 /** `rampart demo-api`: runs the demo API until SIGINT / SIGTERM. */
@@ -23,11 +24,13 @@ export async function demoApiCommand(options: DemoApiOptions, io: CliIO): Promis
   const port = parsePort(options.port, "--port");
   const tlsPort =
     options.tlsPort === undefined ? undefined : parsePort(options.tlsPort, "--tls-port");
+  const publicUrl = options.publicUrl === undefined ? undefined : parsePublicUrl(options.publicUrl);
   const api = await startDemoApi({
     flaws,
     port,
     host: options.host,
     ...(tlsPort === undefined ? {} : { tlsPort }),
+    ...(publicUrl === undefined ? {} : { publicUrl }),
   });
   io.stdout.write(
     `Rampart demo API (${flaws.size} of ${FLAWS.length} flaws on${flaws.size === 0 ? ": the hardened twin" : ""})\n` +
@@ -42,6 +45,21 @@ export async function demoApiCommand(options: DemoApiOptions, io: CliIO): Promis
   });
   await api.close();
   return 0;
+}
+
+function parsePublicUrl(value: string): string {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:") || url.pathname !== "/")
+    throw new RampartError(
+      "ERR_USAGE",
+      `--public-url must be an http(s) origin such as http://127.0.0.1:8443 (got "${value}")`,
+    );
+  return url.origin;
 }
 
 function parsePort(value: string, flag: string): number {

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { generate } from "selfsigned";
+import { parse, stringify } from "yaml";
 import { type DemoApi, startDemoApi } from "../../demo/server.js";
 import { DEMO_USERS } from "../../demo/store.js";
 import { type Catalog, loadCatalog } from "../catalog/catalog.js";
@@ -58,6 +59,9 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
       loopbackCertificate(),
     ]);
     const guard = await guardInFront(upstream, dir, pems).then(track);
+    // Behind the guard, the demo's issuer and OAuth metadata name the guard's URL, as an API
+    // behind a gateway is configured to.
+    upstream.setPublicUrl(guard.url);
     io.stdout.write(
       "Scanning the demo API: flawed, flawed behind rampart guard, and hardened, side by side...\n",
     );
@@ -92,10 +96,12 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
   return 0;
 }
 
+/** demo/guard.yaml as shipped: the config a user would write for the flawed demo. */
+const DEMO_GUARD_CONFIG = new URL("../../demo/guard.yaml", import.meta.url);
+
 /**
- * The guard as a user would run it in front of the flawed demo: TLS with a certificate from
- * files, routes derived from the upstream's OpenAPI document, the upstream authenticating
- * (identity policies are not in the guard yet), and the two static routes the document omits.
+ * The guard as a user would run it in front of the flawed demo: demo/guard.yaml (routes, scopes,
+ * token exchange, limits, lockout), plus TLS with a certificate from files.
  */
 async function guardInFront(
   api: DemoApi,
@@ -106,20 +112,13 @@ async function guardInFront(
   writeFileSync(join(dir, "openapi.json"), await response.text());
   writeFileSync(join(dir, "cert.pem"), pems.cert);
   writeFileSync(join(dir, "key.pem"), pems.private, { mode: 0o600 });
-  writeFileSync(
-    join(dir, "rampart.yaml"),
-    [
-      "guard:",
-      "  tls: { cert: cert.pem, key: key.pem }",
-      "  defaults: { authentication: upstream }",
-      "  routes:",
-      "    - { path: /static/, public: true, produces: [application/json] }",
-      "    - { path: '/static/:file', public: true, produces: [text/plain] }",
-      "",
-    ].join("\n"),
-  );
+  const config = parse(readFileSync(DEMO_GUARD_CONFIG, "utf8")) as {
+    guard: Record<string, unknown>;
+  };
+  config.guard.tls = { cert: "cert.pem", key: "key.pem" };
+  writeFileSync(join(dir, "rampart.yaml"), stringify(config));
   const table = await loadGuard(
-    { config: "rampart.yaml", openapi: "openapi.json", upstream: api.url, listen: "127.0.0.1:0" },
+    { config: "rampart.yaml", upstream: api.url, listen: "127.0.0.1:0" },
     dir,
   );
   return startGuard({ table, log: { write: () => true }, logLevel: "silent" });
@@ -150,11 +149,8 @@ function loopbackCertificate(): Promise<{ cert: string; private: string }> {
   });
 }
 
-/**
- * Policies the demo's guard config loosens: `authentication: upstream` lets the flawed demo check
- * its own tokens, since the guard cannot issue or validate them yet (identity policies).
- */
-const LOOSENED_IN_DEMO: ReadonlySet<string> = new Set(["authentication-required"]);
+/** Policies the demo's guard config loosens (none: demo/guard.yaml keeps every default). */
+const LOOSENED_IN_DEMO: ReadonlySet<string> = new Set([]);
 
 function sideBySide(
   columns: readonly { label: string; report: Report }[],
@@ -202,6 +198,14 @@ function sideBySide(
       "  Still failing behind the guard, and why it cannot fix them at the edge:",
       ...unfixed,
     );
+  const weakSecret = verdicts[0]?.get("JWT-01") === "fail" && verdicts[1]?.get("JWT-01") !== "fail";
+  if (weakSecret)
+    lines.push(
+      "",
+      "  JWT-01 cannot be fixed at the edge: the upstream still signs its tokens with a dictionary",
+      "  word. Behind the guard no client ever holds one of those tokens (the guard exchanges them",
+      "  for its own ES256 tokens), so the scan cannot test the secret there; change it upstream.",
+    );
   return lines.join("\n");
 }
 
@@ -220,6 +224,6 @@ function whyUnfixed(
   if (loosened.has(item.id))
     return `${item.title}: the upstream authenticates here (authentication: upstream), so its own tokens are what the scan sees; fix it in the upstream`;
   if (item.capabilities.includes("guard"))
-    return `${item.title}: not enforced by the guard yet (identity and abuse policies are still to come); fix it in the upstream`;
+    return `${item.title}: demo/guard.yaml does not enforce it; fix it in the upstream`;
   return `${item.title}: beyond a gateway (the upstream's own logic, tokens or data); fix it in the upstream`;
 }

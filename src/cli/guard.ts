@@ -1,12 +1,17 @@
+import cluster from "node:cluster";
 import { resolve } from "node:path";
+import { RampartError } from "../core/errors.js";
 import { type GuardFlags, loadGuard } from "../guard/config/load.js";
 import type { RouteTable } from "../guard/config/route-table.js";
 import { watchReload } from "../guard/reload.js";
 import { startGuard } from "../guard/server.js";
+import { announceWorker, assertShareable, runPrimary } from "../guard/workers.js";
 import type { CliIO } from "./io.js";
 
 export interface GuardCommandOptions extends GuardFlags {
   readonly check?: boolean;
+  /** Processes serving the listener (node:cluster); 1 runs in this process. */
+  readonly workers?: string;
 }
 
 /**
@@ -20,13 +25,34 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
     ...(options.listen !== undefined ? { listen: options.listen } : {}),
     ...(options.admin !== undefined ? { admin: options.admin } : {}),
+    ...(options.store !== undefined ? { store: options.store } : {}),
   };
+  const workers = parseWorkers(options.workers);
   const table = await loadGuard(flags, io.cwd);
+  assertShareable(table, workers);
   if (options.check) {
     io.stdout.write(describeTable(table));
     return 0;
   }
-  const guard = await startGuard({ table, log: io.stdout });
+  const isWorker = cluster.isWorker && io.env.RAMPART_GUARD_WORKER === "1";
+  if (workers > 1 && !isWorker)
+    return runPrimary({
+      workers,
+      table,
+      stderr: io.stderr,
+      ...(io.signal ? { signal: io.signal } : {}),
+    });
+  if (!table.routes.some((r) => r.spec.limits !== undefined))
+    io.stderr.write(
+      "rampart: warning: no route has rate limits (ACC-01); add limits: to the routes or to defaults:\n",
+    );
+  const guard = await startGuard({
+    table,
+    log: io.stdout,
+    // Under --workers the primary serves the admin listener, with every worker's metrics.
+    ...(isWorker ? { admin: false, logBase: { worker: cluster.worker?.id } } : {}),
+  });
+  if (isWorker) announceWorker(guard.url, guard.metrics.registry);
   const watched: string[] = [];
   if (options.config !== undefined) watched.push(resolve(io.cwd, options.config));
   if (options.openapi !== undefined) watched.push(resolve(io.cwd, options.openapi));
@@ -34,9 +60,10 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
   const reloader = watchReload(guard, () => loadGuard(flags, io.cwd), watched);
   const onHangup = () => void reloader.reload();
   process.on("SIGHUP", onHangup);
-  io.stderr.write(
-    `rampart guard: ${guard.url}${guard.adminUrl ? ` (admin ${guard.adminUrl})` : ""}, ${table.routes.length} routes\n`,
-  );
+  if (!isWorker)
+    io.stderr.write(
+      `rampart guard: ${guard.url}${guard.adminUrl ? ` (admin ${guard.adminUrl})` : ""}, ${table.routes.length} routes\n`,
+    );
   await new Promise<void>((done) => {
     if (!io.signal) return; // without a signal the guard runs until the process ends
     if (io.signal.aborted) return done();
@@ -48,12 +75,24 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
   return 0;
 }
 
+function parseWorkers(value: string | undefined): number {
+  if (value === undefined) return 1;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 256)
+    throw new RampartError(
+      "ERR_USAGE",
+      `--workers must be an integer from 1 to 256 (got "${value}")`,
+    );
+  return n;
+}
+
 /** The effective route table, one route per line, as `--check` prints it. */
 export function describeTable(table: RouteTable): string {
   const lines = [
     `listen   ${table.tls ? "https" : "http"}://${table.listen.host}:${table.listen.port}${table.tls ? "" : "  (plain HTTP: no TLS configured)"}`,
     ...(table.admin ? [`admin    http://${table.admin.host}:${table.admin.port}`] : []),
     ...[...table.upstreams.values()].map((u) => `upstream ${u.name} ${u.origin}`),
+    `store    ${table.store === "memory" ? "memory (this process only)" : redactStoreUrl(table.store)}`,
     `routes   ${table.routes.length}`,
   ];
   for (const route of table.routes) {
@@ -64,8 +103,30 @@ export function describeTable(table: RouteTable): string {
         ? "upstream-auth"
         : "auth-required (401)";
     lines.push(
-      `  ${s.methods.join(",").padEnd(18)} ${s.path}  ${access}  accepts=${s.accepts.join(",") || "-"} produces=${s.produces.join(",")} bodyLimit=${s.bodyLimit}${s.allowFrom ? ` allowFrom=${s.allowFrom.join(",")}` : ""}${s.upstream !== "default" ? ` upstream=${s.upstream}` : ""}`,
+      `  ${s.methods.join(",").padEnd(18)} ${s.path}  ${access}  accepts=${s.accepts.join(",") || "-"} produces=${s.produces.join(",")} bodyLimit=${s.bodyLimit}${s.allowFrom ? ` allowFrom=${s.allowFrom.join(",")}` : ""}${s.upstream !== "default" ? ` upstream=${s.upstream}` : ""}${s.scopes.length > 0 ? ` scopes=${s.scopes.join(",")}` : ""}${s.limits ? ` limits=${s.limits.map(describeLimit).join(";")}` : ""}${s.lockout ? ` lockout=${s.lockout.maxConsecutiveFailures}/user+ip,${s.lockout.maxFailuresPerIp}/ip` : ""}`,
     );
   }
   return `${lines.join("\n")}\n`;
+}
+
+function describeLimit(
+  limit: NonNullable<RouteTable["routes"][number]["spec"]["limits"]>[number],
+): string {
+  const parts = [
+    limit.quota ? `${limit.quota.requests}/${limit.quota.windowSeconds}s` : "",
+    limit.spike ? `${limit.spike.perSecond}/s+${limit.spike.burst}` : "",
+    limit.concurrency ? `${limit.concurrency} at once` : "",
+  ].filter(Boolean);
+  return `${limit.name}(${limit.key}: ${parts.join(", ")})`;
+}
+
+/** A store URL without its password, for output. */
+function redactStoreUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "redis://(invalid URL)";
+  }
 }

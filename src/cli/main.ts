@@ -60,6 +60,10 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
         .choices(["127.0.0.1", "::1"])
         .default("127.0.0.1"),
     )
+    .option(
+      "--public-url <url>",
+      "the URL clients use when the demo runs behind a gateway (its issuer and metadata name it)",
+    )
     .option("--list-flaws", "list the flaw switches and exit")
     .action(async (options) => {
       const { demoApiCommand } = await import("./demo-api.js");
@@ -74,6 +78,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .option("--openapi <file>", "derive the routes from an OpenAPI document")
     .option("--listen <host:port>", "proxy listener (overrides the file)")
     .option("--admin <host:port>", "admin listener for /metrics, /healthz, /readyz")
+    .option("--store <url>", "memory, or redis://host:port to share limits across processes")
+    .option(
+      "--workers <n>",
+      "serve with n processes (node:cluster); needs a redis store for limits",
+    )
     .option("--check", "validate, print the effective route table and exit")
     .action(async (options) => {
       const { guardCommand } = await import("./guard.js");

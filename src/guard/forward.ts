@@ -61,10 +61,14 @@ export function withoutHopByHop(
  * client's own claims and can be forged).
  */
 export function clientAddress(
-  peer: string,
+  rawPeer: string,
   forwardedFor: string | string[] | undefined,
   trusted: BlockList | undefined,
 ): string {
+  // On a dual-stack listener an IPv4 client arrives as ::ffff:a.b.c.d (RFC 4291 2.5.5.2): one
+  // client, one address, whichever way it connected (limits, lockouts and bans key on it).
+  const peer =
+    rawPeer.startsWith("::ffff:") && isIP(rawPeer.slice(7)) === 4 ? rawPeer.slice(7) : rawPeer;
   if (!trusted || forwardedFor === undefined || !inList(trusted, peer)) return peer;
   const hops = (Array.isArray(forwardedFor) ? forwardedFor.join(",") : forwardedFor).split(",");
   let client = peer;
@@ -91,9 +95,9 @@ export function upstreamHeaders(
   requestId: string,
 ): Record<string, string | string[]> {
   // One pass that skips what must not go upstream: copying everything and deleting afterwards
-  // turns the object into a slow dictionary, on every request.
-  const connection = incoming.connection;
-  const named = connection === undefined ? undefined : connectionOptions(connection);
+  // turns the object into a slow dictionary, on every request. The fields the client's
+  // Connection names were removed on arrival (dropConnectionOptions), before any policy ran:
+  // what the guard adds since (an identity header) is its own and goes on.
   const headers: Record<string, string | string[]> = {};
   for (const name in incoming) {
     const value = incoming[name];
@@ -101,7 +105,6 @@ export function upstreamHeaders(
       value === undefined ||
       HOP_BY_HOP.has(name) ||
       NOT_FORWARDED.has(name) ||
-      (named?.has(name) ?? false) ||
       // Other client-address claims an upstream might believe: only a trusted proxy may send them.
       (!peerTrusted && CLIENT_ADDRESS_CLAIMS.has(name))
     )
@@ -109,7 +112,7 @@ export function upstreamHeaders(
     headers[name] = value;
   }
   // Host is the pool's (the upstream's); the client's goes on as X-Forwarded-Host.
-  const host = named?.has("host") ? undefined : incoming.host;
+  const host = incoming.host;
   const xff = headers["x-forwarded-for"];
   headers["x-forwarded-for"] = peerTrusted && xff !== undefined ? `${String(xff)}, ${peer}` : peer;
   if (!peerTrusted || headers["x-forwarded-proto"] === undefined)
@@ -119,6 +122,29 @@ export function upstreamHeaders(
   headers["x-request-id"] = requestId;
   headers["accept-encoding"] = "identity";
   return headers;
+}
+
+/** Fields a client's Connection may not remove: the guard routes and frames by them. */
+const NOT_CONNECTION_OPTIONS = new Set(["host", "content-length", "transfer-encoding"]);
+
+/**
+ * Removes, in place, the fields a request's Connection header names (RFC 9110 7.6.1: they are
+ * for this hop only), except Host and the framing fields. Done on arrival, before any policy
+ * reads the headers, so that a policy never judges a field the upstream will not see, and a
+ * client cannot make the guard drop a header the guard itself adds later.
+ *
+ * @example
+ * ```ts
+ * dropConnectionOptions(req.headers); // "Connection: close, x-foo" removes x-foo
+ * ```
+ */
+export function dropConnectionOptions(headers: IncomingHttpHeaders): void {
+  const connection = headers.connection;
+  if (connection === undefined) return;
+  const named = connectionOptions(connection);
+  if (named === undefined) return;
+  for (const name of named)
+    if (name !== "connection" && !NOT_CONNECTION_OPTIONS.has(name)) delete headers[name];
 }
 
 /** The field names a Connection header lists (RFC 9110 7.6.1), lower case. */

@@ -1,6 +1,13 @@
 import type { IncomingMessage } from "node:http";
+import type { Logger } from "pino";
 import type { ItemId } from "../catalog/ids.js";
+import type { Identity } from "./auth/verify.js";
+import type { ResolvedLimits } from "./config/limits-schema.js";
+import type { ResolvedLockout } from "./config/lockout-schema.js";
+import type { OAuthAuthorizeConfig } from "./config/oauth-schema.js";
 import type { ResolvedPolicyOptions } from "./config/schema.js";
+import type { GuardMetrics } from "./ops/metrics.js";
+import type { GuardStore } from "./stores/store.js";
 
 /**
  * The shapes every guard policy shares. A policy is metadata (id, items, title) plus a factory:
@@ -17,6 +24,37 @@ export interface Rejection {
   readonly policy: string;
   readonly items: readonly ItemId[];
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * What the refusal says about the client, for detection (MON-05): a forged or `alg: none`
+   * token, a login lockout (brute force). Plain refusals have none.
+   */
+  readonly signal?: Signal;
+}
+
+/** Refusals that say something about the client beyond "not allowed". */
+export type Signal = "forged-token" | "brute-force" | "rate-limited";
+
+/** What the server reports of every answered request, once (detection, alerts, bans). */
+export interface Observation {
+  readonly client: string;
+  readonly method: string;
+  /** The matched route pattern, undefined when none matched (404). */
+  readonly route: string | undefined;
+  readonly status: number;
+  /** The guard's own refusal, when it refused. */
+  readonly rejection: Rejection | undefined;
+}
+
+/**
+ * What outlives a route table: the shared store, detection, logs and metrics. The server owns it;
+ * a reload keeps it. Policies reach it through {@link RequestContext.runtime}.
+ */
+export interface GuardRuntime {
+  readonly store: GuardStore;
+  readonly logger: Logger;
+  readonly metrics: GuardMetrics;
+  /** Called once per answered request; must be cheap and never throw. */
+  observe(observation: Observation): void;
 }
 
 /** What a route looks like once compiled: every option resolved, frozen. */
@@ -32,6 +70,24 @@ export interface RouteSpec {
   readonly allowFrom: readonly string[] | undefined;
   readonly upstream: string;
   readonly policies: ResolvedPolicyOptions;
+  /** Rate limits (ACC-01, IN-07); undefined: none on this route. */
+  readonly limits: ResolvedLimits | undefined;
+  /** Response fields holding upstream tokens to exchange for guard tokens. */
+  readonly issuesTokens:
+    | {
+        readonly fields: readonly string[];
+        readonly expiresInField: string | undefined;
+        readonly scopeField: string | undefined;
+      }
+    | undefined;
+  /** The checks of an OAuth authorization endpoint, when this route is one. */
+  readonly oauthAuthorize: OAuthAuthorizeConfig | undefined;
+  /** Login lockout (AUTH-03) when this route is a login route. */
+  readonly lockout: ResolvedLockout | undefined;
+  /** Scopes the token must carry, all of them (OAUTH-04); empty: none. */
+  readonly scopes: readonly string[];
+  /** Claims the token must carry, each with one of the listed values. */
+  readonly claims: Readonly<Record<string, readonly (string | number | boolean)[]>>;
 }
 
 /** The per-request state the hooks read; one object per request, created by the server. */
@@ -47,6 +103,11 @@ export interface RequestContext {
   /** Lower-case media type of the request body without parameters, "" when none. */
   contentType: string;
   hasBody: boolean;
+  /** Who the caller is, once the authentication policy verified it. */
+  identity: Identity | undefined;
+  readonly runtime: GuardRuntime;
+  /** Per-request state of policies (slots to release, a login's username), made on first use. */
+  locals: Map<string, unknown> | undefined;
 }
 
 /** A response as received from the upstream; hooks may edit the headers in place. */
@@ -70,9 +131,26 @@ export interface PolicyHooks {
   /** Whether the whole request body must be read to decide (else it streams). */
   readonly wantsRequestBody?: (ctx: RequestContext) => boolean;
   readonly onRequestBody?: (body: Buffer, ctx: RequestContext) => Rejection | undefined;
+  /** A body check that needs I/O (a lockout lookup by the username in the body). */
+  readonly onRequestBodyAsync?: (
+    body: Buffer,
+    ctx: RequestContext,
+  ) => Promise<Rejection | undefined>;
   /** The response head: edit headers; return a byte limit to read the body, else undefined. */
   readonly onResponseHead?: (head: ResponseHead, ctx: RequestContext) => number | undefined;
   readonly onResponseBody?: (body: Buffer, head: ResponseHead, ctx: RequestContext) => BodyDecision;
+  /** A response-body hook that needs I/O (storing an exchanged token); runs after the others. */
+  readonly onResponseBodyAsync?: (
+    body: Buffer,
+    head: ResponseHead,
+    ctx: RequestContext,
+  ) => Promise<BodyDecision>;
+  /**
+   * Called exactly once when the request is over, whatever happened (answered, refused by any
+   * policy, client gone): release slots, count a failed login. `status` is what the client got
+   * (0 when it left first). Must not throw.
+   */
+  readonly onFinish?: (ctx: RequestContext, status: number) => void;
 }
 
 /**
@@ -102,6 +180,7 @@ export function rejection(
   title: string,
   detail: string,
   headers?: Readonly<Record<string, string>>,
+  signal?: Signal,
 ): Rejection {
   return Object.freeze({
     status,
@@ -110,5 +189,6 @@ export function rejection(
     policy: policy.id,
     items: policy.items,
     ...(headers ? { headers: Object.freeze({ ...headers }) } : {}),
+    ...(signal ? { signal } : {}),
   });
 }

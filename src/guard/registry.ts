@@ -3,23 +3,30 @@ import { acceptPolicy } from "./policies/accept.js";
 import { authenticationPolicy } from "./policies/authentication.js";
 import { bodyLimitPolicy } from "./policies/body-limit.js";
 import { contentTypePolicy } from "./policies/content-type.js";
+import { cookieFlagsPolicy } from "./policies/cookie-flags.js";
 import { debugScrubPolicy } from "./policies/debug-scrub.js";
 import { directoryListingPolicy } from "./policies/directory-listing.js";
 import { ipAllowPolicy } from "./policies/ip-allow.js";
 import { jsonBodyPolicy } from "./policies/json-body.js";
+import { lockoutPolicy } from "./policies/lockout.js";
 import { normalizePolicy } from "./policies/normalize.js";
+import { oauthAuthorizePolicy } from "./policies/oauth-authorize.js";
 import { queryCredentialsPolicy } from "./policies/query-credentials.js";
+import { rateLimitPolicy } from "./policies/rate-limit.js";
 import { responseSecretsPolicy } from "./policies/response-secrets.js";
 import { responseTypePolicy } from "./policies/response-type.js";
 import { routingPolicy } from "./policies/routing.js";
+import { scopesPolicy } from "./policies/scopes.js";
 import { securityHeadersPolicy } from "./policies/security-headers.js";
+import { tokenExchangePolicy } from "./policies/token-exchange.js";
 import { xmlBodyPolicy } from "./policies/xml-body.js";
 import { yamlBodyPolicy } from "./policies/yaml-body.js";
 import type { GuardPolicy } from "./policy.js";
 
 /**
  * The per-route policies in the order of the request path (DESIGN.md): access, negotiation,
- * content type, size, credentials in the URL, authentication, body checks; then the response
+ * content type, size, credentials in the URL, authentication (and scopes), rate limits, login
+ * lockout, body checks; then the response
  * policies in the order their body hooks run (a listing is a 404 before it is a wrong type).
  */
 export const ROUTE_POLICIES: readonly GuardPolicy[] = Object.freeze([
@@ -28,11 +35,17 @@ export const ROUTE_POLICIES: readonly GuardPolicy[] = Object.freeze([
   contentTypePolicy,
   bodyLimitPolicy,
   queryCredentialsPolicy,
+  oauthAuthorizePolicy,
   authenticationPolicy,
+  scopesPolicy,
+  tokenExchangePolicy,
+  rateLimitPolicy,
+  lockoutPolicy,
   jsonBodyPolicy,
   xmlBodyPolicy,
   yamlBodyPolicy,
   securityHeadersPolicy,
+  cookieFlagsPolicy,
   directoryListingPolicy,
   debugScrubPolicy,
   responseTypePolicy,
@@ -50,4 +63,6 @@ export const GUARD_POLICIES: readonly Covering[] = Object.freeze([
   { id: "tls-modern", items: ["ACC-02"] },
   { id: "access-log", items: ["MON-01", "MON-04"] },
   { id: "metrics", items: ["MON-02"] },
+  { id: "abuse-detection", items: ["MON-05"] },
+  { id: "alerts", items: ["MON-03"] },
 ]);

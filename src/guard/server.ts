@@ -14,15 +14,30 @@ import { type Dispatcher, Pool } from "undici";
 import { redact, redactUrl } from "../core/redact.js";
 import { MODERN_CIPHERS } from "../core/tls.js";
 import type { CompiledRoute, RouteTable, UpstreamSpec } from "./config/route-table.js";
-import { clientAddress, upstreamHeaders, withoutHopByHop } from "./forward.js";
+import { createDetector } from "./detect/detector.js";
+import {
+  clientAddress,
+  dropConnectionOptions,
+  upstreamHeaders,
+  withoutHopByHop,
+} from "./forward.js";
 import { closeServer, listen, redirectHandler, urlOf } from "./listeners.js";
+import { accessLog, isoTimeEachMillisecond } from "./ops/access-log.js";
 import { adminHandler } from "./ops/admin.js";
 import { createMetrics, type GuardMetrics } from "./ops/metrics.js";
 import { inList } from "./policies/ip-allow.js";
 import { mediaTypeOf } from "./policies/response-type.js";
 import { routingPolicy } from "./policies/routing.js";
-import { type Rejection, type RequestContext, type ResponseHead, rejection } from "./policy.js";
+import {
+  type GuardRuntime,
+  type Rejection,
+  type RequestContext,
+  type ResponseHead,
+  rejection,
+} from "./policy.js";
 import { sendProblem } from "./problem.js";
+import { openStore } from "./stores/open.js";
+import type { GuardStore } from "./stores/store.js";
 
 const NOT_FOUND = rejection(routingPolicy, 404, "Not Found", "No such resource.");
 const HEADERS_TOO_MANY = rejection(
@@ -60,6 +75,15 @@ export interface GuardOptions {
   readonly log?: { write(line: string): unknown };
   /** Log level; default "info". */
   readonly logLevel?: "debug" | "info" | "warn" | "error" | "silent";
+  /**
+   * The state store to use instead of opening the one the table names (tests, workers sharing
+   * a client). The guard does not close a store it was given.
+   */
+  readonly store?: GuardStore;
+  /** Serve the table's admin listener (default true; workers leave it to the primary). */
+  readonly admin?: boolean;
+  /** Fields on every log line (a worker's id). */
+  readonly logBase?: Readonly<Record<string, unknown>>;
 }
 
 export interface Guard {
@@ -71,6 +95,8 @@ export interface Guard {
   readonly redirectUrl: string | undefined;
   readonly metrics: GuardMetrics;
   readonly logger: Logger;
+  /** The shared state (limits, lockouts, revocations, bans). */
+  readonly store: GuardStore;
   /** The table being served. */
   readonly table: RouteTable;
   /**
@@ -100,21 +126,50 @@ interface Live {
  * ```
  */
 export async function startGuard(options: GuardOptions): Promise<Guard> {
+  const destination = options.log ?? process.stdout;
+  const time = isoTimeEachMillisecond();
   const logger = pino(
     {
       level: options.logLevel ?? "info",
-      base: null,
-      timestamp: isoTimeEachMillisecond(),
+      base: options.logBase ?? null,
+      timestamp: time,
       // Belt and braces (MON-04): nothing below logs headers, but a future field might.
       redact: {
         paths: ["headers.authorization", "headers.cookie", "password", "token"],
         censor: "[REDACTED]",
       },
     },
-    options.log ?? process.stdout,
+    destination,
   );
+  const access = accessLog(logger, destination, time);
   const metrics = createMetrics();
   const first = options.table;
+  const store =
+    options.store ?? openStore({ url: first.store, keyPrefix: first.storeKeyPrefix, logger });
+  metrics.storeUp.labels(store.kind).set(store.up ? 1 : 0);
+  store.onStatus((up) => {
+    metrics.storeUp.labels(store.kind).set(up ? 1 : 0);
+    if (up) logger.info({ event: "store-up", store: store.kind }, "state store reachable again");
+    else
+      logger.error(
+        { event: "store-down", store: store.kind },
+        "state store unreachable: each policy applies its onStoreError choice",
+      );
+  });
+  // A shared store connects in the background: give it a moment before serving, so that the
+  // first requests count in the store rather than in each process's fallback.
+  if (!store.up && !(await storeReady(store, STORE_WAIT_MS)))
+    logger.warn(
+      { event: "store-unreachable-at-start", store: store.kind },
+      "state store not reachable: serving with each policy's onStoreError choice until it is",
+    );
+  const detector = createDetector({ detection: first.detection, store, metrics, logger });
+  const runtime: GuardRuntime = {
+    store,
+    logger,
+    metrics,
+    observe: (observation) => detector.observe(observation),
+  };
   let live: Live = { table: first, pools: buildPools(first.upstreams, new Map()) };
   let draining = false;
   const secure = first.tls !== undefined;
@@ -153,7 +208,16 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     redirect = createServer(serverOptions, redirectHandler(port, first.listen.host, first.harden));
     await listen(redirect, first.tls.httpRedirect, "redirect");
   }
-  const admin = first.admin ? createServer(adminHandler(metrics, () => draining)) : undefined;
+  const admin =
+    first.admin && options.admin !== false
+      ? createServer(
+          adminHandler(metrics, () => draining, {
+            store,
+            logger,
+            tokenHash: () => live.table.adminTokenHash,
+          }),
+        )
+      : undefined;
   if (admin && first.admin) await listen(admin, first.admin, "admin");
   if (!secure)
     logger.warn(
@@ -193,7 +257,7 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     }
     let child = byStatus.get(status);
     if (!child) {
-      child = metrics.requests.labels(route, method, String(status));
+      child = metrics.requestCounter(route, method, status);
       byStatus.set(status, child);
     }
     return child;
@@ -216,9 +280,13 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     const started = performance.now();
     const peer = req.socket.remoteAddress ?? "";
     const headers = req.headers;
+    if (headers.connection !== undefined) dropConnectionOptions(headers);
     const ctx: RequestContext = {
       req,
       id: randomUUID(),
+      identity: undefined,
+      runtime,
+      locals: undefined,
       path: "",
       query: "",
       clientIp: clientAddress(peer, headers["x-forwarded-for"], table.trustedProxies),
@@ -229,7 +297,10 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
         (headers["content-length"] !== undefined && headers["content-length"] !== "0"),
     };
     let route: CompiledRoute | undefined;
+    let finished = false;
+    let refused: Rejection | undefined;
     const refuse = (problem: Rejection): void => {
+      refused = problem;
       for (const item of problem.items.length > 0 ? problem.items : ["none"])
         metrics.blocks.labels(problem.policy, item).inc();
       if (ctx.hasBody && !req.complete) {
@@ -241,22 +312,32 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       finish(problem.policy);
     };
     const finish = (blockedBy?: string, upstreamStatus?: number): void => {
+      if (finished) return;
+      finished = true;
       const pattern = route?.spec.path ?? "none";
+      const status = res.headersSent ? res.statusCode : 0;
+      if (route) for (const hook of route.onFinish) hook(ctx, status);
+      runtime.observe({
+        client: ctx.clientIp,
+        method: req.method ?? "",
+        route: route?.spec.path,
+        status,
+        rejection: refused,
+      });
       const seconds = (performance.now() - started) / 1000;
       counted(pattern, req.method ?? "", res.statusCode).inc();
       timed(pattern).observe(seconds);
-      logger.info({
-        event: "access",
-        id: ctx.id,
-        client: ctx.clientIp,
-        method: req.method,
-        url: loggedUrl(req.url ?? ""),
-        route: route?.spec.path,
-        status: res.statusCode,
-        ms: Math.round(seconds * 1e4) / 10,
-        ...(blockedBy ? { blockedBy } : {}),
-        ...(upstreamStatus ? { upstreamStatus } : {}),
-      });
+      access(
+        ctx.id,
+        ctx.clientIp,
+        req.method,
+        loggedUrl(req.url ?? ""),
+        route?.spec.path,
+        res.statusCode,
+        Math.round(seconds * 1e4) / 10,
+        blockedBy,
+        upstreamStatus,
+      );
     };
 
     // While draining, requests still arriving on open connections are served, then their
@@ -264,6 +345,11 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     if (draining) res.shouldKeepAlive = false;
     if (req.rawHeaders.length / 2 > table.server.maxHeaderCount) {
       refuse(HEADERS_TOO_MANY);
+      return;
+    }
+    const bannedFor = store.bans.ttl(ctx.clientIp);
+    if (bannedFor > 0) {
+      refuse(bannedRejection(bannedFor));
       return;
     }
     let problem = table.normalize(ctx);
@@ -309,10 +395,19 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       );
 
     function proceed(): void {
+      // A client that left during the asynchronous checks is not watched for yet: forwarding
+      // its request would pause the upstream connection on a dead socket for good.
+      if (req.socket.destroyed) {
+        finish();
+        return;
+      }
       if (expectsContinue) res.writeContinue();
       let wantsBody = false;
       if (ctx.hasBody)
         for (const check of current.bodyChecks) if (check.wantsRequestBody(ctx)) wantsBody = true;
+      if (ctx.hasBody && !wantsBody)
+        for (const check of current.bodyChecksAsync)
+          if (check.wantsRequestBody(ctx)) wantsBody = true;
       if (wantsBody) {
         readBody(req, current.spec.bodyLimit, "drain").then(
           (body) => {
@@ -322,9 +417,19 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
               const bodyProblem = check.onRequestBody(body, ctx);
               if (bodyProblem) return refuse(bodyProblem);
             }
-            forward(body);
+            if (current.bodyChecksAsync.length === 0) return forward(body);
+            runAsyncBodyChecks(current.bodyChecksAsync, body, ctx).then(
+              (asyncProblem) => (asyncProblem ? refuse(asyncProblem) : forward(body)),
+              (error: unknown) => {
+                logger.error({ event: "policy-error", id: ctx.id, error: String(error) });
+                refuse(POLICY_FAILED);
+              },
+            );
           },
-          () => res.destroy(),
+          () => {
+            res.destroy();
+            finish();
+          },
         );
       } else {
         // A declared Content-Length was checked against the limit and Node enforces it; only a
@@ -351,18 +456,18 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       let total = 0;
       let upstreamStatus = 0;
       const chunks: Buffer[] = [];
-      let streaming = false;
       let gone = false;
       const resume = () => controller?.resume();
       // The client may leave at any point, even before the upstream answers: the exchange with
       // the upstream is aborted then, or its connection would stay paused on a dead client.
-      res.once("close", () => {
+      // Emitted once per response: `on` spares once()'s wrapper and removal on every request.
+      res.on("close", () => {
         if (!res.writableFinished && (mode !== "done" || head === undefined)) {
           gone = true;
           mode = "done";
           controller?.abort(new Error("client closed"));
         }
-        if (streaming) finish(undefined, upstreamStatus);
+        finish(undefined, upstreamStatus || undefined);
       });
       (pool as Pool).dispatch(
         {
@@ -396,7 +501,6 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
             }
             if (limit === 0) {
               mode = "stream";
-              streaming = true;
               res.writeHead(head.status, head.headers);
               return;
             }
@@ -466,13 +570,7 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     /** Runs the response-body hooks over a whole (bounded) upstream body, then answers. */
     function inspect(head: ResponseHead, status: number, buffer: Buffer): void {
       let out = buffer;
-      for (const hook of current.onResponseBody) {
-        const decision = hook(out, head, ctx);
-        if (decision === undefined) continue;
-        if ("body" in decision) {
-          out = decision.body;
-          continue;
-        }
+      const withhold = (decision: Rejection): void => {
         logger.warn({
           event: "response-withheld",
           id: ctx.id,
@@ -481,8 +579,32 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
           body: redact(buffer.toString("utf8", 0, Math.min(buffer.length, 8192))),
         });
         refuse(decision);
+      };
+      for (const hook of current.onResponseBody) {
+        const decision = hook(out, head, ctx);
+        if (decision === undefined) continue;
+        if ("body" in decision) {
+          out = decision.body;
+          continue;
+        }
+        withhold(decision);
         return;
       }
+      if (current.onResponseBodyAsync.length > 0) {
+        runAsyncResponseHooks(current.onResponseBodyAsync, out, head, ctx).then(
+          (decision) =>
+            "body" in decision ? deliver(head, status, decision.body) : withhold(decision),
+          (error: unknown) => {
+            logger.error({ event: "policy-error", id: ctx.id, error: String(error) });
+            refuse(POLICY_FAILED);
+          },
+        );
+        return;
+      }
+      deliver(head, status, out);
+    }
+
+    function deliver(head: ResponseHead, status: number, out: Buffer): void {
       head.headers["content-length"] = String(out.length);
       res.writeHead(head.status, head.headers);
       res.end(out);
@@ -496,6 +618,7 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
     redirectUrl: redirect ? urlOf(redirect, "http") : undefined,
     metrics,
     logger,
+    store,
     get table() {
       return live.table;
     },
@@ -503,6 +626,12 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       const old = live;
       const pools = buildPools(table.upstreams, old.pools);
       live = { table, pools };
+      detector.configure(table.detection);
+      if (table.store !== old.table.store || table.storeKeyPrefix !== old.table.storeKeyPrefix)
+        logger.warn(
+          { event: "reload-store-unchanged" },
+          "the store changed in the config: it takes effect on restart",
+        );
       if (table.tls && "setSecureContext" in server)
         (server as unknown as { setSecureContext(o: object): void }).setSecureContext({
           cert: table.tls.cert,
@@ -528,6 +657,8 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       await closed;
       clearTimeout(timer);
       await Promise.all([...live.pools.values()].map((pool) => pool.close()));
+      await detector.close();
+      if (!options.store) await store.close();
       if (admin) {
         admin.closeAllConnections();
         await closeServer(admin);
@@ -535,23 +666,6 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       logger.info({ event: "stop" }, "guard stopped");
       logger.flush?.();
     },
-  };
-}
-
-/**
- * pino's ISO timestamp, formatted once per millisecond rather than once per line (a measurable
- * share of the access log's cost under load); the output is the same.
- */
-function isoTimeEachMillisecond(): () => string {
-  let last = -1;
-  let text = "";
-  return () => {
-    const now = Date.now();
-    if (now !== last) {
-      last = now;
-      text = `,"time":"${new Date(now).toISOString()}"`;
-    }
-    return text;
   };
 }
 
@@ -585,7 +699,66 @@ function poolKey(spec: UpstreamSpec): string {
   return `${spec.origin} ${spec.connections} ${spec.headersTimeoutMs} ${spec.bodyTimeoutMs} ${spec.keepAliveTimeoutMs}`;
 }
 
+/** How long the guard waits for a shared store at start before serving without it. */
+const STORE_WAIT_MS = 3000;
+
+function storeReady(store: GuardStore, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(store.up), ms);
+    timer.unref();
+    store.onStatus((up) => {
+      if (!up) return;
+      clearTimeout(timer);
+      resolve(true);
+    });
+  });
+}
+
 class BodyTooLarge extends Error {}
+
+/** Runs asynchronous response-body hooks in order over the body so far; a rejection wins. */
+async function runAsyncResponseHooks(
+  hooks: CompiledRoute["onResponseBodyAsync"],
+  body: Buffer,
+  head: ResponseHead,
+  ctx: RequestContext,
+): Promise<{ readonly body: Buffer } | Rejection> {
+  let out = body;
+  for (const hook of hooks) {
+    const decision = await hook(out, head, ctx);
+    if (decision === undefined) continue;
+    if ("body" in decision) out = decision.body;
+    else return decision;
+  }
+  return { body: out };
+}
+
+/** Runs asynchronous body checks in order; the first rejection wins. */
+async function runAsyncBodyChecks(
+  checks: CompiledRoute["bodyChecksAsync"],
+  body: Buffer,
+  ctx: RequestContext,
+): Promise<Rejection | undefined> {
+  for (const check of checks) {
+    if (!check.wantsRequestBody(ctx)) continue;
+    const problem = await check.onRequestBodyAsync(body, ctx);
+    if (problem) return problem;
+  }
+  return undefined;
+}
+
+const BANS = { id: "ban", items: ["MON-05"] as const };
+
+/** The answer to a banned client: 403 with the time left (RFC 9110 10.2.3). */
+function bannedRejection(seconds: number): Rejection {
+  return rejection(
+    { id: BANS.id, items: [...BANS.items] },
+    403,
+    "Forbidden",
+    "This client is temporarily blocked.",
+    { "Retry-After": String(seconds) },
+  );
+}
 
 /** Runs asynchronous request checks in order; the first rejection wins. */
 async function runAsyncChecks(

@@ -116,14 +116,18 @@ async function explore(
     ? await loadGiven(options.openapi, http, options.cwd)
     : await findDocument(http, observed, options.authenticated);
 
-  for (const path of METADATA_PATHS) {
-    const exchange = await http.trySend({ url: path });
-    const json = exchange && exchange.status === 200 ? parseJson(exchange.body) : undefined;
-    if (!exchange || !isObject(json) || typeof json.issuer !== "string") continue;
-    observed.push({ source: "discovered", exchange, authenticated: options.authenticated });
-    for (const value of Object.values(json))
-      if (typeof value === "string" && /^https?:\/\//.test(value)) urls.add(value);
-  }
+  // Independent probes go out together: against a target that stalls, discovery then costs a
+  // few timeouts instead of one per path. What answered is kept even when the budget runs out.
+  await each(
+    METADATA_PATHS.map((path) => http.trySend({ url: path })),
+    (exchange) => {
+      const json = exchange && exchange.status === 200 ? parseJson(exchange.body) : undefined;
+      if (!exchange || !isObject(json) || typeof json.issuer !== "string") return;
+      observed.push({ source: "discovered", exchange, authenticated: options.authenticated });
+      for (const value of Object.values(json))
+        if (typeof value === "string" && /^https?:\/\//.test(value)) urls.add(value);
+    },
+  );
 
   if (found) state.found = found;
   const operations = found ? toScanOperations(found.document, base) : [];
@@ -135,12 +139,28 @@ async function explore(
       if (exchange)
         observed.push({ source: "operation", exchange, authenticated: options.authenticated });
   } else {
-    for (const link of [...linksOf(root, http), ...COMMON_PATHS].slice(0, 12)) {
-      const exchange = await http.trySend({ url: link });
-      if (exchange && isJsonResponse(exchange) && exchange.status < 500 && exchange.status !== 404)
-        observed.push({ source: "discovered", exchange, authenticated: options.authenticated });
-    }
+    const links = [...linksOf(root, http), ...COMMON_PATHS].slice(0, 12);
+    await each(
+      links.map((url) => http.trySend({ url })),
+      (exchange) => {
+        if (
+          exchange &&
+          isJsonResponse(exchange) &&
+          exchange.status < 500 &&
+          exchange.status !== 404
+        )
+          observed.push({ source: "discovered", exchange, authenticated: options.authenticated });
+      },
+    );
   }
+}
+
+/** Hands each result to `use` in order once all have settled, then throws the first failure. */
+async function each<T>(promises: readonly Promise<T>[], use: (value: T) => void): Promise<void> {
+  const results = await Promise.allSettled(promises);
+  for (const r of results) if (r.status === "fulfilled") use(r.value);
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+  if (failed) throw failed.reason;
 }
 
 async function loadGiven(

@@ -62,7 +62,7 @@ export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close()
       ...(req.anonymous || !inScope(url) ? {} : lower(options.headers)),
     };
     const release = await options.budget.acquire(options.signal);
-    const signal = AbortSignal.any([options.signal, AbortSignal.timeout(options.timeoutMs)]);
+    const { signal, clear } = deadline(options.signal, options.timeoutMs);
     try {
       const res = await request(url, {
         method: method as "GET",
@@ -86,6 +86,7 @@ export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close()
         cause: error,
       });
     } finally {
+      clear();
       release();
     }
   };
@@ -111,6 +112,30 @@ export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close()
       return options.budget.used;
     },
     close: () => dispatcher.close(),
+  };
+}
+
+/**
+ * Aborts when the scan does or when `ms` have passed: headers and the whole body (undici's
+ * bodyTimeout only bounds the pause between chunks, so a byte a second would never end). A
+ * plain timer, not AbortSignal.any() over AbortSignal.timeout(): the timeout signal is only weakly
+ * held there and can be collected before it fires, leaving the request to hang (nodejs/node#48951).
+ */
+function deadline(scan: AbortSignal, ms: number): { signal: AbortSignal; clear(): void } {
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(scan.reason);
+  if (scan.aborted) onAbort();
+  else scan.addEventListener("abort", onAbort, { once: true });
+  const timer = setTimeout(
+    () => controller.abort(new DOMException("timed out", "TimeoutError")),
+    ms,
+  );
+  return {
+    signal: controller.signal,
+    clear: () => {
+      clearTimeout(timer);
+      scan.removeEventListener("abort", onAbort);
+    },
   };
 }
 
@@ -179,10 +204,14 @@ function describe(error: unknown): string {
   )
     return "timed out";
   if (error instanceof Error && error.name === "TimeoutError") return "timed out";
-  const cause = (error as { cause?: { code?: string } } | undefined)?.cause;
+  const cause = (error as { cause?: { code?: string; reason?: string } } | undefined)?.cause;
   const code = (error as { code?: string } | undefined)?.code ?? cause?.code;
   if (code === "ECONNREFUSED") return "connection refused";
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "host not found";
   if (code === "ECONNRESET" || code === "UND_ERR_SOCKET") return "connection reset";
+  if (code?.startsWith("ERR_SSL_")) {
+    const reason = (error as { reason?: string }).reason ?? cause?.reason ?? code;
+    return `TLS handshake failed (${reason})`;
+  }
   return error instanceof Error ? error.message : String(error);
 }

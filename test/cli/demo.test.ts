@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import type { Grade } from "../../src/core/score.js";
-import { type CliResult, runCli } from "../helpers/cli.js";
+import { launchOrSkip } from "../helpers/browser.js";
+import { type CliResult, ROOT, runCli } from "../helpers/cli.js";
 
 const dir = mkdtempSync(join(tmpdir(), "rampart-demo-cli-"));
 const output = join(dir, "report.html");
@@ -71,5 +72,61 @@ describe("rampart demo: flawed, flawed behind the guard, hardened", () => {
     const html = readFileSync(output, "utf8");
     for (const label of ["flawed", "behind guard", "hardened"]) assert.ok(html.includes(label));
     assert.match(result.stdout, /Report written to /);
+  });
+
+  test("the HTML report renders offline in headless Chromium: grades, verdicts, evidence on demand", async (t) => {
+    const browser = await launchOrSkip(t);
+    if (!browser) return;
+    try {
+      const context = await browser.newContext({
+        offline: true,
+        viewport: { width: 1280, height: 900 },
+      });
+      const page = await context.newPage();
+      // Offline means offline: any request leaving the file is recorded, and must not happen.
+      const requested: string[] = [];
+      page.on("request", (request) => {
+        if (!request.url().startsWith("file://")) requested.push(request.url());
+      });
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(String(error)));
+      await page.goto(`file://${output}`);
+
+      const cards = page.locator(".cards .card");
+      assert.equal(await cards.count(), 3);
+      // The callback runs in the page; its DOM nodes are described structurally (no DOM lib here).
+      type Node = { querySelector(s: string): { textContent: string | null } | null };
+      const shown = await cards.evaluateAll((nodes) =>
+        (nodes as unknown as (Node & { offsetHeight: number })[]).map((n) => ({
+          label: n.querySelector(".label")?.textContent,
+          grade: n.querySelector(".grade")?.textContent,
+          visible: n.offsetHeight > 0,
+        })),
+      );
+      const printed = grades(result.stdout).map((g) => g.grade);
+      assert.deepEqual(
+        shown.map((c) => [c.label, c.grade, c.visible]),
+        ["flawed", "behind guard", "hardened"].map((label, i) => [label, printed[i], true]),
+      );
+
+      // A passing item is closed: its evidence appears when it is expanded.
+      const item = page.locator("#report-2 details.item.v-pass").first();
+      const body = item.locator(".body");
+      assert.equal(await body.isVisible(), false);
+      await item.locator("summary").click();
+      assert.equal(await body.isVisible(), true);
+      // A failing item is open, with a finding's evidence on show.
+      const failing = page.locator("#report-0 details.item.v-fail").first();
+      assert.equal(await failing.evaluate((d) => (d as unknown as { open: boolean }).open), true);
+      assert.equal(await failing.locator(".finding").first().isVisible(), true);
+
+      assert.deepEqual(requested, [], "the report loads nothing from the network");
+      assert.deepEqual(errors, []);
+      if (process.env.RAMPART_SCREENSHOT === "1")
+        await page.screenshot({ path: join(ROOT, "docs", "images", "demo-report.png") });
+      await context.close();
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { SignJWT } from "jose";
 import { RampartError } from "../../src/core/errors.js";
+import { compileAuth } from "../../src/guard/auth/compile.js";
 import { AUTH_DEFAULTS } from "../../src/guard/auth/schema.js";
+import { authenticate } from "../../src/guard/auth/verify.js";
 import { loadGuard } from "../../src/guard/config/load.js";
 import { buildRouteTable } from "../../src/guard/config/route-table.js";
 import type { GuardConfig } from "../../src/guard/config/schema.js";
@@ -169,6 +171,195 @@ describe("guard.auth config (JWT-01)", () => {
     } finally {
       delete process.env.RAMPART_TEST_SECRET;
     }
+  });
+});
+
+describe("guard.auth config: secret encodings, shared issuers, required claims", () => {
+  test("a base64 secret's length is counted in decoded bytes", () => {
+    // 32 base64 characters are only 24 bytes: too short for HS256 although 32 characters long.
+    const short = randomBytes(24).toString("base64");
+    assert.equal(short.length, 32);
+    const problems = problemsOf(() =>
+      build({ issuers: [hs({ secret: short, secretEncoding: "base64" })] }),
+    );
+    assert.match(problems.join("\n"), /key\/secret: HMAC secret of 24 bytes is too short: 32/);
+    assert.ok(
+      build({
+        issuers: [hs({ secret: randomBytes(32).toString("base64"), secretEncoding: "base64" })],
+      }),
+    );
+  });
+
+  test("a hex secret's length is counted in decoded bytes, from secretEnv too", () => {
+    process.env.RAMPART_TEST_HEX_SECRET = randomBytes(16).toString("hex");
+    try {
+      const problems = problemsOf(() =>
+        build({
+          issuers: [hs({ secretEnv: "RAMPART_TEST_HEX_SECRET", secretEncoding: "hex" })],
+        }),
+      );
+      assert.match(problems.join("\n"), /key\/secretEnv: HMAC secret of 16 bytes is too short/);
+    } finally {
+      delete process.env.RAMPART_TEST_HEX_SECRET;
+    }
+  });
+
+  test("text that is not in the declared encoding is refused, never half-decoded", () => {
+    const problems = problemsOf(() =>
+      build({
+        issuers: [
+          hs({ secret: `${randomBytes(40).toString("base64")}!!`, secretEncoding: "base64" }),
+          {
+            ...hs({ secret: `${randomBytes(40).toString("hex")}zz`, secretEncoding: "hex" }),
+            issuer: "https://two.test",
+          },
+          {
+            ...hs({ secret: randomBytes(40).toString("base64"), secretEncoding: "base64url" }),
+            issuer: "https://three.test",
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(problems, [
+      "/guard/auth/issuers/0/key/secret: not valid base64",
+      "/guard/auth/issuers/1/key/secret: not valid hex",
+      "/guard/auth/issuers/2/key/secret: not valid base64url",
+    ]);
+  });
+
+  test("a weak secret stays weak when written in base64", () => {
+    const problems = problemsOf(() =>
+      build({
+        issuers: [
+          hs({ secret: Buffer.from(WEAK_LONG).toString("base64"), secretEncoding: "base64" }),
+        ],
+      }),
+    );
+    assert.match(problems.join("\n"), /weak-secret list/);
+  });
+
+  test("secretEncoding next to a public key is a config error", () => {
+    const problems = problemsOf(() =>
+      build({
+        issuers: [
+          {
+            name: "rs",
+            issuer: "https://rs.test",
+            audience: "api",
+            algorithms: ["RS256"],
+            key: { publicKeyFile: "x.pem", secretEncoding: "base64" },
+          },
+        ],
+      }),
+    );
+    assert.deepEqual(problems, [
+      "/guard/auth/issuers/0/key/secretEncoding: applies to secret and secretEnv only",
+    ]);
+  });
+
+  test("one iss with overlapping algorithms in two entries is refused", () => {
+    const pem = join(dir, "shared-rs.pem");
+    writeFileSync(
+      pem,
+      generateKeyPairSync("rsa", { modulusLength: 2048 }).publicKey.export({
+        type: "spki",
+        format: "pem",
+      }),
+    );
+    const rs = (algorithms: ("RS256" | "RS384")[]) => ({
+      name: "rs",
+      issuer: "https://issuer.test",
+      audience: "api",
+      algorithms,
+      key: { publicKeyFile: pem },
+    });
+    const secret = randomBytes(32).toString("hex");
+    const problems = problemsOf(() =>
+      build({ issuers: [hs({ secret }), rs(["RS256"]), rs(["RS384", "RS256"])] }),
+    );
+    assert.equal(problems.length, 1);
+    assert.match(
+      problems[0] as string,
+      /^\/guard\/auth\/issuers\/2\/algorithms: RS256 already pinned for issuer "https:\/\/issuer.test" by \/auth\/issuers\/1/,
+    );
+    assert.match(
+      problemsOf(() => build({ issuers: [hs({ secret }), hs({ secret })] })).join("\n"),
+      /issuers\/1\/algorithms: HS256 already pinned/,
+    );
+    assert.ok(build({ issuers: [hs({ secret }), rs(["RS256", "RS384"])] }), "disjoint: accepted");
+  });
+
+  test("requiredClaims: nbf may be dropped explicitly; iss, aud, exp and iat may not", () => {
+    const secret = randomBytes(32).toString("hex");
+    assert.deepEqual(AUTH_DEFAULTS.issuer.requiredClaims, ["iss", "aud", "exp", "nbf", "iat"]);
+    assert.ok(
+      build({ issuers: [hs({ secret }, { requiredClaims: ["iss", "aud", "exp", "iat"] })] }),
+    );
+    const problems = problemsOf(() =>
+      build({ issuers: [hs({ secret }, { requiredClaims: ["iss", "aud", "nbf"] })] }),
+    );
+    assert.equal(problems.length, 1);
+    assert.match(problems[0] as string, /issuers\/0\/requiredClaims: must include exp, iat/);
+  });
+});
+
+describe("guard.auth: issuers the guard trusts itself (its own tokens)", () => {
+  const ec = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const trusted = {
+    name: "rampart-edge",
+    issuer: "https://edge.test",
+    audience: "api",
+    algorithms: ["ES256" as const],
+    key: ec.publicKey,
+    path: "/tokens",
+  };
+
+  test("a trusted issuer's tokens pass with the same checks as a configured one", async () => {
+    const problems: string[] = [];
+    const auth = compileAuth(undefined, dir, (p, m) => problems.push(`${p}: ${m}`), {}, [trusted]);
+    assert.deepEqual(problems, []);
+    assert.ok(auth);
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (claims: Record<string, unknown>) =>
+      new SignJWT({ iss: trusted.issuer, aud: "api", iat: now, nbf: now, exp: now + 60, ...claims })
+        .setProtectedHeader({ alg: "ES256" })
+        .sign(ec.privateKey);
+    const ok = await authenticate(auth, { authorization: `Bearer ${await sign({ jti: "j" })}` });
+    assert.ok(ok.ok);
+    assert.equal(ok.identity.via, "rampart-edge");
+    assert.equal(ok.identity.claims.jti, "j");
+    const long = await authenticate(auth, {
+      authorization: `Bearer ${await sign({ exp: now + 3600 })}`,
+    });
+    assert.deepEqual(long, { ok: false, failure: "too-long-lived" });
+  });
+
+  test("a configured issuer pinning the same iss and alg is refused, named where each is", () => {
+    const problems: string[] = [];
+    const pem = join(dir, "edge.pem");
+    writeFileSync(pem, ec.publicKey.export({ type: "spki", format: "pem" }));
+    const auth = compileAuth(
+      {
+        issuers: [
+          {
+            name: "x",
+            issuer: trusted.issuer,
+            audience: "api",
+            algorithms: ["ES256"],
+            key: { publicKeyFile: pem },
+          },
+        ],
+      },
+      dir,
+      (p, m) => problems.push(`${p}: ${m}`),
+      {},
+      [trusted, { ...trusted, algorithms: ["RS256"], path: "/other" }],
+    );
+    assert.equal(auth, undefined);
+    assert.deepEqual(problems, [
+      '/tokens/algorithms: ES256 already pinned for issuer "https://edge.test" by /auth/issuers/0: entries of one iss need disjoint algorithms',
+      "/other/algorithms: RS256 does not match a ec key",
+    ]);
   });
 });
 

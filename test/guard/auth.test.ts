@@ -46,7 +46,14 @@ function sign(
   claims: JWTPayload,
   header: Record<string, unknown> = {},
 ): Promise<string> {
-  return new SignJWT({ iat: now(), exp: now() + 300, aud: AUD, sub: "alice", ...claims })
+  return new SignJWT({
+    iat: now(),
+    nbf: now(),
+    exp: now() + 300,
+    aud: AUD,
+    sub: "alice",
+    ...claims,
+  })
     .setProtectedHeader({ alg, typ: "JWT", ...header })
     .sign(key);
 }

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, test } from "node:test";
 import { atLeast } from "../../src/core/severity.js";
 import { demoPool } from "../helpers/demo-client.js";
@@ -45,6 +48,26 @@ describe("checks against flaws that do not mask each other (plain HTTP demo)", (
       titles.join(" | "),
     );
     assert.doesNotMatch(JSON.stringify(report.findings), /access_token=eyJ/);
+  });
+
+  test("regression: a document declaring a query API key no longer fails IN-05 for a live API that refuses it", async () => {
+    const api = await demo("none");
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as {
+      components: { securitySchemes: Record<string, unknown> };
+    };
+    doc.components.securitySchemes.queryKey = { type: "apiKey", in: "query", name: "api_key" };
+    const file = join(mkdtempSync(join(tmpdir(), "rampart-in05-")), "openapi.json");
+    writeFileSync(file, JSON.stringify(doc));
+    const report = await scanDemo(api, { openapi: file });
+    const [declared] = findingsOf(report, "in-05-credentials-in-url");
+    assert.equal(declared?.title, "API key declared as a query parameter");
+    assert.equal(declared?.severity, "info");
+    assert.match(
+      declared?.detail ?? "",
+      /The live API refuses credentials in the query string \(\?access_token= answered 400, \?api_key= answered 400\)/,
+    );
+    // A warning that the document is out of step with the API, not a failure of the API.
+    assert.equal(verdictOf(report, "IN-05").verdict, "warn");
   });
 
   test("plain HTTP hardened target: ACC-02 fails only for the missing TLS itself", async () => {

@@ -2,7 +2,14 @@ import { createHash, createPublicKey, type KeyObject, webcrypto } from "node:cry
 import { readFileSync } from "node:fs";
 import { createRemoteJWKSet, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
 import { buildSecretWordlist } from "../../scan/jwt/wordlist.js";
-import { AUTH_DEFAULTS, type AuthConfig, type IssuerConfig } from "./schema.js";
+import { VerifiedTokenCache } from "./cache.js";
+import { type CompiledForward, compileForward } from "./forward.js";
+import {
+  AUTH_DEFAULTS,
+  type AuthConfig,
+  type IssuerConfig,
+  type SecretEncoding,
+} from "./schema.js";
 
 /** One trusted issuer with its key imported once, when the route table is built. */
 export interface CompiledIssuer {
@@ -15,6 +22,7 @@ export interface CompiledIssuer {
   readonly remote: boolean;
   readonly clockToleranceSeconds: number;
   readonly maxLifetimeSeconds: number;
+  readonly requiredClaims: readonly string[];
   readonly maxTokenBytes: number;
   readonly forbiddenClaims: ReadonlySet<string>;
   /** The `jwtVerify` options, built once. */
@@ -23,8 +31,11 @@ export interface CompiledIssuer {
 
 /** `guard.auth` ready for the request path. */
 export interface CompiledAuth {
-  /** By their `iss`: the token's unverified `iss` only selects which checks to run. */
-  readonly issuers: ReadonlyMap<string, CompiledIssuer>;
+  /**
+   * By `iss`, then by `alg`: the token's unverified `iss` and `alg` only select which entry's
+   * checks run (that entry's pinned algorithms and key still decide).
+   */
+  readonly issuers: ReadonlyMap<string, ReadonlyMap<string, CompiledIssuer>>;
   /** The largest `maxTokenBytes` of any issuer: longer headers are refused unparsed. */
   readonly maxTokenBytes: number;
   /** Lower-case header names that may carry an API key. */
@@ -35,6 +46,23 @@ export interface CompiledAuth {
     readonly header: string;
     readonly hash: Buffer;
   }[];
+  /** Identity headers for the upstream; undefined when none are configured. */
+  readonly forward: CompiledForward | undefined;
+  /** Verified tokens of this table (a reload starts afresh); undefined when disabled. */
+  readonly cache: VerifiedTokenCache | undefined;
+}
+
+/** What an issuer entry says apart from its key. */
+type IssuerSettings = Omit<IssuerConfig, "key">;
+
+/**
+ * An issuer whose public key the guard already holds (its own tokens, `guard.tokens`): trusted
+ * like a configured issuer, with the same checks and defaults.
+ */
+export interface TrustedIssuer extends IssuerSettings {
+  readonly key: KeyObject;
+  /** Where its problems are reported, e.g. `/tokens` (under `/guard`). */
+  readonly path: string;
 }
 
 /** Where a problem is, relative to `/guard/auth`, and what it is. */
@@ -49,6 +77,14 @@ const KEY_TYPES: Readonly<Record<string, readonly string[]>> = {
   Ed: ["ed25519", "ed448"],
 };
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
+/** Without these the issuer binding (iss, aud) or the lifetime limits (JWT-03) cannot hold. */
+const ALWAYS_REQUIRED = ["iss", "aud", "exp", "iat"] as const;
+/** Strict shapes: Buffer.from() skips what it cannot decode, which would shorten a secret silently. */
+const ENCODED: Readonly<Record<Exclude<SecretEncoding, "utf8">, RegExp>> = {
+  hex: /^(?:[0-9a-fA-F]{2})+$/,
+  base64: /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/,
+  base64url: /^(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?$/,
+};
 
 /**
  * Validates `guard.auth` and imports its keys. Every problem is reported through `report` with
@@ -65,27 +101,47 @@ export function compileAuth(
   baseDir: string,
   report: AuthProblemReporter,
   env: NodeJS.ProcessEnv = process.env,
+  trusted: readonly TrustedIssuer[] = [],
 ): CompiledAuth | undefined {
   let ok = true;
   const at = (path: string, message: string) => {
     ok = false;
     report(`/auth${path}`, message);
   };
-  const issuers = new Map<string, CompiledIssuer>();
+  const issuers = new Map<string, Map<string, CompiledIssuer>>();
+  // Which entry pins each (iss, alg): one iss may have several entries, never for one alg.
+  const pinned = new Map<string, Map<string, string>>();
   let weakWords: ReadonlySet<string> | undefined;
-  (config?.issuers ?? []).forEach((issuer, index) => {
-    const path = `/issuers/${index}`;
-    if (issuers.has(issuer.issuer))
-      at(`${path}/issuer`, `issuer "${issuer.issuer}" is configured twice`);
-    const key = importKey(issuer, path, baseDir, env, at, () => {
-      weakWords ??= new Set(buildSecretWordlist());
-      return weakWords;
-    });
-    if (key === undefined) return;
+  const register = (
+    issuer: IssuerSettings,
+    path: string,
+    fail: AuthProblemReporter,
+    importIt: () => { key: CompiledIssuer["key"]; remote: boolean } | undefined,
+  ): void => {
+    const byAlg = pinned.get(issuer.issuer) ?? new Map<string, string>();
+    pinned.set(issuer.issuer, byAlg);
+    const overlap = issuer.algorithms.filter((alg) => byAlg.has(alg));
+    if (overlap.length > 0)
+      fail(
+        `${path}/algorithms`,
+        `${overlap.join(", ")} already pinned for issuer "${issuer.issuer}" by ${byAlg.get(overlap[0] as string)}: entries of one iss need disjoint algorithms`,
+      );
+    // Named as the user finds it: /auth/issuers/N, or where a trusted issuer is configured.
+    const label = trusted.some((t) => t.path === path) ? path : `/auth${path}`;
+    for (const alg of issuer.algorithms) if (!byAlg.has(alg)) byAlg.set(alg, label);
     const d = AUTH_DEFAULTS.issuer;
+    const requiredClaims = issuer.requiredClaims ?? d.requiredClaims;
+    const dropped = ALWAYS_REQUIRED.filter((claim) => !requiredClaims.includes(claim));
+    if (dropped.length > 0)
+      fail(
+        `${path}/requiredClaims`,
+        `must include ${dropped.join(", ")}: iss and aud bind a token to this issuer and API, exp and iat bound its lifetime (JWT-03)`,
+      );
+    const key = importIt();
+    if (key === undefined || overlap.length > 0 || dropped.length > 0) return;
     const clockToleranceSeconds = issuer.clockToleranceSeconds ?? d.clockToleranceSeconds;
     const maxLifetimeSeconds = issuer.maxLifetimeSeconds ?? d.maxLifetimeSeconds;
-    issuers.set(issuer.issuer, {
+    const compiled: CompiledIssuer = Object.freeze({
       name: issuer.name,
       issuer: issuer.issuer,
       audience: issuer.audience,
@@ -94,6 +150,7 @@ export function compileAuth(
       remote: key.remote,
       clockToleranceSeconds,
       maxLifetimeSeconds,
+      requiredClaims: Object.freeze([...requiredClaims]),
       maxTokenBytes: issuer.maxTokenBytes ?? d.maxTokenBytes,
       forbiddenClaims: new Set(issuer.forbiddenClaims ?? d.forbiddenClaims),
       verifyOptions: Object.freeze({
@@ -101,12 +158,46 @@ export function compileAuth(
         algorithms: [...issuer.algorithms],
         issuer: issuer.issuer,
         audience: issuer.audience,
-        requiredClaims: ["exp", "iat"],
+        requiredClaims: [...requiredClaims],
         clockTolerance: clockToleranceSeconds,
         maxTokenAge: maxLifetimeSeconds + clockToleranceSeconds,
       }),
     });
+    const entries = issuers.get(issuer.issuer) ?? new Map<string, CompiledIssuer>();
+    for (const alg of issuer.algorithms) entries.set(alg, compiled);
+    issuers.set(issuer.issuer, entries);
+  };
+  (config?.issuers ?? []).forEach((issuer, index) => {
+    const path = `/issuers/${index}`;
+    register(
+      issuer,
+      path,
+      (p, m) => at(p, m),
+      () =>
+        importKey(issuer, path, baseDir, env, at, () => {
+          weakWords ??= new Set(buildSecretWordlist());
+          return weakWords;
+        }),
+    );
   });
+  for (const issuer of trusted) {
+    // Its problems are reported where it is configured, outside `/auth`.
+    const fail: AuthProblemReporter = (p, m) => {
+      ok = false;
+      report(p, m);
+    };
+    register(issuer, issuer.path, fail, () => {
+      for (const alg of issuer.algorithms)
+        if (!(KEY_TYPES[alg.slice(0, 2)] ?? []).includes(issuer.key.asymmetricKeyType ?? "")) {
+          fail(
+            `${issuer.path}/algorithms`,
+            `${alg} does not match a ${issuer.key.asymmetricKeyType} key`,
+          );
+          return undefined;
+        }
+      return { key: issuer.key, remote: false };
+    });
+  }
   const headers = new Set<string>();
   const apiKeys: CompiledAuth["apiKeys"][number][] = [];
   for (const apiKey of config?.apiKeys ?? []) {
@@ -118,18 +209,36 @@ export function compileAuth(
       hash: Buffer.from(apiKey.hash.slice("sha256:".length), "hex"),
     });
   }
+  const forward = compileForward(config?.forward ?? AUTH_DEFAULTS.forward, headers, (p, m) =>
+    at(`/forward${p}`, m),
+  );
   if (!ok) return undefined;
+  const cacheSize = config?.verifiedTokenCacheSize ?? AUTH_DEFAULTS.verifiedTokenCacheSize;
+  const all = [...issuers.values()].flatMap((byAlg) => [...byAlg.values()]);
   return Object.freeze({
     issuers,
-    maxTokenBytes: Math.max(0, ...[...issuers.values()].map((i) => i.maxTokenBytes)),
+    // Without issuers a bearer token is refused as of an unknown issuer, whatever its size.
+    maxTokenBytes:
+      all.length === 0
+        ? AUTH_DEFAULTS.issuer.maxTokenBytes
+        : Math.max(...all.map((i) => i.maxTokenBytes)),
     apiKeyHeaders: Object.freeze([...headers]),
     apiKeys: Object.freeze(apiKeys),
+    forward,
+    cache: cacheSize > 0 ? new VerifiedTokenCache(cacheSize) : undefined,
   });
 }
 
 /** The `sha256:<hex>` form under which an API key is stored in the config. */
 export function hashApiKey(key: string): string {
   return `sha256:${createHash("sha256").update(key, "utf8").digest("hex")}`;
+}
+
+/** The key bytes of a secret's text, or undefined when the text is not in that encoding. */
+function decodeSecret(text: string, encoding: SecretEncoding): Uint8Array | undefined {
+  if (encoding === "utf8") return new TextEncoder().encode(text);
+  if (!ENCODED[encoding].test(text)) return undefined;
+  return new Uint8Array(Buffer.from(text, encoding));
 }
 
 function importHmac(secret: Uint8Array, alg: string): Promise<webcrypto.CryptoKey> {
@@ -153,13 +262,17 @@ function importKey(
   at: AuthProblemReporter,
   weakWords: () => ReadonlySet<string>,
 ): { key: CompiledIssuer["key"]; remote: boolean } | undefined {
-  const sources = Object.keys(issuer.key);
+  const sources = Object.keys(issuer.key).filter((k) => k !== "secretEncoding");
   if (sources.length !== 1) {
     at(`${path}/key`, "needs exactly one of secret, secretEnv, publicKeyFile, jwksUrl");
     return undefined;
   }
-  const hmac = issuer.algorithms.filter((a) => a.startsWith("HS"));
   const symmetric = issuer.key.secret !== undefined || issuer.key.secretEnv !== undefined;
+  if (issuer.key.secretEncoding !== undefined && !symmetric) {
+    at(`${path}/key/secretEncoding`, "applies to secret and secretEnv only");
+    return undefined;
+  }
+  const hmac = issuer.algorithms.filter((a) => a.startsWith("HS"));
   // One key serving both families is the RS->HS confusion (RFC 8725 3.1).
   if (symmetric && hmac.length !== issuer.algorithms.length) {
     at(`${path}/algorithms`, "a secret verifies HS256/HS384/HS512 only");
@@ -178,8 +291,13 @@ function importKey(
         return undefined;
       }
     }
-    const bytes = new TextEncoder().encode(secret);
     const where = issuer.key.secret !== undefined ? `${path}/key/secret` : `${path}/key/secretEnv`;
+    const encoding = issuer.key.secretEncoding ?? AUTH_DEFAULTS.issuer.secretEncoding;
+    const bytes = decodeSecret(secret as string, encoding);
+    if (bytes === undefined) {
+      at(where, `not valid ${encoding}`);
+      return undefined;
+    }
     if (issuer.allowWeakSecret !== true) {
       const needed = Math.max(...hmac.map((a) => HMAC_MIN_BYTES[a] ?? 32));
       if (bytes.length < needed)
@@ -187,7 +305,10 @@ function importKey(
           where,
           `HMAC secret of ${bytes.length} bytes is too short: ${needed} bytes at least (RFC 7518 3.2, JWT-01); set allowWeakSecret: true to accept it`,
         );
-      else if (weakWords().has(secret as string))
+      else if (
+        weakWords().has(secret as string) ||
+        weakWords().has(Buffer.from(bytes).toString("utf8"))
+      )
         at(
           where,
           "HMAC secret is in the weak-secret list (JWT-01); set allowWeakSecret: true to accept it",

@@ -10,6 +10,12 @@ export const AUTH_DEFAULTS = Object.freeze({
     /** Clock skew allowed on `exp`, `nbf` and `iat` (RFC 7519 4.1.4: "a small leeway"). */
     clockToleranceSeconds: 30,
     /**
+     * Claims a token must carry. `iss` and `aud` bind it to this issuer and this API, `exp` and
+     * `iat` bound its lifetime (JWT-03), `nbf` stops a token minted for later from working now.
+     * Some issuers omit `nbf`: dropping it from this list is the explicit loosening.
+     */
+    requiredClaims: Object.freeze(["iss", "aud", "exp", "nbf", "iat"]) as readonly string[],
+    /**
      * Longest accepted lifetime (`exp - iat`) and age (`now - iat`): a token minted to live
      * longer is refused even when its signature is valid (JWT-03).
      */
@@ -26,6 +32,8 @@ export const AUTH_DEFAULTS = Object.freeze({
       "cardNumber",
       "secret",
     ]) as readonly string[],
+    /** How `key.secret` / `key.secretEnv` text becomes key bytes: as written, no surprise. */
+    secretEncoding: "utf8" as SecretEncoding,
     /** Weak or guessable HMAC secrets are a config error (JWT-01) unless this is spelled out. */
     allowWeakSecret: false,
     /** A JWKS is refetched on an unknown `kid` at most once per cool-down (key-miss floods). */
@@ -35,6 +43,17 @@ export const AUTH_DEFAULTS = Object.freeze({
     /** A JWKS endpoint slower than this fails the request closed (503). */
     jwksTimeoutMs: 5000,
   }),
+  /**
+   * Verified tokens remembered (by the whole token string), so a client repeating its token
+   * skips the signature check (ES256 costs ~230 us); exp, nbf, age and revocation are checked
+   * again on every hit. Bounded so memory stays bounded; 0 disables it.
+   */
+  verifiedTokenCacheSize: 10_000,
+  /**
+   * No identity headers go upstream unless named: a header an upstream did not ask for is one
+   * more thing a misconfigured upstream might trust.
+   */
+  forward: Object.freeze({}) as Readonly<ForwardConfig>,
   apiKey: Object.freeze({
     /** API keys travel in a header only, never in the URL (IN-05). */
     header: "x-api-key",
@@ -42,6 +61,9 @@ export const AUTH_DEFAULTS = Object.freeze({
   /** RFC 7518 3.2: an HMAC key at least as long as the hash output; 256 bits for HS256. */
   minSecretBytes: 32,
 });
+
+/** How the text of an HMAC secret is turned into key bytes. */
+export type SecretEncoding = "utf8" | "base64" | "base64url" | "hex";
 
 /** Algorithms an issuer may pin; `none` is not among them. */
 export const JWT_ALGORITHMS = [
@@ -78,6 +100,8 @@ const IssuerSchema = Type.Object(
         secret: Type.Optional(Type.String({ minLength: 1 })),
         secretEnv: Type.Optional(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" })),
         publicKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+        /** How `secret` / `secretEnv` is decoded to key bytes; the length check counts those. */
+        secretEncoding: Type.Optional(StringEnum(["utf8", "base64", "base64url", "hex"] as const)),
         jwksUrl: Type.Optional(
           Type.String({
             pattern: "^https?://",
@@ -88,6 +112,13 @@ const IssuerSchema = Type.Object(
       { additionalProperties: false },
     ),
     clockToleranceSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 300 })),
+    /** Claims every token must carry; iss, aud, exp and iat cannot be dropped. */
+    requiredClaims: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[A-Za-z0-9_:.-]{1,64}$" }), {
+        maxItems: 32,
+        uniqueItems: true,
+      }),
+    ),
     maxLifetimeSeconds: Type.Optional(Seconds),
     maxTokenBytes: Type.Optional(Type.Integer({ minimum: 64, maximum: 65_536 })),
     forbiddenClaims: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 200 })),
@@ -112,14 +143,45 @@ const ApiKeySchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A header name the guard sets: letters, digits and `-` (no `_`: CGI folds it into `-`). */
+const HeaderName = Type.String({
+  pattern: "^[A-Za-z0-9][A-Za-z0-9-]{0,63}$",
+  [PATTERN_MESSAGE]: "a header name of letters, digits and -",
+});
+
+/**
+ * Verified identity sent to the upstream in request headers; every field optional, none by
+ * default. Inbound copies of each header are removed on every route.
+ */
+const ForwardSchema = Type.Object(
+  {
+    /** The token's `sub`. */
+    subject: Type.Optional(HeaderName),
+    /** The token's `iss`. */
+    issuer: Type.Optional(HeaderName),
+    /** The token's scopes, space-separated. */
+    scopes: Type.Optional(HeaderName),
+    /** The configured name of the API key used. */
+    apiKey: Type.Optional(HeaderName),
+    /** Other claims by name (string, number or boolean values), e.g. `{ email: X-Auth-Email }`. */
+    claims: Type.Optional(
+      Type.Record(Type.String({ pattern: "^[A-Za-z0-9_:.-]{1,64}$" }), HeaderName),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 /** The `guard.auth` section: who may call the routes that are not public. */
 export const AuthSchema = Type.Object(
   {
     issuers: Type.Optional(Type.Array(IssuerSchema, { maxItems: 100 })),
     apiKeys: Type.Optional(Type.Array(ApiKeySchema, { maxItems: 10_000 })),
+    forward: Type.Optional(ForwardSchema),
+    verifiedTokenCacheSize: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000 })),
   },
   { additionalProperties: false },
 );
 
 export type AuthConfig = Static<typeof AuthSchema>;
 export type IssuerConfig = Static<typeof IssuerSchema>;
+export type ForwardConfig = Static<typeof ForwardSchema>;

@@ -17,6 +17,8 @@ export interface GuardFlags {
   readonly openapi?: string;
   readonly listen?: string;
   readonly admin?: string;
+  /** `memory` or a redis:// URL (overrides `guard.store`). */
+  readonly store?: string;
 }
 
 const guardValidator = compileSchema(GuardSchema);
@@ -44,7 +46,9 @@ export async function loadGuard(flags: GuardFlags, cwd: string): Promise<RouteTa
   }
   const merged: Record<string, unknown> = structuredClone(fileConfig) as Record<string, unknown>;
   if (flags.listen !== undefined) merged.listen = flags.listen;
-  if (flags.admin !== undefined) merged.admin = { listen: flags.admin };
+  if (flags.admin !== undefined)
+    merged.admin = { ...(merged.admin as object | undefined), listen: flags.admin };
+  if (flags.store !== undefined) merged.store = flags.store;
   if (flags.upstream !== undefined) {
     merged.upstream = flags.upstream;
     const upstreams = merged.upstreams as Record<string, unknown> | undefined;
@@ -58,7 +62,7 @@ export async function loadGuard(flags: GuardFlags, cwd: string): Promise<RouteTa
     );
     merged.routes = [...((merged.routes as RouteConfig[] | undefined) ?? []), ...derived];
   }
-  const flagsUsed = flags.listen ?? flags.admin ?? flags.upstream ?? flags.openapi;
+  const flagsUsed = flags.listen ?? flags.admin ?? flags.upstream ?? flags.openapi ?? flags.store;
   // Flags and derived routes go through the same schema as the file.
   const config =
     flagsUsed === undefined

@@ -4,11 +4,14 @@ import FindMyWay from "find-my-way";
 import { type Problem, RampartError } from "../../core/errors.js";
 import { deepFreeze } from "../../core/validate.js";
 import type { SourceDocument } from "../../core/yaml.js";
+import { type ResolvedDetection, resolveDetection } from "../detect/schema.js";
 import { withAuthentication } from "../policies/authentication.js";
 import { bodyTooLarge } from "../policies/body-limit.js";
 import { compileCidrs } from "../policies/ip-allow.js";
 import { createNormalizer } from "../policies/normalize.js";
+import { globalLimitConflicts } from "../policies/rate-limit.js";
 import { createHardener } from "../policies/security-headers.js";
+import { withTokenExchange } from "../policies/token-exchange.js";
 import type {
   BodyDecision,
   GuardPolicy,
@@ -19,6 +22,10 @@ import type {
   RouteSpec,
 } from "../policy.js";
 import { ROUTE_POLICIES } from "../registry.js";
+import { compileTokens, EDGE_ISSUER_NAME } from "../tokens/edge.js";
+import { TOKENS_DEFAULTS } from "../tokens/schema.js";
+import { resolveLimits } from "./limits-schema.js";
+import { resolveLockout } from "./lockout-schema.js";
 import {
   GUARD_DEFAULTS,
   type GuardConfig,
@@ -35,6 +42,12 @@ export interface CompiledRoute {
   readonly onRequest: readonly ((ctx: RequestContext) => Rejection | undefined)[];
   readonly onRequestAsync: readonly ((ctx: RequestContext) => Promise<Rejection | undefined>)[];
   readonly bodyChecks: readonly Required<Pick<PolicyHooks, "wantsRequestBody" | "onRequestBody">>[];
+  /** Body checks with I/O, run after every synchronous one passed. */
+  readonly bodyChecksAsync: readonly Required<
+    Pick<PolicyHooks, "wantsRequestBody" | "onRequestBodyAsync">
+  >[];
+  readonly onFinish: readonly ((ctx: RequestContext, status: number) => void)[];
+  readonly onResponseBodyAsync: readonly NonNullable<PolicyHooks["onResponseBodyAsync"]>[];
   readonly onResponseHead: readonly ((
     head: ResponseHead,
     ctx: RequestContext,
@@ -76,6 +89,12 @@ export interface Listener {
 export interface RouteTable {
   readonly listen: Listener;
   readonly admin: Listener | undefined;
+  /** SHA-256 digest of the admin write endpoints' bearer token; undefined: no write endpoints. */
+  readonly adminTokenHash: Buffer | undefined;
+  /** `memory`, or the redis:// URL of the shared store (a change needs a restart). */
+  readonly store: string;
+  readonly storeKeyPrefix: string;
+  readonly detection: ResolvedDetection;
   readonly tls:
     | {
         readonly cert: Buffer;
@@ -123,6 +142,10 @@ export function buildRouteTable(
 
   const listen = parseHostPort(config.listen ?? GUARD_DEFAULTS.listen);
   const admin = config.admin ? parseHostPort(config.admin.listen) : undefined;
+  const adminTokenHash = config.admin?.tokenHash
+    ? Buffer.from(config.admin.tokenHash.slice("sha256:".length), "hex")
+    : undefined;
+  const detection = resolveDetection(config.detection, config.alerts, at);
 
   const upstreams = new Map<string, UpstreamSpec>();
   const u = GUARD_DEFAULTS.upstream;
@@ -175,10 +198,40 @@ export function buildRouteTable(
     maxParamLength: 1000,
   });
   const entries = new Map<string, { pattern: string; methods: Map<string, CompiledRoute> }>();
-  const routePolicies = withAuthentication(policies, config.auth, baseDir, at);
+  const edge = compileTokens(config.tokens, baseDir, at);
+  if (config.tokens && !config.tokens.signingKeyFile && (config.store ?? "memory") !== "memory")
+    at(
+      "/tokens/signingKeyFile",
+      "required with a shared store: every guard process must verify the tokens the others issue",
+    );
+  (config.routes ?? []).forEach((route, index) => {
+    if (route.issuesTokens !== undefined && !config.tokens)
+      at(`/routes/${index}/issuesTokens`, "needs guard.tokens (the guard's own token issuer)");
+  });
+  // The guard's own tokens are verified like any issuer's, with its public key.
+  const trusted = edge
+    ? [
+        {
+          name: EDGE_ISSUER_NAME,
+          issuer: edge.issuer,
+          audience: edge.audience,
+          algorithms: ["ES256" as const],
+          key: edge.publicKey,
+          maxLifetimeSeconds: edge.ttlSeconds,
+          path: "/tokens",
+        },
+      ]
+    : [];
+  const routePolicies = withTokenExchange(
+    withAuthentication(policies, config.auth, baseDir, at, trusted),
+    edge,
+  );
   const routes: CompiledRoute[] = [];
   (config.routes ?? []).forEach((route, index) => {
-    const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined);
+    const lockout = resolveLockout(route.lockout, (path, message) =>
+      at(`/routes/${index}${path}`, message),
+    );
+    const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined, lockout);
     if (spec.upstream !== "" && upstreams.size > 0 && !upstreams.has(spec.upstream))
       at(`/routes/${index}/upstream`, `unknown upstream "${spec.upstream}"`);
     const compiled = compileRoute(spec, routePolicies, (message) =>
@@ -209,6 +262,7 @@ export function buildRouteTable(
       entry.methods.set("HEAD", compiled);
     routes.push(compiled);
   });
+  for (const message of globalLimitConflicts(routes.map((r) => r.spec))) at("/routes", message);
   if (problems.length > 0) {
     const document = "position" in origin ? origin : undefined;
     throw new RampartError(
@@ -232,6 +286,10 @@ export function buildRouteTable(
   const table: RouteTable = {
     listen,
     admin,
+    adminTokenHash,
+    store: config.store ?? GUARD_DEFAULTS.store,
+    storeKeyPrefix: config.storeKeyPrefix ?? GUARD_DEFAULTS.storeKeyPrefix,
+    detection,
     tls,
     server,
     upstreams,
@@ -266,6 +324,7 @@ function resolveRoute(
   route: RouteConfig,
   defaults: NonNullable<GuardConfig["defaults"]>,
   upstreams: ReadonlyMap<string, UpstreamSpec> | undefined,
+  lockout: RouteSpec["lockout"],
 ): RouteSpec {
   const d = GUARD_DEFAULTS.route;
   const firstUpstream = upstreams?.has("default")
@@ -285,7 +344,25 @@ function resolveRoute(
       mergePolicies(GUARD_DEFAULTS.policies, defaults.policies),
       route.policies,
     ),
+    issuesTokens: resolveIssuesTokens(route.issuesTokens),
+    oauthAuthorize: route.oauthAuthorize,
+    limits: resolveLimits(route.limits ?? defaults.limits),
+    lockout,
+    scopes: [...(route.scopes ?? defaults.scopes ?? [])],
+    claims: { ...(route.claims ?? defaults.claims ?? {}) },
   });
+}
+
+function resolveIssuesTokens(config: RouteConfig["issuesTokens"]): RouteSpec["issuesTokens"] {
+  if (config === undefined) return undefined;
+  const d = TOKENS_DEFAULTS;
+  if (config === true)
+    return { fields: d.fields, expiresInField: d.expiresInField, scopeField: d.scopeField };
+  return {
+    fields: config.fields ?? d.fields,
+    expiresInField: config.expiresInField ?? (config.fields ? undefined : d.expiresInField),
+    scopeField: config.scopeField ?? (config.fields ? undefined : d.scopeField),
+  };
 }
 
 function mergePolicies(
@@ -310,6 +387,9 @@ function compileRoute(
   const bodyChecks: CompiledRoute["bodyChecks"][number][] = [];
   const onResponseHead: CompiledRoute["onResponseHead"][number][] = [];
   const onResponseBody: CompiledRoute["onResponseBody"][number][] = [];
+  const bodyChecksAsync: CompiledRoute["bodyChecksAsync"][number][] = [];
+  const onFinish: CompiledRoute["onFinish"][number][] = [];
+  const onResponseBodyAsync: CompiledRoute["onResponseBodyAsync"][number][] = [];
   let ok = true;
   for (const policy of policies) {
     let hooks: PolicyHooks | undefined;
@@ -329,6 +409,13 @@ function compileRoute(
         wantsRequestBody: hooks.wantsRequestBody,
         onRequestBody: hooks.onRequestBody,
       });
+    if (hooks.wantsRequestBody && hooks.onRequestBodyAsync)
+      bodyChecksAsync.push({
+        wantsRequestBody: hooks.wantsRequestBody,
+        onRequestBodyAsync: hooks.onRequestBodyAsync,
+      });
+    if (hooks.onFinish) onFinish.push(hooks.onFinish);
+    if (hooks.onResponseBodyAsync) onResponseBodyAsync.push(hooks.onResponseBodyAsync);
     if (hooks.onResponseHead) onResponseHead.push(hooks.onResponseHead);
     if (hooks.onResponseBody) onResponseBody.push(hooks.onResponseBody);
   }
@@ -338,6 +425,9 @@ function compileRoute(
     onRequest: Object.freeze(onRequest),
     onRequestAsync: Object.freeze(onRequestAsync),
     bodyChecks: Object.freeze(bodyChecks),
+    bodyChecksAsync: Object.freeze(bodyChecksAsync),
+    onFinish: Object.freeze(onFinish),
+    onResponseBodyAsync: Object.freeze(onResponseBodyAsync),
     onResponseHead: Object.freeze(onResponseHead),
     onResponseBody: Object.freeze(onResponseBody),
     tooLarge: bodyTooLarge(spec.bodyLimit),

@@ -1,6 +1,11 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { PATTERN_MESSAGE, StringEnum } from "../../core/validate.js";
 import { AuthSchema } from "../auth/schema.js";
+import { AlertsSchema, DetectionSchema } from "../detect/schema.js";
+import { IssuesTokensSchema, TokensSchema } from "../tokens/schema.js";
+import { LimitsSchema } from "./limits-schema.js";
+import { LockoutSchema } from "./lockout-schema.js";
+import { OAuthAuthorizeSchema } from "./oauth-schema.js";
 
 /**
  * Defaults of the `guard:` section of `rampart.yaml`, all in one place. Each value is the secure
@@ -33,6 +38,13 @@ export const GUARD_DEFAULTS = Object.freeze({
     /** Idle upstream connections kept this long. */
     keepAliveTimeoutMs: 4_000,
   }),
+  /**
+   * Where limits, lockouts, revocations and bans live: this process's memory. Several guard
+   * processes (`--workers`, several hosts) must share a Redis store to enforce one set of limits.
+   */
+  store: "memory",
+  /** Prefix of every key the guard writes in a shared store. */
+  storeKeyPrefix: "rampart:",
   tls: Object.freeze({
     /** TLS 1.0 and 1.1 are broken (RFC 8996). */
     minVersion: "TLSv1.2" as "TLSv1.2" | "TLSv1.3",
@@ -92,6 +104,17 @@ export const GUARD_DEFAULTS = Object.freeze({
     json: Object.freeze({
       /** Nesting deeper than this is refused (parser exhaustion); size is the route's bodyLimit. */
       maxDepth: 64,
+      /**
+       * A body declared as JSON must parse (RFC 8259): refused with 400 at the edge rather than
+       * left to an upstream parser that may answer 500 or read it leniently.
+       */
+      requireValid: true,
+    }),
+    cookies: Object.freeze({
+      /** Scripts never read session cookies (EXT-02). */
+      httpOnly: true,
+      /** Not sent on cross-site requests; `off` keeps what the upstream set. */
+      sameSite: "Lax" as "Strict" | "Lax" | "off",
     }),
     xml: Object.freeze({
       /** DOCTYPE and ENTITY declarations are refused (XXE, PROC-04/05). */
@@ -190,7 +213,19 @@ export const PolicyOptionsSchema = Type.Object(
     ),
     json: Type.Optional(
       Type.Object(
-        { maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })) },
+        {
+          maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          requireValid: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    cookies: Type.Optional(
+      Type.Object(
+        {
+          httpOnly: Type.Optional(Type.Boolean()),
+          sameSite: Type.Optional(StringEnum(["Strict", "Lax", "off"] as const)),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -271,6 +306,28 @@ export const RouteSchema = Type.Object(
     allowFrom: Type.Optional(Type.Array(Cidr, { minItems: 1 })),
     upstream: Type.Optional(Type.String({ minLength: 1 })),
     policies: Type.Optional(PolicyOptionsSchema),
+    /** Rate limits (ACC-01, IN-07): quota, spike arrest, concurrency; `false` drops inherited ones. */
+    limits: Type.Optional(LimitsSchema),
+    /** This route is an OAuth authorization endpoint: its requests are checked (OAUTH-01..03). */
+    oauthAuthorize: Type.Optional(OAuthAuthorizeSchema),
+    /** Upstream tokens in this route's 2xx JSON answers are exchanged for guard tokens. */
+    issuesTokens: Type.Optional(IssuesTokensSchema),
+    /** Makes this a login route whose failures lead to a lockout (AUTH-03). */
+    lockout: Type.Optional(LockoutSchema),
+    /** Scopes the token must all carry (space-separated `scope` or `scp` claim), else 403. */
+    scopes: Type.Optional(
+      Type.Array(Type.String({ pattern: "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$" }), {
+        maxItems: 64,
+        uniqueItems: true,
+      }),
+    ),
+    /** Claims the token must carry, each with one of the values listed, else 403. */
+    claims: Type.Optional(
+      Type.Record(
+        Type.String({ minLength: 1, maxLength: 128 }),
+        Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -290,7 +347,38 @@ export const GuardSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    admin: Type.Optional(Type.Object({ listen: HostPort }, { additionalProperties: false })),
+    admin: Type.Optional(
+      Type.Object(
+        {
+          listen: HostPort,
+          /**
+           * SHA-256 of the bearer token that the admin listener's write endpoints (revoke a
+           * token, ban or unban a client) require; without it they answer 404.
+           */
+          tokenHash: Type.Optional(
+            Type.String({
+              pattern: "^sha256:[0-9a-fA-F]{64}$",
+              [PATTERN_MESSAGE]: "sha256:<64 hex digits>",
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** `memory` (default) or `redis://[user:password@]host:port[/db]` (also `rediss://`). */
+    store: Type.Optional(
+      Type.String({
+        pattern: "^(memory|rediss?://.+)$",
+        [PATTERN_MESSAGE]: "memory or a redis:// URL",
+      }),
+    ),
+    storeKeyPrefix: Type.Optional(Type.String({ pattern: "^[A-Za-z0-9:_.-]{1,64}$" })),
+    /** The guard's own short-lived tokens in place of the upstream's (token exchange). */
+    tokens: Type.Optional(TokensSchema),
+    /** Detection of abuse patterns and automatic bans (MON-05). */
+    detection: Type.Optional(DetectionSchema),
+    /** Where detected events are sent (MON-03). */
+    alerts: Type.Optional(AlertsSchema),
     /** Shorthand for `upstreams: { default: { url } }`. */
     upstream: Type.Optional(
       Type.String({
@@ -318,7 +406,9 @@ export const GuardSchema = Type.Object(
     ),
     /** Options every route starts from, over {@link GUARD_DEFAULTS}. */
     defaults: Type.Optional(
-      Type.Omit(RouteSchema, ["path", "upstream"], { additionalProperties: false }),
+      Type.Omit(RouteSchema, ["path", "upstream", "lockout", "issuesTokens", "oauthAuthorize"], {
+        additionalProperties: false,
+      }),
     ),
     routes: Type.Optional(Type.Array(RouteSchema, { maxItems: 10_000 })),
     /** JWT issuers and API keys for routes that are not public (defaults: AUTH_DEFAULTS). */

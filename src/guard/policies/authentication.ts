@@ -1,7 +1,13 @@
-import { type AuthProblemReporter, type CompiledAuth, compileAuth } from "../auth/compile.js";
+import {
+  type AuthProblemReporter,
+  type CompiledAuth,
+  compileAuth,
+  type TrustedIssuer,
+} from "../auth/compile.js";
+import { forwardIdentity, stripInbound } from "../auth/forward.js";
 import type { AuthConfig } from "../auth/schema.js";
-import { type AuthFailure, authenticate } from "../auth/verify.js";
-import type { GuardPolicy, Rejection } from "../policy.js";
+import { AUTH_FAILURES, type AuthFailure, authenticate } from "../auth/verify.js";
+import type { GuardPolicy, PolicyHooks, Rejection, RequestContext } from "../policy.js";
 import { rejection } from "../policy.js";
 
 const META = Object.freeze({
@@ -11,29 +17,57 @@ const META = Object.freeze({
 });
 
 const CHALLENGE = 'Bearer realm="rampart"';
+const INVALID_TOKEN = `${CHALLENGE}, error="invalid_token", error_description="The access token is invalid or expired"`;
+const DETAIL = "The access token is invalid.";
 
 /**
  * Builds the authentication policy of a compiled `guard.auth`: routes that are not public and
  * not `authentication: upstream` need a valid `Authorization: Bearer` JWT of a configured issuer
- * or a configured API key in its header. Without `auth` (none configured) nothing passes.
- * Refusals are 401 with a Bearer challenge (RFC 6750 3.1), never a Basic one (AUTH-01).
+ * (not revoked) or a configured API key in its header. Without `auth` (none configured) nothing
+ * passes. Refusals are 401 with a Bearer challenge (RFC 6750 3.1), never a Basic one (AUTH-01),
+ * the same for every reason a token fails; the reason goes to the auth-failure metric. The
+ * verified identity is set on the context and, when `auth.forward` names headers, sent upstream;
+ * inbound copies of those headers are removed on every route, public ones included.
  *
  * @example
  * ```ts
- * const policy = createAuthenticationPolicy(compileAuth(config.auth, dir, report));
+ * const policy = createAuthenticationPolicy(compileAuth(config, dir, report));
  * ```
  */
 export function createAuthenticationPolicy(auth: CompiledAuth | undefined): GuardPolicy {
+  const forward = auth?.forward;
+  const strip = forward
+    ? (ctx: RequestContext): undefined => {
+        stripInbound(forward, ctx.req.headers);
+        return undefined;
+      }
+    : undefined;
   const policy: GuardPolicy = {
     ...META,
-    create(route) {
-      if (route.public || route.authentication === "upstream") return undefined;
+    create(route): PolicyHooks | undefined {
+      if (route.public || route.authentication === "upstream")
+        return strip ? { onRequest: strip } : undefined;
       const refusals = refusalsOf(policy);
-      if (!auth) return { onRequest: () => refusals.missing };
+      if (!auth)
+        return {
+          onRequest: (ctx) => {
+            ctx.runtime.metrics.authFailures.labels("missing").inc();
+            return refusals.missing;
+          },
+        };
       return {
+        ...(strip ? { onRequest: strip } : {}),
         onRequestAsync: async (ctx) => {
-          const result = await authenticate(auth, ctx.req.headers);
-          return result.ok ? undefined : refusals[result.failure];
+          const result = await authenticate(auth, ctx.req.headers, {
+            revocations: ctx.runtime.store.revocations,
+          });
+          if (!result.ok) {
+            ctx.runtime.metrics.authFailures.labels(result.failure).inc();
+            return refusals[result.failure];
+          }
+          ctx.identity = result.identity;
+          if (forward) forwardIdentity(forward, result.identity, ctx.req.headers);
+          return undefined;
         },
       };
     },
@@ -46,7 +80,8 @@ export const authenticationPolicy: GuardPolicy = createAuthenticationPolicy(unde
 
 /**
  * Validates `guard.auth` (problems reported with their path under `/auth`) and replaces the
- * registered authentication policy in `policies` with one bound to it.
+ * registered authentication policy in `policies` with one bound to it. `trusted` adds issuers
+ * whose key the guard holds itself (its own tokens), checked like configured ones.
  *
  * @example
  * ```ts
@@ -58,34 +93,46 @@ export function withAuthentication(
   config: Readonly<AuthConfig> | undefined,
   baseDir: string,
   report: AuthProblemReporter,
+  trusted: readonly TrustedIssuer[] = [],
 ): readonly GuardPolicy[] {
-  const auth = compileAuth(config, baseDir, report);
+  const auth = compileAuth(config, baseDir, report, process.env, trusted);
   if (!auth) return policies;
   const bound = createAuthenticationPolicy(auth);
   return policies.map((p) => (p.id === META.id ? bound : p));
 }
 
 function refusalsOf(policy: GuardPolicy): Readonly<Record<AuthFailure, Rejection>> {
-  return Object.freeze({
-    missing: rejection(
-      policy,
-      401,
-      "Unauthorized",
-      "This route requires a bearer token or an API key.",
-      { "WWW-Authenticate": CHALLENGE },
-    ),
-    basic: rejection(
-      policy,
-      401,
-      "Unauthorized",
-      "Basic credentials are not accepted; send a bearer token.",
-      { "WWW-Authenticate": CHALLENGE },
-    ),
-    "invalid-token": rejection(policy, 401, "Unauthorized", "The access token is invalid.", {
-      "WWW-Authenticate": `${CHALLENGE}, error="invalid_token", error_description="The access token is invalid or expired"`,
-    }),
-    "invalid-key": rejection(policy, 401, "Unauthorized", "The API key is not valid.", {
-      "WWW-Authenticate": CHALLENGE,
-    }),
-  });
+  const challenge = { "WWW-Authenticate": CHALLENGE };
+  const missing = rejection(
+    policy,
+    401,
+    "Unauthorized",
+    "This route requires a bearer token or an API key.",
+    challenge,
+  );
+  const invalid = { "WWW-Authenticate": INVALID_TOKEN };
+  const invalidToken = rejection(policy, 401, "Unauthorized", DETAIL, invalid);
+  // The same answer as any invalid token (no oracle); the signal is for detection only (MON-05).
+  const forged = rejection(policy, 401, "Unauthorized", DETAIL, invalid, "forged-token");
+  const refusals = Object.fromEntries(AUTH_FAILURES.map((f) => [f, invalidToken])) as Record<
+    AuthFailure,
+    Rejection
+  >;
+  refusals.missing = missing;
+  refusals.basic = rejection(
+    policy,
+    401,
+    "Unauthorized",
+    "Basic credentials are not accepted; send a bearer token.",
+    challenge,
+  );
+  refusals["bad-api-key"] = rejection(
+    policy,
+    401,
+    "Unauthorized",
+    "The API key is not valid.",
+    challenge,
+  );
+  refusals.forged = forged;
+  return Object.freeze(refusals);
 }

@@ -1,6 +1,8 @@
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /** `application/json` and every `+json` type (RFC 6839). */
 export function isJson(mediaType: string): boolean {
   return mediaType === "application/json" || mediaType.endsWith("+json");
@@ -20,6 +22,10 @@ export function jsonDepth(body: Buffer, limit: number): number {
       if (c === 0x5c) i++;
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
+    // A quote or a slash outside a string is not JSON (RFC 8259) but JSON5 and other lenient
+    // parsers read it as a string or a comment, which may hide a '"' and, behind it, the
+    // nesting: count every bracket from here on, whatever it stands in.
+    else if (c === 0x27 || c === 0x2f) return Math.max(max, depth + bracketDepth(body, i, limit));
     else if (c === 0x7b || c === 0x5b) {
       depth++;
       if (depth > max) {
@@ -31,11 +37,23 @@ export function jsonDepth(body: Buffer, limit: number): number {
   return max;
 }
 
+/** The deepest bracket nesting from `start` on, strings or not; stops once `limit` is passed. */
+function bracketDepth(body: Buffer, start: number, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = start; i < body.length && max <= limit; i++) {
+    const c = body[i];
+    if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
+}
+
 /** JSON bodies: nesting deeper than a limit is refused (EXT-06: parser exhaustion). */
 export const jsonBodyPolicy: GuardPolicy = {
   id: "json-depth-limit",
   items: ["EXT-06"],
-  title: "JSON request bodies nested deeper than the limit are refused",
+  title: "JSON request bodies that do not parse, or nest deeper than the limit, are refused",
   create(route) {
     if (!route.accepts.some(isJson)) return undefined;
     const max = route.policies.json.maxDepth;
@@ -45,9 +63,26 @@ export const jsonBodyPolicy: GuardPolicy = {
       "Bad Request",
       `JSON documents may not be nested deeper than ${max} levels.`,
     );
+    const invalid = rejection(
+      jsonBodyPolicy,
+      400,
+      "Bad Request",
+      "The request body is not valid JSON.",
+    );
+    const requireValid = route.policies.json.requireValid;
     return {
       wantsRequestBody: (ctx) => isJson(ctx.contentType),
-      onRequestBody: (body) => (jsonDepth(body, max) > max ? refused : undefined),
+      onRequestBody(body) {
+        if (jsonDepth(body, max) > max) return refused;
+        if (!requireValid || body.length === 0) return undefined;
+        try {
+          // Only a fatal decoder: Buffer#toString would replace bad UTF-8 and hide it (RFC 8259 8.1).
+          JSON.parse(UTF8.decode(body));
+          return undefined;
+        } catch {
+          return invalid;
+        }
+      },
     };
   },
 };

@@ -19,6 +19,12 @@ export const METHOD_OVERRIDE_HEADERS = Object.freeze([
   "x-method-override",
 ]);
 
+/**
+ * Headers that let a client change the path behind the guard's back: IIS URL Rewrite and
+ * Symfony route by X-Original-URL / X-Rewrite-URL when present (IN-01).
+ */
+export const URL_OVERRIDE_HEADERS = Object.freeze(["x-original-url", "x-rewrite-url"]);
+
 /** Headers a request may carry once only: two copies are read differently by different parsers. */
 const SINGLETON_HEADERS = new Set([
   "host",
@@ -44,6 +50,11 @@ const AMBIGUOUS_SEGMENT = r(
   "Bad Request",
   "The path contains an empty, dot or trailing-dot segment.",
 );
+const UNICODE = r(
+  400,
+  "Bad Request",
+  "The path contains invalid UTF-8 or a Unicode look-alike of a delimiter.",
+);
 const TOO_DEEP = r(400, "Bad Request", "The path has more segments than allowed.");
 const SMUGGLING = r(
   400,
@@ -56,6 +67,14 @@ const DUPLICATE = r(400, "Bad Request", "A header that must appear once appears 
 // differently by Java and other servers: "/admin;x=1" is "/admin" there).
 const PATH_CHAR = /^[A-Za-z0-9\-._~!$&'()*+,=:@/%]*$/;
 const UNRESERVED = /[A-Za-z0-9\-._~]/;
+// Decoded path bytes must be UTF-8: overlong forms ("%C0%AE" for ".") are what old decoders
+// turned into delimiters (RFC 3629 section 10).
+const STRICT_UTF8 = new TextDecoder("utf-8", { fatal: true });
+// Delimiters that a non-ASCII character must not turn into once an upstream folds it: NFKC
+// (Python, .NET, some routers) makes U+FF0F a "/" and U+FF0E a "." (UTS #15; UTS #39 on
+// confusables); Windows "best fit" does the same to the division and fraction slashes.
+const DELIMITERS = "/\\.%;?#";
+const BEST_FIT_SLASHES = /[\u2044\u2215\u29f8\u29f9]/;
 
 export interface NormalizeOptions {
   readonly maxUrlLength: number;
@@ -64,8 +83,8 @@ export interface NormalizeOptions {
 
 /**
  * Builds the normaliser. It sets `ctx.path` to the canonical path (unreserved characters
- * decoded, other escapes upper-cased, RFC 3986 6.2.2) and `ctx.query`, strips method-override
- * headers, or returns a rejection.
+ * decoded, other escapes upper-cased, RFC 3986 6.2.2) and `ctx.query`, strips method- and
+ * URL-override headers, or returns a rejection.
  *
  * @example
  * ```ts
@@ -89,6 +108,7 @@ export function createNormalizer(
     ctx.query = q === -1 ? "" : url.slice(q);
     if (!PATH_CHAR.test(raw)) return BAD_CHAR;
     let path = raw;
+    let wide = false;
     if (raw.includes("%")) {
       let out = "";
       for (let i = 0; i < raw.length; i++) {
@@ -105,10 +125,12 @@ export function createNormalizer(
         if (code === 0x2f || code === 0x5c || code === 0x2e || code === 0x25 || code < 0x20)
           return ENCODED_DELIMITER;
         const ch = String.fromCharCode(code);
+        if (code >= 0x80) wide = true;
         out += code < 0x80 && UNRESERVED.test(ch) ? ch : `%${hex.toUpperCase()}`;
         i += 2;
       }
       path = out;
+      if (wide && !plainUnicode(path)) return UNICODE;
     }
     let segments = 0;
     let start = 1;
@@ -141,8 +163,38 @@ export function createNormalizer(
       }
     }
     for (const name of METHOD_OVERRIDE_HEADERS) if (name in headers) delete headers[name];
+    for (const name of URL_OVERRIDE_HEADERS) if (name in headers) delete headers[name];
     return undefined;
   };
+}
+
+/**
+ * Whether the non-ASCII characters of an escaped path are valid UTF-8 and stay clear of every
+ * delimiter under Unicode compatibility folding (fullwidth solidus, one-dot leader, ...).
+ */
+function plainUnicode(path: string): boolean {
+  const bytes: number[] = [];
+  for (let i = 0; i < path.length; i++) {
+    if (path.charCodeAt(i) === 37 /* "%" */) {
+      bytes.push(Number.parseInt(path.slice(i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(path.charCodeAt(i));
+  }
+  let text: string;
+  try {
+    text = STRICT_UTF8.decode(Uint8Array.from(bytes));
+  } catch {
+    return false;
+  }
+  // Only the non-ASCII characters, apart: the ASCII ones were checked above.
+  let wide = "";
+  for (const ch of text) wide += ch.charCodeAt(0) < 0x80 ? " " : ch;
+  if (BEST_FIT_SLASHES.test(wide)) return false;
+  for (const ch of wide.normalize("NFKC")) {
+    const code = ch.charCodeAt(0);
+    if (code < 0x20 || code === 0x7f || DELIMITERS.includes(ch)) return false;
+  }
+  return true;
 }
 
 function bitOf(name: string): number {

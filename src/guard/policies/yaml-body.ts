@@ -1,4 +1,4 @@
-import { parseDocument } from "yaml";
+import { parseAllDocuments } from "yaml";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
 
@@ -18,18 +18,30 @@ export const yamlBodyPolicy: GuardPolicy = {
       "Bad Request",
       `YAML documents may not use more than ${max} aliases.`,
     );
+    const unparsed = rejection(
+      yamlBodyPolicy,
+      400,
+      "Bad Request",
+      "YAML documents with aliases must be well-formed to be checked.",
+    );
     return {
       wantsRequestBody: (ctx) => YAML_TYPES.has(ctx.contentType),
       onRequestBody(body) {
         const text = body.toString("utf8");
         // Cheap pre-check: no "*" means no alias.
         if (!text.includes("*")) return undefined;
-        const doc = parseDocument(text, { uniqueKeys: false });
-        if (doc.errors.length > 0) return undefined; // not YAML: the upstream answers 400
-        try {
-          doc.toJS({ maxAliasCount: max });
-        } catch {
-          return refused;
+        // Every document of a stream: a bomb in the second one is expanded by an upstream that
+        // reads them all (parseAllDocuments, PyYAML's load_all). A stream that does not parse
+        // cannot be checked, and a more lenient upstream parser might still expand it: refused.
+        const parsed = parseAllDocuments(text, { uniqueKeys: false });
+        const docs = Array.isArray(parsed) ? parsed : [];
+        for (const doc of docs) {
+          if (doc.errors.length > 0) return unparsed;
+          try {
+            doc.toJS({ maxAliasCount: max });
+          } catch {
+            return refused;
+          }
         }
         return undefined;
       },

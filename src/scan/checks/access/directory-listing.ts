@@ -1,5 +1,5 @@
 import type { Exchange, ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { notTested, ran } from "../outcome.js";
 
 /** Directories that commonly end up listable. */
 export const LISTING_PATHS = [
@@ -42,10 +42,13 @@ export const directoryListingCheck: ScanCheck = {
   async run(context) {
     // If a made-up directory renders as a listing too, the signatures prove nothing here.
     const baseline = await context.http.trySend({ url: `${context.randomPath("/")}/` });
-    if (baseline && isDirectoryListing(baseline)) return ran();
+    if (baseline && isDirectoryListing(baseline))
+      return notTested("a made-up directory answers with a listing page too (catch-all)");
     const answers = await Promise.all(
       LISTING_PATHS.map((path) => context.http.trySend({ url: path })),
     );
+    if (answers.every((e) => e === undefined))
+      return notTested("none of the directory probes answered (timeouts or broken responses)");
     const findings = answers
       .filter((e): e is Exchange => e !== undefined && isDirectoryListing(e))
       .map((e) =>

@@ -17,17 +17,37 @@ export const credentialsInUrlCheck: ScanCheck = {
   needs: [],
   title: "No credentials in URLs",
   async run(context) {
+    const live = await acceptedFindings(context);
     return ran([
-      ...documentFindings(context),
+      ...documentFindings(context, live.refused),
       ...observedFindings(context),
-      ...(await acceptedFindings(context)),
+      ...live.findings,
     ]);
   },
 };
 
-function documentFindings(context: CheckContext): Finding[] {
+/**
+ * Findings from the document. When the live API was probed and refused the credential in the
+ * query string, the document says more than the API does (an outdated description, or a gateway
+ * in front that refuses it): the document's findings stay, as info, for `rampart audit` to judge.
+ */
+function documentFindings(context: CheckContext, refused: string | undefined): Finding[] {
   const { document, operations } = context.target;
   if (!document) return [];
+  const found = declaredFindings(context, document, operations);
+  if (refused === undefined) return found;
+  return found.map((f) => ({
+    ...f,
+    severity: "info" as const,
+    detail: `${f.detail} The live API refuses credentials in the query string (${refused}): only the document says otherwise.`,
+  }));
+}
+
+function declaredFindings(
+  context: CheckContext,
+  document: NonNullable<CheckContext["target"]["document"]>,
+  operations: CheckContext["target"]["operations"],
+): Finding[] {
   const findings: Finding[] = [];
   const components = document.raw.components as { securitySchemes?: unknown } | undefined;
   const schemes = (components?.securitySchemes ?? document.raw.securityDefinitions ?? {}) as Record<
@@ -97,13 +117,20 @@ function observedFindings(context: CheckContext): Finding[] {
   return findings;
 }
 
-async function acceptedFindings(context: CheckContext): Promise<Finding[]> {
+/**
+ * The live probe: `findings` when the API accepts a credential in the query string; `refused`
+ * describes the answers when every form was tried and refused.
+ */
+async function acceptedFindings(
+  context: CheckContext,
+): Promise<{ findings: Finding[]; refused?: string }> {
+  const none = { findings: [] };
   const { target, http } = context;
   const header = target.observed.find((o) => o.authenticated && o.source === "operation")?.exchange
     .requestHeaders;
   const bearer = /^Bearer\s+(\S+)$/i.exec(header?.authorization ?? "")?.[1];
   const apiKey = header?.["x-api-key"];
-  if (!bearer && !apiKey) return [];
+  if (!bearer && !apiKey) return none;
   // An operation that needs credentials and answers with them: the header version works.
   const working = target.observed.find(
     (o) =>
@@ -115,10 +142,11 @@ async function acceptedFindings(context: CheckContext): Promise<Finding[]> {
         (op) => op.secured && op.url === o.exchange.url && op.method === o.exchange.method,
       ),
   )?.exchange;
-  if (!working) return [];
+  if (!working) return none;
   const without = await http.trySend({ url: working.url, anonymous: true });
-  if (!without || (without.status !== 401 && without.status !== 403)) return [];
+  if (!without || (without.status !== 401 && without.status !== 403)) return none;
   const findings: Finding[] = [];
+  const refusals: string[] = [];
   const tries: [string, string | undefined][] = [
     ["access_token", bearer],
     ["api_key", apiKey ?? bearer],
@@ -128,7 +156,11 @@ async function acceptedFindings(context: CheckContext): Promise<Finding[]> {
     const url = new URL(working.url);
     url.searchParams.set(name, value);
     const answer = await http.trySend({ url, anonymous: true });
-    if (!answer || answer.status < 200 || answer.status >= 300) continue;
+    if (!answer) return { findings };
+    if (answer.status < 200 || answer.status >= 300) {
+      refusals.push(`?${name}= answered ${answer.status}`);
+      continue;
+    }
     findings.push(
       context.finding({
         title: `Credentials accepted in the query string (?${name}=)`,
@@ -143,5 +175,7 @@ async function acceptedFindings(context: CheckContext): Promise<Finding[]> {
     );
     break;
   }
-  return findings;
+  return findings.length > 0 || refusals.length === 0
+    ? { findings }
+    : { findings, refused: refusals.join(", ") };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isCatchAll, isErrorBody } from "../../responses.js";
 import type { CheckContext, ScanCheck, ScanOperation } from "../../types.js";
-import { ran } from "../outcome.js";
+import { notTested, ran } from "../outcome.js";
 
 /**
  * A path of the document and a method it does not declare. PATCH without a body first: an empty
@@ -36,10 +36,13 @@ export const methodsCheck: ScanCheck = {
   needs: [],
   title: "405 with Allow for unsupported methods, TRACE off",
   async run(context) {
-    const findings = [...(await traceFindings(context))];
+    const trace = await traceFindings(context);
+    const findings = [...trace.findings];
+    let answered = trace.answered;
     const pick = unsupportedMethod(context.target.operations);
     if (pick && !isCatchAll(context.target)) {
       const answer = await context.http.trySend({ method: pick.method, url: pick.op.url });
+      answered ||= answer !== undefined;
       const control = await context.http.trySend({
         method: pick.method,
         url: context.randomPath(),
@@ -76,6 +79,7 @@ export const methodsCheck: ScanCheck = {
         }
       }
     }
+    if (!answered) return notTested("neither the TRACE nor the 405 probe got an answer");
     return ran(findings);
   },
 };
@@ -89,17 +93,17 @@ async function traceFindings(context: CheckContext) {
     anonymous: true,
     headers: { "x-rampart-trace": marker },
   });
-  if (answer?.status !== 200 || !answer.body.includes(marker)) return [];
-  return [
-    context.finding({
-      title: "TRACE enabled",
-      detail:
-        "TRACE echoes the request back, headers included: a script able to send it can read cookies and credentials that are otherwise hidden from it (cross-site tracing).",
-      exchange: answer,
-      headers: ["content-type"],
-      body: true,
-      evidence: { note: `the marker header x-rampart-trace: ${marker} came back in the body` },
-      subject: "trace",
-    }),
-  ];
+  if (answer?.status !== 200 || !answer.body.includes(marker))
+    return { answered: answer !== undefined, findings: [] };
+  const finding = context.finding({
+    title: "TRACE enabled",
+    detail:
+      "TRACE echoes the request back, headers included: a script able to send it can read cookies and credentials that are otherwise hidden from it (cross-site tracing).",
+    exchange: answer,
+    headers: ["content-type"],
+    body: true,
+    evidence: { note: `the marker header x-rampart-trace: ${marker} came back in the body` },
+    subject: "trace",
+  });
+  return { answered: true, findings: [finding] };
 }

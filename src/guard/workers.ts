@@ -1,0 +1,218 @@
+import cluster, { type Worker } from "node:cluster";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { AggregatorRegistry, type PrometheusContentType, type Registry } from "prom-client";
+import { RampartError } from "../core/errors.js";
+import type { RouteTable } from "./config/route-table.js";
+import { closeServer, listen, urlOf } from "./listeners.js";
+import { adminHandler } from "./ops/admin.js";
+import { createMetrics } from "./ops/metrics.js";
+import { openStore } from "./stores/open.js";
+import type { GuardStore } from "./stores/store.js";
+
+/** What a worker tells the primary once its guard listens. */
+interface ListeningMessage {
+  readonly type: "rampart-guard-listening";
+  readonly url: string;
+}
+
+/** Crashed workers are replaced, unless they crash faster than this (a broken config or host). */
+const MAX_RESTARTS_PER_MINUTE = 5;
+
+/**
+ * Refuses `--workers N` (N > 1) with the in-memory store when the config has state that must be
+ * shared: each worker would count limits and failed logins on its own (N times the configured
+ * limit) and know only its own revocations and bans. Errors: ERR_USAGE.
+ *
+ * @example
+ * ```ts
+ * assertShareable(table, 4); // throws unless table.store is redis:// or nothing is stateful
+ * ```
+ */
+export function assertShareable(table: RouteTable, workers: number): void {
+  if (workers <= 1 || table.store !== "memory") return;
+  const stateful: string[] = [];
+  if (table.routes.some((r) => r.spec.limits !== undefined)) stateful.push("rate limits");
+  if (table.routes.some((r) => r.spec.lockout !== undefined)) stateful.push("login lockouts");
+  if (table.adminTokenHash !== undefined) stateful.push("revocations and bans");
+  if (stateful.length === 0) return;
+  throw new RampartError(
+    "ERR_USAGE",
+    `--workers ${workers} needs a shared store for ${stateful.join(", ")}: set guard.store (or --store) to a redis:// URL; in memory each worker would enforce them on its own`,
+  );
+}
+
+export interface PrimaryOptions {
+  readonly workers: number;
+  readonly table: RouteTable;
+  /** Where the primary writes its own lines (the workers inherit stdout for their logs). */
+  readonly stderr: { write(chunk: string): unknown };
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * Runs the primary of `rampart guard --workers N` (node:cluster): forks N workers that each run
+ * the guard on the shared listener, replaces a crashed worker, forwards SIGHUP (reload), serves
+ * the admin listener with the metrics of every worker summed (prom-client's AggregatorRegistry),
+ * and on abort stops the workers, which drain their connections. Resolves with the exit code.
+ *
+ * @example
+ * ```ts
+ * if (cluster.isPrimary && workers > 1) return runPrimary({ workers, table, stderr, signal });
+ * ```
+ */
+export async function runPrimary(options: PrimaryOptions): Promise<number> {
+  const { workers, table, stderr } = options;
+  const aggregator = new AggregatorRegistry<PrometheusContentType>();
+  let stopping = false;
+  let restarts: number[] = [];
+  let failed = false;
+  const alive = new Set<Worker>();
+  const urls: string[] = [];
+  let announce: (() => void) | undefined;
+
+  const fork = (): void => {
+    const worker = cluster.fork({ RAMPART_GUARD_WORKER: "1" });
+    alive.add(worker);
+    worker.on("message", (message: ListeningMessage) => {
+      if (message?.type !== "rampart-guard-listening") return;
+      urls.push(message.url);
+      if (urls.length === workers) announce?.();
+    });
+    worker.on("exit", (code, signal) => {
+      alive.delete(worker);
+      if (stopping) return;
+      const now = Date.now();
+      restarts = restarts.filter((t) => now - t < 60_000);
+      restarts.push(now);
+      stderr.write(
+        `rampart guard: worker ${worker.process.pid} exited (${signal ?? code}); ${restarts.length > MAX_RESTARTS_PER_MINUTE ? "too many restarts, stopping" : "starting another"}\n`,
+      );
+      if (restarts.length > MAX_RESTARTS_PER_MINUTE) {
+        failed = true;
+        stop();
+        return;
+      }
+      fork();
+    });
+  };
+
+  const hangup = () => {
+    for (const worker of alive) worker.process.kill("SIGHUP");
+  };
+  let finished: () => void = () => {};
+  const allExited = new Promise<void>((done) => {
+    finished = done;
+  });
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    if (alive.size === 0) finished();
+    for (const worker of alive) {
+      worker.once("exit", () => {
+        if (alive.size === 0) finished();
+      });
+      worker.process.kill("SIGTERM");
+    }
+    // Workers drain for up to the configured time; then they are cut off.
+    const timer = setTimeout(() => {
+      for (const worker of alive) worker.process.kill("SIGKILL");
+    }, table.server.drainTimeoutMs + 2000);
+    timer.unref();
+  };
+
+  const ready = new Promise<void>((done) => {
+    announce = done;
+  });
+  for (let i = 0; i < workers; i++) fork();
+  process.on("SIGHUP", hangup);
+
+  let admin: Server | undefined;
+  // The write endpoints (revocations, bans) act on the shared store: the primary opens its own.
+  let store: GuardStore | undefined;
+  if (table.admin) {
+    const unavailable = () => stopping || alive.size === 0;
+    store =
+      table.adminTokenHash !== undefined
+        ? openStore({ url: table.store, keyPrefix: table.storeKeyPrefix })
+        : undefined;
+    const writes = store
+      ? adminHandler(createMetrics(), unavailable, {
+          store,
+          tokenHash: () => table.adminTokenHash,
+        })
+      : undefined;
+    admin = createServer(primaryAdmin(aggregator, unavailable, writes));
+    await listen(admin, table.admin, "admin");
+  }
+  const aborted = new Promise<void>((done) => {
+    if (!options.signal) return;
+    if (options.signal.aborted) return done();
+    options.signal.addEventListener("abort", () => done(), { once: true });
+  });
+  await Promise.race([ready, aborted, allExited]);
+  if (!stopping)
+    stderr.write(
+      `rampart guard: ${urls[0] ?? "?"} (${workers} workers${admin ? `, admin ${urlOf(admin, "http")}` : ""})\n`,
+    );
+  await Promise.race([aborted, allExited]);
+  stop();
+  await allExited;
+  process.off("SIGHUP", hangup);
+  if (admin) {
+    admin.closeAllConnections();
+    await closeServer(admin);
+  }
+  await store?.close();
+  return failed ? 1 : 0;
+}
+
+/**
+ * In a worker: makes the guard's metrics answer the primary's aggregation, and tells the primary
+ * where the guard listens.
+ *
+ * @example
+ * ```ts
+ * announceWorker(guard.url, guard.metrics.registry);
+ * ```
+ */
+export function announceWorker(url: string, registry: Registry): void {
+  // Constructing one installs prom-client's answer to the primary's metrics requests.
+  new AggregatorRegistry();
+  AggregatorRegistry.setRegistries([registry]);
+  const message: ListeningMessage = { type: "rampart-guard-listening", url };
+  process.send?.(message);
+}
+
+function primaryAdmin(
+  aggregator: AggregatorRegistry<PrometheusContentType>,
+  unavailable: () => boolean,
+  writes: ((req: IncomingMessage, res: ServerResponse) => void) | undefined,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const route = (req.url ?? "").split("?")[0] ?? "";
+    if (writes && (route === "/revocations" || route === "/bans" || route.startsWith("/bans/")))
+      return writes(req, res);
+    const send = (status: number, type: string, body: string) => {
+      res.writeHead(status, {
+        "content-type": type,
+        "cache-control": "no-store",
+        "x-content-type-options": "nosniff",
+      });
+      res.end(req.method === "HEAD" ? undefined : body);
+    };
+    const path = (req.url ?? "").split("?")[0];
+    if (req.method !== "GET" && req.method !== "HEAD")
+      send(405, "text/plain", "method not allowed\n");
+    else if (path === "/metrics")
+      aggregator.clusterMetrics().then(
+        (text) => send(200, aggregator.contentType, text),
+        () => send(500, "text/plain", "metrics unavailable\n"),
+      );
+    else if (path === "/healthz") send(200, "application/json", '{"status":"ok"}\n');
+    else if (path === "/readyz")
+      unavailable()
+        ? send(503, "application/json", '{"status":"draining"}\n')
+        : send(200, "application/json", '{"status":"ready"}\n');
+    else send(404, "text/plain", "not found\n");
+  };
+}

@@ -1,0 +1,31 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { scanHostile, startHostile } from "../helpers/hostile-server.js";
+
+// Own file: each scan waits out dozens of 2 s timeouts, so it runs beside the quick cases.
+describe("scan against a target that stalls after its root answers", () => {
+  for (const mode of ["silent", "trickle-body"] as const) {
+    test(`${mode} on every request but the root: the scan ends, in budget, and says what it could not test`, async () => {
+      const target = await startHostile(mode, { healthyRoot: true });
+      try {
+        const scan = await scanHostile(target.url);
+        // A body trickling a byte a second defeats an idle timeout: only a deadline on the
+        // whole exchange ends it. Without one the scan never finishes.
+        assert.ok(scan.ms < 60_000, `scan took ${Math.round(scan.ms)} ms`);
+        assert.ok(scan.report, `no report (exit ${scan.code}): ${scan.stderr}`);
+        const report = scan.report;
+        assert.ok([0, 1].includes(scan.code), `exit ${scan.code}`);
+        assert.ok((report.requests ?? 0) <= 60, `${report.requests} requests`);
+        assert.ok(target.count() <= 60, `the target saw ${target.count()} requests`);
+        // No verdict of "pass" from probes that never came back.
+        const acc04 = report.items.find((i) => i.id === "ACC-04");
+        assert.equal(acc04?.verdict, "not_tested");
+        assert.match(acc04?.reason ?? "", /none of the directory probes answered/);
+        assert.equal(report.items.find((i) => i.id === "IN-01")?.verdict, "not_tested");
+        assert.ok(report.items.filter((i) => i.verdict === "not_tested").every((i) => i.reason));
+      } finally {
+        await target.close();
+      }
+    });
+  }
+});
