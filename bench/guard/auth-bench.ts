@@ -7,8 +7,8 @@
  *       [--cpu-prof DIR]   (writes V8 CPU profiles of the guard processes into DIR)
  *
  * Redis is REDIS_URL (default redis://127.0.0.1:6379); the guard's keys go under a prefix of
- * their own (`rampart-bench:<random>:`), nothing else is touched. When Redis does not answer,
- * its rows are left out and the output says so.
+ * their own (`rampart-bench:<random>:`, expiring with the limit's window), nothing else is
+ * touched. When Redis does not answer, its rows are left out and the output says so.
  *
  * The HS256 secret is 32 random bytes (passed to the guard in an environment variable), the
  * ES256 key pair is generated here. Every request carries one of 8 valid tokens, each with its

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { generate } from "selfsigned";
 import { parse, stringify } from "yaml";
 import { type DemoApi, startDemoApi } from "../../demo/server.js";
+import { DEMO_CLIENT_ID, DEMO_REDIRECT_URI } from "../../demo/oauth/client.js";
 import { DEMO_USERS } from "../../demo/store.js";
 import { type Catalog, loadCatalog } from "../catalog/catalog.js";
 import { RampartError } from "../core/errors.js";
@@ -41,6 +42,10 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
   const catalog = loadCatalog();
   const { username, password } = DEMO_USERS.alice;
   const login = { path: "/auth/login", body: { username, password } };
+  // The demo's registered OAuth client, as in demo/rampart.yaml: the OAuth checks act as it.
+  const config = {
+    oauth: { clientId: DEMO_CLIENT_ID, redirectUri: DEMO_REDIRECT_URI, scopes: ["orders:read"] },
+  };
   const signal = io.signal ? { signal: io.signal } : {};
   const dir = mkdtempSync(join(tmpdir(), "rampart-demo-"));
   const running: { close(): Promise<void> }[] = [];
@@ -73,7 +78,9 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
         { target: flawed.tlsUrl ?? flawed.url, scope: [flawed.url] },
         { target: guard.url, scope: [], openapi: join(dir, "openapi.json") },
         { target: hardened.tlsUrl ?? hardened.url, scope: [hardened.url] },
-      ].map((target) => runScan({ ...target, login, ...signal }, { catalog, checks: SCAN_CHECKS })),
+      ].map((target) =>
+        runScan({ ...target, login, config, ...signal }, { catalog, checks: SCAN_CHECKS }),
+      ),
     );
   } finally {
     await Promise.all(running.map((r) => r.close()));
@@ -202,9 +209,9 @@ function sideBySide(
   if (weakSecret)
     lines.push(
       "",
-      "  JWT-01 cannot be fixed at the edge: the upstream still signs its tokens with a dictionary",
-      "  word. Behind the guard no client ever holds one of those tokens (the guard exchanges them",
-      "  for its own ES256 tokens), so the scan cannot test the secret there; change it upstream.",
+      "  Note on JWT-01, which the edge cannot fix: the upstream still signs its tokens with a",
+      "  dictionary word. Behind the guard no client ever holds one of them (the guard exchanges",
+      "  them for its own ES256 tokens), so the scan cannot test the secret there; change it upstream.",
     );
   return lines.join("\n");
 }

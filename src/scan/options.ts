@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { RampartError } from "../core/errors.js";
 import type { ScanConfig } from "./config.js";
 import { SCAN_PROFILES, type ScanProfile } from "./types.js";
@@ -140,8 +141,19 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
     ...(options.login ? { login: options.login } : {}),
     ...(options.config ? { config: options.config } : {}),
     cwd: options.cwd ?? process.cwd(),
-    signal: options.signal ?? new AbortController().signal,
+    signal: scanSignal(options.signal),
   });
+}
+
+/**
+ * The scan's own signal, following the caller's: every request in flight listens to it, so a
+ * scan (or several sharing the caller's signal, as `rampart demo` runs them) passes Node's
+ * default of 10 listeners without leaking anything.
+ */
+function scanSignal(parent: AbortSignal | undefined): AbortSignal {
+  const signal = parent ? AbortSignal.any([parent]) : new AbortController().signal;
+  setMaxListeners(0, signal);
+  return signal;
 }
 
 function parseTarget(raw: string, problems: string[]): URL | undefined {

@@ -63,6 +63,7 @@ describe("rampart demo: flawed, flawed behind the guard, hardened", () => {
     const lines = section.split("\n").filter((l) => /^ {2}[A-Z]+-\d+ /.test(l));
     assert.ok(lines.length > 0, result.stdout);
     for (const line of lines) assert.match(line, /fix it in the upstream|upstream's design/);
+    assert.match(result.stdout, /Note on JWT-01, which the edge cannot fix/);
     // Headers and fingerprints are the guard's job: they never appear there.
     assert.doesNotMatch(section, /^ {2}OUT-0[1-5] /m);
   });
@@ -91,6 +92,9 @@ describe("rampart demo: flawed, flawed behind the guard, hardened", () => {
       const errors: string[] = [];
       page.on("pageerror", (error) => errors.push(String(error)));
       await page.goto(`file://${output}`);
+      // The picture in the README: `RAMPART_SCREENSHOT=1 node scripts/run-tests.mjs cli/demo.test`.
+      if (process.env.RAMPART_SCREENSHOT === "1")
+        await page.screenshot({ path: join(ROOT, "docs", "images", "demo-report.png") });
 
       const cards = page.locator(".cards .card");
       assert.equal(await cards.count(), 3);
@@ -122,8 +126,6 @@ describe("rampart demo: flawed, flawed behind the guard, hardened", () => {
 
       assert.deepEqual(requested, [], "the report loads nothing from the network");
       assert.deepEqual(errors, []);
-      if (process.env.RAMPART_SCREENSHOT === "1")
-        await page.screenshot({ path: join(ROOT, "docs", "images", "demo-report.png") });
       await context.close();
     } finally {
       await browser.close();

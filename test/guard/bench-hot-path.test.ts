@@ -7,6 +7,7 @@ import { AggregatorRegistry, Histogram, Registry } from "prom-client";
 import { buildRouteTable } from "../../src/guard/config/route-table.js";
 import { accessLog, isoTimeEachMillisecond } from "../../src/guard/ops/access-log.js";
 import { createMetrics } from "../../src/guard/ops/metrics.js";
+import { createHardener } from "../../src/guard/policies/security-headers.js";
 import { type Guard, startGuard } from "../../src/guard/server.js";
 import { send } from "../helpers/demo-client.js";
 import { logSink } from "./helpers.js";
@@ -287,5 +288,50 @@ describe("hot path: the latency histogram reads as prom-client's", () => {
     );
     assert.match(text, /_count\{route="\/a"\} 1$/m);
     assert.match(text, /_sum\{route="\/a"\} 0.02$/m);
+  });
+});
+
+/** The hardener walks the response's fields once instead of looking up every configured name. */
+describe("hot path: response hardening in one pass over the fields", () => {
+  const options = {
+    hsts: "max-age=31536000",
+    csp: "default-src 'none'",
+    frameOptions: "DENY",
+    referrerPolicy: "no-referrer",
+    strip: ["Server", "x-powered-by"],
+  };
+  const upstream = () => ({
+    "content-type": "application/json",
+    server: "nginx",
+    "x-powered-by": "Express",
+    "strict-transport-security": "max-age=1",
+    expires: "0",
+    pragma: "no-cache",
+    etag: '"1"',
+  });
+
+  test("plain HTTP, authenticated: fingerprints, upstream HSTS, Expires and Pragma removed", () => {
+    const headers: Record<string, string | undefined> = upstream();
+    createHardener(options, true)(headers, false);
+    assert.deepEqual(headers, {
+      "content-type": "application/json",
+      etag: '"1"',
+      "x-content-type-options": "nosniff",
+      "x-frame-options": "DENY",
+      "content-security-policy": "default-src 'none'",
+      "referrer-policy": "no-referrer",
+      "cache-control": "no-store",
+    });
+  });
+
+  test("HTTPS, public: the guard's HSTS replaces the upstream's; caching fields stay", () => {
+    const headers: Record<string, string | undefined> = upstream();
+    createHardener(options, false)(headers, true);
+    assert.equal(headers["strict-transport-security"], "max-age=31536000");
+    assert.equal(headers.expires, "0");
+    assert.equal(headers.pragma, "no-cache");
+    assert.equal(headers.server, undefined);
+    assert.equal(headers["x-powered-by"], undefined);
+    assert.equal(headers["cache-control"], undefined);
   });
 });

@@ -12,7 +12,15 @@ import { rejection } from "../policy.js";
 
 const META = Object.freeze({
   id: "authentication-required",
-  items: Object.freeze(["AUTH-01", "JWT-01", "JWT-02", "JWT-03", "JWT-04", "JWT-05"] as const),
+  items: Object.freeze([
+    "AUTH-01",
+    "PROC-01",
+    "JWT-01",
+    "JWT-02",
+    "JWT-03",
+    "JWT-04",
+    "JWT-05",
+  ] as const),
   title: "401 on non-public routes without a valid bearer JWT or API key",
 });
 

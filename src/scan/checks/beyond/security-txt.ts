@@ -15,10 +15,11 @@ export const securityTxtCheck: ScanCheck = {
   needs: [],
   title: "security.txt with Contact and a future Expires",
   async run(context) {
-    const e = await context.http.send({
+    const e = await context.http.trySend({
       url: new URL(SECURITY_TXT_PATH, context.target.base.origin),
       anonymous: true,
     });
+    if (!e) return notTested(`${SECURITY_TXT_PATH} did not answer (timeout or broken response)`);
     const fields = new Map<string, string>();
     for (const line of e.body.split(/\r?\n/)) {
       const m = /^([A-Za-z-]+):\s*(.+)$/.exec(line.trim());

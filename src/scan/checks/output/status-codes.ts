@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { notTested, ran } from "../outcome.js";
 import { malformedProbes } from "../processing/malformed.js";
 
 /**
@@ -19,6 +19,11 @@ export const statusCodesCheck: ScanCheck = {
   async run(context) {
     const findings: Finding[] = [];
     const probes = await malformedProbes(context);
+    if (!context.target.baseline && probes.length === 0)
+      return notTested(
+        "neither a made-up path nor malformed input got an answer (timeouts or broken responses)",
+        authFindings(context),
+      );
     const disguised = [context.target.baseline, ...probes].find(
       (e): e is Exchange => e !== undefined && e.status === 200 && isErrorBody(e.body),
     );
