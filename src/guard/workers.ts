@@ -1,11 +1,10 @@
 import cluster, { type Worker } from "node:cluster";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import { AggregatorRegistry, type PrometheusContentType, type Registry } from "prom-client";
 import { RampartError } from "../core/errors.js";
 import type { RouteTable } from "./config/route-table.js";
 import { closeServer, listen, urlOf } from "./listeners.js";
 import { adminHandler } from "./ops/admin.js";
-import { createMetrics } from "./ops/metrics.js";
 import { openStore } from "./stores/open.js";
 import type { GuardStore } from "./stores/store.js";
 
@@ -135,13 +134,17 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       table.adminTokenHash !== undefined
         ? openStore({ url: table.store, keyPrefix: table.storeKeyPrefix })
         : undefined;
-    const writes = store
-      ? adminHandler(createMetrics(), unavailable, {
-          store,
-          tokenHash: () => table.adminTokenHash,
-        })
-      : undefined;
-    admin = createServer(primaryAdmin(aggregator, unavailable, writes));
+    // The same admin handler as a single guard's, with every worker's metrics summed.
+    const summed = {
+      registry: { metrics: () => aggregator.clusterMetrics(), contentType: aggregator.contentType },
+    };
+    admin = createServer(
+      adminHandler(
+        summed,
+        unavailable,
+        store ? { store, tokenHash: () => table.adminTokenHash } : undefined,
+      ),
+    );
     await listen(admin, table.admin, "admin");
   }
   const aborted = new Promise<void>((done) => {
@@ -181,38 +184,4 @@ export function announceWorker(url: string, registry: Registry): void {
   AggregatorRegistry.setRegistries([registry]);
   const message: ListeningMessage = { type: "rampart-guard-listening", url };
   process.send?.(message);
-}
-
-function primaryAdmin(
-  aggregator: AggregatorRegistry<PrometheusContentType>,
-  unavailable: () => boolean,
-  writes: ((req: IncomingMessage, res: ServerResponse) => void) | undefined,
-): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
-    const route = (req.url ?? "").split("?")[0] ?? "";
-    if (writes && (route === "/revocations" || route === "/bans" || route.startsWith("/bans/")))
-      return writes(req, res);
-    const send = (status: number, type: string, body: string) => {
-      res.writeHead(status, {
-        "content-type": type,
-        "cache-control": "no-store",
-        "x-content-type-options": "nosniff",
-      });
-      res.end(req.method === "HEAD" ? undefined : body);
-    };
-    const path = (req.url ?? "").split("?")[0];
-    if (req.method !== "GET" && req.method !== "HEAD")
-      send(405, "text/plain", "method not allowed\n");
-    else if (path === "/metrics")
-      aggregator.clusterMetrics().then(
-        (text) => send(200, aggregator.contentType, text),
-        () => send(500, "text/plain", "metrics unavailable\n"),
-      );
-    else if (path === "/healthz") send(200, "application/json", '{"status":"ok"}\n');
-    else if (path === "/readyz")
-      unavailable()
-        ? send(503, "application/json", '{"status":"draining"}\n')
-        : send(200, "application/json", '{"status":"ready"}\n');
-    else send(404, "text/plain", "not found\n");
-  };
 }

@@ -22,6 +22,14 @@ export const ADMIN_MAX_SECONDS = 365 * 24 * 3600;
 /** Longest `jti` and `reason` accepted: values are stored and listed, not free-form documents. */
 const MAX_TEXT = 1024;
 
+/**
+ * Where `/metrics` comes from: one guard's registry, or, under `--workers`, the primary's sum of
+ * every worker's (`{ registry: { metrics: () => aggregator.clusterMetrics(), contentType } }`).
+ */
+export interface MetricsSource {
+  readonly registry: Pick<GuardMetrics["registry"], "metrics" | "contentType">;
+}
+
 type Send = (status: number, body?: unknown, headers?: Record<string, string>) => undefined;
 
 /**
@@ -39,7 +47,7 @@ type Send = (status: number, body?: unknown, headers?: Record<string, string>) =
  * ```
  */
 export function adminHandler(
-  metrics: GuardMetrics,
+  metrics: MetricsSource,
   isDraining: () => boolean,
   writes?: AdminWrites,
 ): (req: IncomingMessage, res: ServerResponse) => void {
