@@ -80,6 +80,28 @@ test("the config reference lists every top-level key of rampart.yaml with its de
   assert.match(reference, /\| `attest.<item-id>.status` \| .*`"not_applicable"` \| yes \|/);
 });
 
+test("the guard's defaults, kept in code beside their reasons, appear in the reference", () => {
+  const reference = docs.get(CONFIG_DOC) ?? "";
+  for (const [key, value] of [
+    ["guard.listen", '"127.0.0.1:8080"'],
+    ["guard.server.headersTimeoutMs", "10000"],
+    ["guard.routes[].public", "false"],
+    ["guard.routes[].policies.json.maxDepth", "64"],
+    ["guard.auth.issuers[].maxLifetimeSeconds", "900"],
+    ["guard.routes[].lockout.maxConsecutiveFailures", "5"],
+    ["guard.detection.bans.enabled", "false"],
+    ["guard.tokens.ttlSeconds", "900"],
+  ])
+    assert.ok(
+      reference
+        .split("\n")
+        .some((line) => line.startsWith(`| \`${key}\` |`) && line.includes(`| \`${value}\` |`)),
+      `${key} = ${value}`,
+    );
+  // A key without a default stays empty rather than inheriting a parent's object.
+  assert.match(reference, /^\| `guard.routes\[\].path` \| [^|]+ \| yes \| {2}\|/m);
+});
+
 test("a catalog whose fixes name an unknown framework is refused with ERR_CATALOG_INVALID", () => {
   const dir = mkdtempSync(join(tmpdir(), "rampart-docs-"));
   try {
