@@ -29,7 +29,7 @@ import { fileURLToPath } from "node:url";
 import { SignJWT } from "jose";
 import { buildRouteTable } from "../../src/guard/config/route-table.js";
 import { startGuard } from "../../src/guard/server.js";
-import { child, installed, logSink, median, ms, type Result, wrk } from "./bench.js";
+import { child, installed, logSink, median, ms, type Result, runOptions, wrk } from "./bench.js";
 
 const AUDIENCE = "bench-api";
 const ISSUERS = { HS256: "https://hs.bench.test", ES256: "https://es.bench.test" } as const;
@@ -140,16 +140,8 @@ async function main(): Promise<void> {
     await serveGuard(arg as string);
     return;
   }
-  const option = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i === -1 ? fallback : Number(process.argv[i + 1]);
-  };
-  const seconds = option("duration", 5);
-  const threads = option("threads", 1);
-  const rounds = option("rounds", 3);
-  const profileAt = process.argv.indexOf("--cpu-prof");
-  const profile =
-    profileAt === -1 ? [] : ["--cpu-prof", `--cpu-prof-dir=${process.argv[profileAt + 1]}`];
+  const { seconds, threads, rounds, profileDir } = runOptions(process.argv);
+  const profile = profileDir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${profileDir}`];
   if (!installed("wrk", ["-v"])) {
     process.stderr.write(
       "bench/guard: wrk is not installed (Debian: apt-get install -y wrk); nothing was measured.\n",

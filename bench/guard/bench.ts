@@ -303,6 +303,26 @@ export function child(
   });
 }
 
+/** `--duration`, `--threads`, `--rounds` and `--cpu-prof DIR`, shared by the guard benches. */
+export function runOptions(argv: readonly string[]): {
+  seconds: number;
+  threads: number;
+  rounds: number;
+  profileDir: string | undefined;
+} {
+  const option = (name: string, fallback: number) => {
+    const i = argv.indexOf(`--${name}`);
+    return i === -1 ? fallback : Number(argv[i + 1]);
+  };
+  const profileAt = argv.indexOf("--cpu-prof");
+  return {
+    seconds: option("duration", 5),
+    threads: option("threads", 1),
+    rounds: option("rounds", 3),
+    profileDir: profileAt === -1 ? undefined : argv[profileAt + 1],
+  };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
@@ -336,15 +356,7 @@ async function main(): Promise<void> {
     await serve(role, arg as string);
     return;
   }
-  const option = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    return i === -1 ? fallback : Number(process.argv[i + 1]);
-  };
-  const seconds = option("duration", 5);
-  const threads = option("threads", 1);
-  const rounds = option("rounds", 3);
-  const profileAt = process.argv.indexOf("--cpu-prof");
-  const profileDir = profileAt === -1 ? undefined : process.argv[profileAt + 1];
+  const { seconds, threads, rounds, profileDir } = runOptions(process.argv);
   if (!installed("wrk", ["-v"])) {
     process.stderr.write(
       "bench/guard: wrk is not installed (Debian: apt-get install -y wrk); nothing was measured.\n",

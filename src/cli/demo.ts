@@ -156,9 +156,6 @@ function loopbackCertificate(): Promise<{ cert: string; private: string }> {
   });
 }
 
-/** Policies the demo's guard config loosens (none: demo/guard.yaml keeps every default). */
-const LOOSENED_IN_DEMO: ReadonlySet<string> = new Set([]);
-
 function sideBySide(
   columns: readonly { label: string; report: Report }[],
   catalog: Catalog,
@@ -186,18 +183,13 @@ function sideBySide(
   ];
   const verdicts = columns.map(({ report }) => new Map(report.items.map((i) => [i.id, i.verdict])));
   const guarded = columns[1]?.report;
-  const enforced = new Set(
-    GUARD_POLICIES.filter((p) => !LOOSENED_IN_DEMO.has(p.id)).flatMap((p) => p.items),
-  );
-  const loosened = new Set(
-    GUARD_POLICIES.filter((p) => LOOSENED_IN_DEMO.has(p.id)).flatMap((p) => p.items),
-  );
+  const enforced = new Set(GUARD_POLICIES.flatMap((p) => p.items));
   const unfixed: string[] = [];
   for (const item of catalog.items) {
     const cells = verdicts.map((v) => v.get(item.id) ?? "-");
     if (new Set(cells).size > 1) lines.push(row(item.id, cells));
     if (cells[1] !== "fail" || cells[2] === "fail" || !guarded) continue;
-    unfixed.push(`  ${item.id.padEnd(10)}${whyUnfixed(item, guarded, enforced, loosened)}`);
+    unfixed.push(`  ${item.id.padEnd(10)}${whyUnfixed(item, guarded, enforced)}`);
   }
   if (unfixed.length > 0)
     lines.push(
@@ -221,15 +213,12 @@ function whyUnfixed(
   item: Catalog["items"][number],
   guarded: Report,
   enforced: ReadonlySet<string>,
-  loosened: ReadonlySet<string>,
 ): string {
   if (enforced.has(item.id)) {
     const ids = new Set(guarded.items.find((i) => i.id === item.id)?.findings ?? []);
     const titles = guarded.findings.filter((f) => ids.has(f.id)).map((f) => f.title);
     return `enforced on requests by the guard; what remains is in the upstream's design: ${[...new Set(titles)].join("; ")}`;
   }
-  if (loosened.has(item.id))
-    return `${item.title}: the upstream authenticates here (authentication: upstream), so its own tokens are what the scan sees; fix it in the upstream`;
   if (item.capabilities.includes("guard"))
     return `${item.title}: demo/guard.yaml does not enforce it; fix it in the upstream`;
   return `${item.title}: beyond a gateway (the upstream's own logic, tokens or data); fix it in the upstream`;

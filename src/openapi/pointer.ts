@@ -25,6 +25,29 @@ export function segmentsOf(pointer: string): string[] {
   return segments;
 }
 
+/**
+ * The value at `segments` in a plain JSON value (no `$ref` following): array steps are
+ * indices, object steps own members only; undefined when a step is missing.
+ *
+ * @example
+ * ```ts
+ * valueAt({ user: { names: ["a"] } }, segmentsOf("/user/names/0")); // "a"
+ * ```
+ */
+export function valueAt(document: unknown, segments: readonly string[]): unknown {
+  let node = document;
+  for (const step of segments) {
+    if (Array.isArray(node)) {
+      if (!/^(0|[1-9]\d*)$/.test(step)) return undefined;
+      node = node[Number(step)];
+    } else if (node !== null && typeof node === "object") {
+      if (!Object.hasOwn(node, step)) return undefined;
+      node = (node as Record<string, unknown>)[step];
+    } else return undefined;
+  }
+  return node;
+}
+
 /** Appends segments to a pointer. */
 export function childPointer(pointer: string, ...segments: readonly (string | number)[]): string {
   return pointer + pointerOf(segments);

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
+import { valueAt } from "../../openapi/pointer.js";
 
 /**
  * Reading the username of a login attempt (AUTH-03) the way the upstream will read it, and
@@ -21,10 +22,10 @@ const ABSENT: UsernameRead = Object.freeze({ kind: "absent" });
  *
  * @example
  * ```ts
- * usernameFromJson(Buffer.from('{"user":{"name":"Alice "}}'), "/user/name"); // { kind: "found", hash: "..." }
+ * usernameFromJson(Buffer.from('{"user":{"name":"Alice "}}'), ["user", "name"]); // { kind: "found", hash: "..." }
  * ```
  */
-export function usernameFromJson(body: Buffer, pointer: string): UsernameRead {
+export function usernameFromJson(body: Buffer, segments: readonly string[]): UsernameRead {
   const text = body.toString("utf8");
   let document: unknown;
   try {
@@ -33,7 +34,7 @@ export function usernameFromJson(body: Buffer, pointer: string): UsernameRead {
     return ABSENT;
   }
   if (hasDuplicateKey(text)) return ambiguous("the JSON body has a duplicate member name");
-  return fromValue(at(document, pointer));
+  return fromValue(valueAt(document, segments));
 }
 
 /**
@@ -103,22 +104,6 @@ function fromValue(value: unknown): UsernameRead {
   if (typeof value !== "string") return ambiguous("the username is not a string");
   const hash = usernameKey(value);
   return hash === undefined ? ABSENT : { kind: "found", hash };
-}
-
-/** Evaluates a JSON pointer (RFC 6901); undefined when a step is missing. */
-function at(document: unknown, pointer: string): unknown {
-  let node = document;
-  for (const raw of pointer.split("/").slice(1)) {
-    const step = raw.replaceAll("~1", "/").replaceAll("~0", "~");
-    if (Array.isArray(node)) {
-      if (!/^(0|[1-9]\d*)$/.test(step)) return undefined;
-      node = node[Number(step)];
-    } else if (node !== null && typeof node === "object") {
-      if (!Object.hasOwn(node, step)) return undefined;
-      node = (node as Record<string, unknown>)[step];
-    } else return undefined;
-  }
-  return node;
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
+import { segmentsOf } from "../../openapi/pointer.js";
 import type { ResolvedLockout } from "../config/lockout-schema.js";
 import type {
   GuardPolicy,
@@ -78,6 +79,8 @@ function createLockout(route: RouteSpec, options: ResolvedLockout): PolicyHooks 
     "Login attempts cannot be checked right now.",
   );
   const source = options.username.json !== undefined ? "json" : "form";
+  // Parsed once here: a malformed pointer is a config problem, not a per-request one.
+  const segments = source === "json" ? segmentsOf(options.username.json as string) : [];
   const wrongType = rejection(
     lockoutPolicy,
     415,
@@ -143,8 +146,7 @@ function createLockout(route: RouteSpec, options: ResolvedLockout): PolicyHooks 
       const attempt = attemptOf(ctx);
       if (!attempt) return undefined;
       let read: UsernameRead;
-      if (source === "json" && isJson(ctx.contentType))
-        read = usernameFromJson(body, options.username.json as string);
+      if (source === "json" && isJson(ctx.contentType)) read = usernameFromJson(body, segments);
       else if (source === "form" && ctx.contentType === FORM)
         read = usernameFromForm(body, options.username.form as string);
       else return wrongType;

@@ -276,11 +276,9 @@ function createHooks(route: RouteSpec, limits: ResolvedLimits): PolicyHooks {
         if (problem) return problem;
       }
       if (slots.length === 0) return undefined;
-      const problem = await acquireSlots(ctx, held);
-      // A client that left during the checks may never see its request finish (the server
-      // only watches for that once it forwards): give its slots back now rather than leak them.
-      if (problem === undefined && ctx.req.socket.destroyed) releaseAll(held);
-      return problem;
+      // A client that leaves meanwhile still reaches onFinish: the server finishes a request
+      // whose socket is gone before forwarding it.
+      return acquireSlots(ctx, held);
     },
     onResponseHead(head, ctx) {
       const held = ctx.locals?.get(LOCALS_KEY) as Held | undefined;

@@ -1,4 +1,5 @@
 import { decodeJwt, type JWTPayload } from "jose";
+import { segmentsOf, valueAt } from "../../openapi/pointer.js";
 import type { GuardPolicy, PolicyHooks } from "../policy.js";
 import { rejection } from "../policy.js";
 import { EDGE_ISSUER_NAME, type EdgeTokens } from "../tokens/edge.js";
@@ -44,7 +45,14 @@ export function createTokenExchangePolicy(edge: EdgeTokens | undefined): GuardPo
         "WWW-Authenticate":
           'Bearer realm="rampart", error="invalid_token", error_description="The access token is invalid or expired"',
       });
-      const exchange = route.issuesTokens;
+      const issues = route.issuesTokens;
+      // Parsed once here: a malformed pointer is a config problem, not a per-request one.
+      const exchange = issues && {
+        fields: issues.fields.map((f) => segmentsOf(f)),
+        expiresIn:
+          issues.expiresInField === undefined ? undefined : segmentsOf(issues.expiresInField),
+        scope: issues.scopeField === undefined ? undefined : segmentsOf(issues.scopeField),
+      };
       if (exchange) {
         hooks.onResponseHead = (head) =>
           head.status >= 200 &&
@@ -63,8 +71,8 @@ export function createTokenExchangePolicy(edge: EdgeTokens | undefined): GuardPo
           const now = Math.floor(Date.now() / 1000);
           let expiresIn: number | undefined;
           let scope: string | undefined;
-          for (const pointer of exchange.fields) {
-            const value = readPointer(document, pointer);
+          for (const field of exchange.fields) {
+            const value = valueAt(document, field);
             if (typeof value !== "string" || value === "") continue;
             const minted = edge.mint(claimsOf(value), now);
             await ctx.runtime.store.putValue(
@@ -72,19 +80,19 @@ export function createTokenExchangePolicy(edge: EdgeTokens | undefined): GuardPo
               value,
               minted.expiresIn + GRACE_SECONDS,
             );
-            writePointer(document, pointer, minted.token);
+            writeAt(document, field, minted.token);
             expiresIn = Math.min(expiresIn ?? minted.expiresIn, minted.expiresIn);
             scope ??= minted.scope;
           }
           if (expiresIn === undefined) return undefined;
           if (
-            exchange.expiresInField !== undefined &&
-            readPointer(document, exchange.expiresInField) !== undefined
+            exchange.expiresIn !== undefined &&
+            valueAt(document, exchange.expiresIn) !== undefined
           )
-            writePointer(document, exchange.expiresInField, expiresIn);
+            writeAt(document, exchange.expiresIn, expiresIn);
           // The answer says what the client holds now (RFC 6749 5.1), not what the upstream gave.
-          if (scope !== undefined && exchange.scopeField !== undefined)
-            writePointer(document, exchange.scopeField, scope);
+          if (scope !== undefined && exchange.scope !== undefined)
+            writeAt(document, exchange.scope, scope);
           return { body: Buffer.from(JSON.stringify(document), "utf8") };
         };
       }
@@ -145,31 +153,9 @@ function claimsOf(token: string): JWTPayload | undefined {
   }
 }
 
-/** RFC 6901 reference tokens of a pointer. */
-function tokensOf(pointer: string): string[] {
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((t) => t.replaceAll("~1", "/").replaceAll("~0", "~"));
-}
-
-function readPointer(document: unknown, pointer: string): unknown {
-  return walk(document, tokensOf(pointer));
-}
-
-function walk(document: unknown, tokens: readonly string[]): unknown {
-  let node = document;
-  for (const token of tokens) {
-    if (node === null || typeof node !== "object" || !Object.hasOwn(node, token)) return undefined;
-    node = (node as Record<string, unknown>)[token];
-  }
-  return node;
-}
-
-function writePointer(document: unknown, pointer: string, value: unknown): void {
-  const tokens = tokensOf(pointer);
-  const last = tokens.pop() as string;
-  const parent = walk(document, tokens);
+/** Sets the value at `segments` when its parent exists (RFC 6901). */
+function writeAt(document: unknown, segments: readonly string[], value: unknown): void {
+  const parent = valueAt(document, segments.slice(0, -1));
   if (parent !== null && typeof parent === "object")
-    (parent as Record<string, unknown>)[last] = value;
+    (parent as Record<string, unknown>)[segments[segments.length - 1] as string] = value;
 }
