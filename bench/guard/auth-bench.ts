@@ -29,7 +29,17 @@ import { fileURLToPath } from "node:url";
 import { SignJWT } from "jose";
 import { buildRouteTable } from "../../src/guard/config/route-table.js";
 import { startGuard } from "../../src/guard/server.js";
-import { child, installed, logSink, median, ms, type Result, runOptions, wrk } from "./bench.js";
+import {
+  child,
+  guardLogSink,
+  installed,
+  median,
+  ms,
+  type Result,
+  ratioCell,
+  runOptions,
+  wrk,
+} from "./bench.js";
 
 const AUDIENCE = "bench-api";
 const ISSUERS = { HS256: "https://hs.bench.test", ES256: "https://es.bench.test" } as const;
@@ -79,7 +89,7 @@ async function serveGuard(json: string): Promise<void> {
       },
     ],
   });
-  const guard = await startGuard({ table, log: logSink() });
+  const guard = await startGuard({ table, log: guardLogSink() });
   process.stdout.write(`${guard.url}\n`);
 }
 
@@ -222,16 +232,17 @@ async function main(): Promise<void> {
           }
           const guard = results[names[1] as string] ?? [];
           const base = results["node+undici"] ?? [];
-          const ratio = median(guard.map((g, i) => g.rps / (base[i]?.rps ?? Number.NaN)));
-          const verdict =
-            store === "memory" ? (ratio >= FLOOR ? " ok" : ` < ${FLOOR}x`) : " (no floor)";
-          ratioRows.push(`| ${scenario} | ${connections} | ${ratio.toFixed(2)}x${verdict} |`);
+          const ratios = guard.map((g, i) => g.rps / (base[i]?.rps ?? Number.NaN));
+          const cell = ratioCell(ratios, store === "memory" ? FLOOR : undefined);
+          ratioRows.push(
+            `| ${scenario} | ${connections} | ${cell}${store === "memory" ? "" : " (no floor)"} |`,
+          );
         }
       }
     }
     process.stdout.write(
       [
-        `wrk ${threads} thread(s), ${rounds} interleaved rounds of ${seconds} s, medians; loopback, node ${process.version}`,
+        `wrk ${threads} thread(s), ${rounds} interleaved rounds of ${seconds} s, medians (ratios: median of per-round ratios, quartiles in brackets); loopback, node ${process.version}`,
         `${TOKENS_PER_ALGORITHM} tokens per algorithm (one subject each), 39-byte responses; Redis prefix ${prefix}`,
         ...notes.map((n) => `note: ${n}`),
         "",

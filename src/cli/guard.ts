@@ -3,6 +3,7 @@ import { resolve } from "node:path";
 import { RampartError } from "../core/errors.js";
 import { type GuardFlags, loadGuard } from "../guard/config/load.js";
 import type { RouteTable } from "../guard/config/route-table.js";
+import { batchedLog } from "../guard/ops/log-batch.js";
 import { watchReload } from "../guard/reload.js";
 import { startGuard } from "../guard/server.js";
 import { announceWorker, assertShareable, runPrimary } from "../guard/workers.js";
@@ -46,9 +47,14 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
     io.stderr.write(
       "rampart: warning: no route has rate limits (ACC-01); add limits: to the routes or to defaults:\n",
     );
+  // Access log lines reach stdout in batches, not one system call per request; whatever is
+  // still gathered is written when the guard closes or the process exits.
+  const log = batchedLog(io.stdout);
+  const flushLog = () => log.flush();
+  process.once("exit", flushLog);
   const guard = await startGuard({
     table,
-    log: io.stdout,
+    log,
     // Under --workers the primary serves the admin listener, with every worker's metrics.
     ...(isWorker ? { admin: false, logBase: { worker: cluster.worker?.id } } : {}),
   });
@@ -57,6 +63,7 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
   if (options.config !== undefined) watched.push(resolve(io.cwd, options.config));
   if (options.openapi !== undefined) watched.push(resolve(io.cwd, options.openapi));
   if (table.tls) watched.push(table.tls.certFile, table.tls.keyFile);
+  for (const upstream of table.upstreams.values()) watched.push(...(upstream.tls?.files ?? []));
   const reloader = watchReload(guard, () => loadGuard(flags, io.cwd), watched);
   const onHangup = () => void reloader.reload();
   process.on("SIGHUP", onHangup);
@@ -72,6 +79,8 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
   process.off("SIGHUP", onHangup);
   reloader.close();
   await guard.close();
+  log.flush();
+  process.off("exit", flushLog);
   return 0;
 }
 

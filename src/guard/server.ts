@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import {
   createServer,
   type IncomingMessage,
@@ -682,12 +682,25 @@ function buildPools(
       pools.set(name, reused);
       continue;
     }
+    const tls = spec.tls;
     const pool = new Pool(spec.origin, {
       connections: spec.connections,
       headersTimeout: spec.headersTimeoutMs,
       bodyTimeout: spec.bodyTimeoutMs,
       keepAliveTimeout: spec.keepAliveTimeoutMs,
       pipelining: 1,
+      // Towards an https:// upstream: verified always (undici's default), TLS 1.2 or later as on
+      // the listener (RFC 9325 3.1.1), with the configured authority and client certificate.
+      ...(spec.origin.startsWith("https:")
+        ? {
+            connect: {
+              minVersion: "TLSv1.2" as const,
+              ...(tls?.ca ? { ca: tls.ca } : {}),
+              ...(tls?.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+              ...(tls?.serverName ? { servername: tls.serverName } : {}),
+            },
+          }
+        : {}),
     });
     Object.defineProperty(pool, "rampartKey", { value: key });
     pools.set(name, pool);
@@ -696,7 +709,19 @@ function buildPools(
 }
 
 function poolKey(spec: UpstreamSpec): string {
-  return `${spec.origin} ${spec.connections} ${spec.headersTimeoutMs} ${spec.bodyTimeoutMs} ${spec.keepAliveTimeoutMs}`;
+  const tls = spec.tls;
+  // Rotated certificates and keys change the key, so a reload builds a pool that uses them.
+  const material = tls
+    ? createHash("sha256")
+        .update(tls.ca ?? "")
+        .update("\0")
+        .update(tls.cert ?? "")
+        .update("\0")
+        .update(tls.key ?? "")
+        .update(`\0${tls.serverName ?? ""}`)
+        .digest("hex")
+    : "";
+  return `${spec.origin} ${spec.connections} ${spec.headersTimeoutMs} ${spec.bodyTimeoutMs} ${spec.keepAliveTimeoutMs} ${material}`;
 }
 
 /** How long the guard waits for a shared store at start before serving without it. */

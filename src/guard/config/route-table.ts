@@ -34,6 +34,7 @@ import {
   ROUTE_METHODS,
   type RouteConfig,
   type ServerOptions,
+  type UpstreamConfig,
 } from "./schema.js";
 
 /** A route with its policies instantiated: the hooks of each phase in order, frozen. */
@@ -75,6 +76,20 @@ export interface UpstreamSpec {
   readonly headersTimeoutMs: number;
   readonly bodyTimeoutMs: number;
   readonly keepAliveTimeoutMs: number;
+  /** TLS towards an https:// upstream; the certificate is always verified (TLS 1.2 or later). */
+  readonly tls: UpstreamTls | undefined;
+}
+
+/** Contents of the files an upstream's `tls:` names, read when the table is built. */
+export interface UpstreamTls {
+  /** Trusted in place of the system's authorities. */
+  readonly ca: Buffer | undefined;
+  /** Client certificate and key for mutual TLS. */
+  readonly cert: Buffer | undefined;
+  readonly key: Buffer | undefined;
+  readonly serverName: string | undefined;
+  /** The files, watched for changes by `rampart guard`. */
+  readonly files: readonly string[];
 }
 
 export interface Listener {
@@ -305,7 +320,7 @@ export function buildRouteTable(
   };
   return Object.freeze(table);
 
-  function upstreamSpec(name: string, spec: { url: string } & Partial<UpstreamSpec>): UpstreamSpec {
+  function upstreamSpec(name: string, spec: UpstreamConfig): UpstreamSpec {
     return {
       name,
       origin: spec.url.replace(/\/$/, ""),
@@ -313,6 +328,34 @@ export function buildRouteTable(
       headersTimeoutMs: spec.headersTimeoutMs ?? u.headersTimeoutMs,
       bodyTimeoutMs: spec.bodyTimeoutMs ?? u.bodyTimeoutMs,
       keepAliveTimeoutMs: spec.keepAliveTimeoutMs ?? u.keepAliveTimeoutMs,
+      tls: spec.tls ? upstreamTls(name, spec.url, spec.tls) : undefined,
+    };
+  }
+
+  function upstreamTls(
+    name: string,
+    url: string,
+    config: NonNullable<UpstreamConfig["tls"]>,
+  ): UpstreamTls | undefined {
+    const path = `/upstreams/${name}/tls`;
+    if (!url.startsWith("https://"))
+      at(path, "TLS settings need an https:// upstream URL (this one is plain http://)");
+    if ((config.cert === undefined) !== (config.key === undefined))
+      at(path, "cert and key go together: set both for mutual TLS, or neither");
+    const files: string[] = [];
+    const read = (field: "ca" | "cert" | "key"): Buffer | undefined => {
+      const file = config[field];
+      if (file === undefined) return undefined;
+      const resolved = resolvePath(baseDir, file);
+      files.push(resolved);
+      return readOrReport(resolved, `${path}/${field}`, at);
+    };
+    return {
+      ca: read("ca"),
+      cert: read("cert"),
+      key: read("key"),
+      serverName: config.serverName,
+      files,
     };
   }
 }

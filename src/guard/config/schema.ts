@@ -282,6 +282,22 @@ const UpstreamSchema = Type.Object(
     headersTimeoutMs: Type.Optional(Ms),
     bodyTimeoutMs: Type.Optional(Ms),
     keepAliveTimeoutMs: Type.Optional(Ms),
+    /**
+     * TLS towards an https:// upstream: `ca` (PEM file) trusted in place of the system's
+     * authorities, `cert` + `key` (PEM files) for mutual TLS, `serverName` checked on the
+     * upstream's certificate in place of the URL's host. The certificate is always verified.
+     */
+    tls: Type.Optional(
+      Type.Object(
+        {
+          ca: Type.Optional(Type.String({ minLength: 1 })),
+          cert: Type.Optional(Type.String({ minLength: 1 })),
+          key: Type.Optional(Type.String({ minLength: 1 })),
+          serverName: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -419,6 +435,7 @@ export const GuardSchema = Type.Object(
 
 export type GuardConfig = Static<typeof GuardSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
+export type UpstreamConfig = Static<typeof UpstreamSchema>;
 export type PolicyOptions = Static<typeof PolicyOptionsSchema>;
 type Widen<T> = T extends number
   ? number

@@ -6,7 +6,8 @@ import pino, { type Logger } from "pino";
  * pino's generic serialisation (key walk, redaction pass) was the guard's largest cost per
  * request after the sockets. The line goes to the logger's own destination, so it stays in order
  * with every other log line; the logger's level still decides, and its bindings (`base`, a
- * worker's id) are on the line as pino puts them.
+ * worker's id) are on the line as pino puts them. `id` (a UUID), `client` (an IP address) and
+ * `method` (an HTTP token) are written unescaped: callers pass nothing else there.
  */
 export type AccessLog = (
   id: string,
@@ -48,13 +49,17 @@ export function accessLog(
     return quoted;
   };
   const bindings = logger as unknown as Record<symbol, string>;
+  const chindings = pino.symbols.chindingsSym;
   return (id, client, method, url, route, status, ms, blockedBy, upstreamStatus) => {
     // pino's own test for "info is enabled" (30 is info), without isLevelEnabled's lookups.
     if (logger.levelVal > 30) return;
     // Field order and omissions as pino writes them: level, time, bindings, then the fields
     // given, undefined ones left out.
-    let line = `{"level":30${time()}${bindings[pino.symbols.chindingsSym] ?? ""},"event":"access","id":${quote(id)},"client":${quote(client)}`;
-    if (method !== undefined) line += `,"method":${quote(method)}`;
+    // The id is the guard's own UUID, the client an address (the socket's, or one that isIP
+    // accepted) and the method an HTTP token (llhttp accepts no other): none has a character
+    // JSON escapes, so only the URL, which the client chose, is checked.
+    let line = `{"level":30${time()}${bindings[chindings] ?? ""},"event":"access","id":"${id}","client":"${client}"`;
+    if (method !== undefined) line += `,"method":"${method}"`;
     line += `,"url":${quote(url)}`;
     if (route !== undefined) line += `,"route":${quotedRoute(route)}`;
     line += `,"status":${status},"ms":${decimal(ms)}`;
@@ -65,8 +70,9 @@ export function accessLog(
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes.
+const NEEDS_ESCAPE = /["\\\u0000-\u001f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what JSON escapes.
 const CONTROL = /[\u0000-\u001f]/;
-const QUOTE_OR_BACKSLASH = /["\\]/;
 
 /**
  * A JSON string as pino writes it: up to 100 characters, `"` and `\` escaped by hand and
@@ -74,8 +80,9 @@ const QUOTE_OR_BACKSLASH = /["\\]/;
  * strings by JSON.stringify. The common case (nothing to escape) costs one regular expression.
  */
 function quote(text: string): string {
+  if (text.length <= 100 && !NEEDS_ESCAPE.test(text)) return `"${text}"`;
   if (text.length > 100 || CONTROL.test(text)) return JSON.stringify(text);
-  return QUOTE_OR_BACKSLASH.test(text) ? `"${text.replace(/["\\]/g, "\\$&")}"` : `"${text}"`;
+  return `"${text.replace(/["\\]/g, "\\$&")}"`;
 }
 
 /**

@@ -22,7 +22,12 @@ export const directoryListingPolicy: GuardPolicy = {
     const refused = rejection(directoryListingPolicy, 404, "Not Found", "No such resource.");
     return {
       onResponseHead(head) {
-        const type = mediaTypeOf(head.headers["content-type"]);
+        const declared = head.headers["content-type"];
+        // Most responses declare a type outside text/: its first letter tells, unparsed.
+        const first = typeof declared === "string" ? declared.charCodeAt(0) | 0x20 : 0;
+        if (head.status >= 300 || (first >= 0x61 && first <= 0x7a && first !== 0x74))
+          return undefined;
+        const type = mediaTypeOf(declared);
         return head.status < 300 && (type === "text/html" || type === "text/plain" || type === "")
           ? max
           : undefined;

@@ -38,7 +38,10 @@ export const responseTypePolicy: GuardPolicy = {
       onResponseHead(head) {
         if (head.status === 204 || head.status === 304 || head.headers["content-length"] === "0")
           return undefined;
-        return produces.has(mediaTypeOf(head.headers["content-type"])) ? undefined : max;
+        const declared = head.headers["content-type"];
+        // The usual value is exactly one of the route's types: no parsing needed then.
+        if (typeof declared === "string" && produces.has(declared)) return undefined;
+        return produces.has(mediaTypeOf(declared)) ? undefined : max;
       },
       onResponseBody(body, head) {
         const declared = mediaTypeOf(head.headers["content-type"]);
