@@ -451,7 +451,10 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       // its backpressure pauses the upstream connection.
       let controller: Dispatcher.DispatchController | undefined;
       let head: ResponseHead | undefined;
-      let mode: "stream" | "buffer" | "done" = "done";
+      // "sent": the last byte the upstream announced went out with res.end(), before undici's end.
+      let mode: "stream" | "buffer" | "sent" | "done" = "done";
+      // Bytes still due in a streamed body with a Content-Length; -1 without one.
+      let remaining = -1;
       let limit = 0;
       let total = 0;
       let upstreamStatus = 0;
@@ -501,6 +504,9 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
             }
             if (limit === 0) {
               mode = "stream";
+              const length = head.headers["content-length"];
+              // undici refuses a malformed Content-Length before this point.
+              if (typeof length === "string") remaining = Number(length);
               res.writeHead(head.status, head.headers);
               return;
             }
@@ -514,7 +520,20 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
           },
           onResponseData(c, chunk) {
             if (mode === "stream") {
-              if (!res.write(chunk)) {
+              // The body's last bytes go out with end(): one write for the whole response when
+              // it came in one chunk, and no backpressure to wait for (write() answers false for
+              // any chunk of 16 KiB or more, since node corks a response's first writes).
+              if (remaining > 0) {
+                remaining -= chunk.length;
+                if (remaining === 0) {
+                  mode = "sent";
+                  res.end(chunk);
+                  return;
+                }
+              }
+              // Up to STREAM_BUFFER_BYTES may wait in the process for a slow client; beyond,
+              // the upstream connection pauses until the client has taken them.
+              if (!res.write(chunk) && res.writableLength >= STREAM_BUFFER_BYTES) {
                 c.pause();
                 res.once("drain", resume);
               }
@@ -545,7 +564,8 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
               upstreamFailed(error);
               return;
             }
-            if (mode !== "done") res.destroy();
+            // A response already sent whole stays as it is.
+            if (mode === "stream" || mode === "buffer") res.destroy();
             mode = "done";
           },
         },
@@ -723,6 +743,9 @@ function poolKey(spec: UpstreamSpec): string {
     : "";
   return `${spec.origin} ${spec.connections} ${spec.headersTimeoutMs} ${spec.bodyTimeoutMs} ${spec.keepAliveTimeoutMs} ${material}`;
 }
+
+/** Bytes of a streamed response that may wait for a slow client before the upstream pauses. */
+const STREAM_BUFFER_BYTES = 64 * 1024;
 
 /** How long the guard waits for a shared store at start before serving without it. */
 const STORE_WAIT_MS = 3000;
