@@ -3,7 +3,7 @@
  * rate limit per token subject on every request, in memory and in Redis, against the plain
  * node:http + undici proxy of bench.ts, in one run, with the same wrk load and the same tokens.
  *
- *   npm run build && node dist/bench/guard/auth-bench.js [--duration 5] [--rounds 3] [--threads 1]
+ *   npm run build && node dist/bench/guard/auth-bench.js [--duration 2] [--rounds 11] [--threads 1]
  *       [--cpu-prof DIR]   (writes V8 CPU profiles of the guard processes into DIR)
  *
  * Redis is REDIS_URL (default redis://127.0.0.1:6379); the guard's keys go under a prefix of

@@ -5,7 +5,7 @@
  * 39-byte and 16 KiB responses; 32 and 256 connections. Each server runs in its own process so
  * that none shares an event loop with another.
  *
- *   npm run build && node dist/bench/guard/bench.js [--duration 5] [--threads 1] [--rounds 3]
+ *   npm run build && node dist/bench/guard/bench.js [--duration 2] [--threads 1] [--rounds 11]
  *       [--cpu-prof DIR]   (writes a V8 CPU profile of the guard process into DIR)
  *
  * The machine may be shared and noisy: every round runs all the stacks back to back in a rotated
