@@ -314,6 +314,12 @@ export function child(
   });
 }
 
+/** The number after `--name` in `argv`, or `fallback` when the option is absent. */
+export function numberOption(argv: readonly string[], name: string, fallback: number): number {
+  const i = argv.indexOf(`--${name}`);
+  return i === -1 ? fallback : Number(argv[i + 1]);
+}
+
 /** `--duration`, `--threads`, `--rounds` and `--cpu-prof DIR`, shared by the guard benches. */
 export function runOptions(argv: readonly string[]): {
   seconds: number;
@@ -321,10 +327,7 @@ export function runOptions(argv: readonly string[]): {
   rounds: number;
   profileDir: string | undefined;
 } {
-  const option = (name: string, fallback: number) => {
-    const i = argv.indexOf(`--${name}`);
-    return i === -1 ? fallback : Number(argv[i + 1]);
-  };
+  const option = (name: string, fallback: number) => numberOption(argv, name, fallback);
   const profileAt = argv.indexOf("--cpu-prof");
   return {
     // Many short rounds rather than a few long ones: on a shared 2-core VM a stack's rate swings

@@ -19,14 +19,9 @@ import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { child, installed } from "./bench.js";
+import { child, installed, numberOption } from "./bench.js";
 
 const BENCH = fileURLToPath(new URL("./bench.js", import.meta.url));
-
-function option(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i === -1 ? fallback : Number(process.argv[i + 1]);
-}
 
 /** `count` GET requests to `url`, 8 in flight on keep-alive connections. */
 function load(url: string, count: number): Promise<void> {
@@ -102,8 +97,8 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const few = option("small", 500);
-  const many = option("large", 2500);
+  const few = numberOption(process.argv, "small", 500);
+  const many = numberOption(process.argv, "large", 2500);
   const dir = mkdtempSync(join(tmpdir(), "rampart-bench-instructions-"));
   const upstream = await child("upstream", "", [], BENCH);
   if ("missing" in upstream) throw new Error(upstream.missing);

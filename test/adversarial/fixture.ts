@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import { connect } from "node:net";
+import { after, before, beforeEach } from "node:test";
 import type { GuardConfig } from "../../src/guard/config/schema.js";
 import { guardFor, type RecordingUpstream, startUpstream } from "../guard/helpers.js";
 
@@ -120,6 +121,47 @@ export async function startPermissive(options: { maxHeaderSize?: number } = {}):
         server.closeAllConnections();
         server.close(() => done());
       }),
+  };
+}
+
+export type Permissive = Awaited<ReturnType<typeof startPermissive>>;
+
+/**
+ * Registers a bypass suite's hooks: the guarded target and a permissive upstream start before
+ * the suite and close after it, their records cleared before each test. `withoutGuard` is the
+ * proof side: it sends the bytes with no guard in front and returns the paths routed.
+ */
+export function bypassSuite(permissiveOptions: { maxHeaderSize?: number } = {}): {
+  readonly target: Target;
+  readonly permissive: Permissive;
+  withoutGuard(bytes: string): Promise<string[]>;
+} {
+  let target: Target | undefined;
+  let permissive: Permissive | undefined;
+  before(async () => {
+    target = await startTarget();
+    permissive = await startPermissive(permissiveOptions);
+  });
+  after(async () => {
+    await target?.close();
+    await permissive?.close();
+  });
+  beforeEach(() => {
+    target?.upstream.reset();
+    if (permissive) permissive.seen.length = 0;
+  });
+  return {
+    get target() {
+      return target as Target;
+    },
+    get permissive() {
+      return permissive as Permissive;
+    },
+    async withoutGuard(bytes) {
+      const started = permissive as Permissive;
+      await exchange(started.url, bytes);
+      return started.seen.map((s) => s.effective);
+    },
   };
 }
 

@@ -4,32 +4,10 @@
 // upstream with no guard in front resolves the target to the protected path, then that through
 // the guard it is refused and nothing reaches the upstream.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import {
-  assertRefusedOrClosed,
-  exchange,
-  http11,
-  lenientPath,
-  startPermissive,
-  startTarget,
-  type Target,
-} from "./fixture.js";
+import { describe, test } from "node:test";
+import { assertRefusedOrClosed, bypassSuite, exchange, http11, lenientPath } from "./fixture.js";
 
-let target: Target;
-let permissive: Awaited<ReturnType<typeof startPermissive>>;
-
-before(async () => {
-  target = await startTarget();
-  permissive = await startPermissive();
-});
-after(async () => {
-  await target.close();
-  await permissive.close();
-});
-beforeEach(() => {
-  target.upstream.reset();
-  permissive.seen.length = 0;
-});
+const suite = bypassSuite();
 
 const get = (path: string) => http11("GET", path, ["Connection: close"]);
 
@@ -81,17 +59,17 @@ describe("path confusion against an allow-listed route and a non-public route", 
   for (const [name, path, protectedPath] of attacks)
     test(`path confusion: ${name} (${path}) never reaches the upstream as ${protectedPath}`, async () => {
       assert.equal(lenientPath(path), protectedPath);
-      await exchange(permissive.url, get(path));
+      await exchange(suite.permissive.url, get(path));
       assert.deepEqual(
-        permissive.seen.map((s) => s.effective),
+        suite.permissive.seen.map((s) => s.effective),
         [protectedPath],
         "without the guard the target reaches the protected path",
       );
 
-      const ex = await exchange(target.url, get(path));
+      const ex = await exchange(suite.target.url, get(path));
       assertRefusedOrClosed(ex);
       assert.equal(ex.responses.length, 1);
-      assert.deepEqual(target.upstream.requests, [], `${path} reached the upstream`);
+      assert.deepEqual(suite.target.upstream.requests, [], `${path} reached the upstream`);
     });
 
   test("path confusion: raw Unicode look-alikes (ａｄｍｉｎ as UTF-8 bytes) are refused", async () => {
@@ -100,14 +78,14 @@ describe("path confusion against an allow-listed route and a non-public route", 
       Buffer.from("．．／ａｄｍｉｎ", "utf8"),
       Buffer.from(" HTTP/1.1\r\nHost: example.test\r\nConnection: close\r\n\r\n"),
     ]);
-    const ex = await exchange(target.url, bytes);
+    const ex = await exchange(suite.target.url, bytes);
     assertRefusedOrClosed(ex);
-    assert.equal(target.upstream.requests.length, 0);
+    assert.equal(suite.target.upstream.requests.length, 0);
   });
 
   test("a client-claimed address in the allow-list (X-Forwarded-For: 10.0.0.1) is not believed", async () => {
     const ex = await exchange(
-      target.url,
+      suite.target.url,
       http11("GET", "/admin", [
         "X-Forwarded-For: 10.0.0.1",
         "X-Real-IP: 10.0.0.1",
@@ -115,15 +93,15 @@ describe("path confusion against an allow-listed route and a non-public route", 
       ]),
     );
     assert.equal(ex.responses[0]?.status, 403);
-    assert.equal(target.upstream.requests.length, 0);
+    assert.equal(suite.target.upstream.requests.length, 0);
   });
 
   test("the allow-listed route refuses the client as written too (control for the cases above)", async () => {
-    const ex = await exchange(target.url, get("/admin"));
+    const ex = await exchange(suite.target.url, get("/admin"));
     assert.equal(ex.responses[0]?.status, 403);
-    const sub = await exchange(target.url, get("/admin/1"));
+    const sub = await exchange(suite.target.url, get("/admin/1"));
     assert.equal(sub.responses[0]?.status, 403);
-    assert.equal(target.upstream.requests.length, 0);
+    assert.equal(suite.target.upstream.requests.length, 0);
   });
 });
 
@@ -136,12 +114,12 @@ describe("canonical paths of allowed routes still pass (the cases above can fail
   ];
   for (const [name, path] of allowed)
     test(`${name} (${path}) reaches the upstream in canonical form`, async () => {
-      const ex = await exchange(target.url, get(path));
+      const ex = await exchange(suite.target.url, get(path));
       assert.deepEqual(
         ex.responses.map((r) => r.status),
         [200],
       );
-      const [seen] = target.upstream.requests;
+      const [seen] = suite.target.upstream.requests;
       assert.ok(seen?.url.startsWith("/public/"), String(seen?.url));
       assert.ok(!seen?.url.includes("%72"), "unreserved escapes are decoded before forwarding");
     });

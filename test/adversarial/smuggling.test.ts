@@ -3,48 +3,21 @@
 // and what the guard answered; the cases marked "proof" first show the same bytes smuggling a
 // request into a permissive upstream with no guard in front.
 import assert from "node:assert/strict";
-import { after, before, beforeEach, describe, test } from "node:test";
-import {
-  assertRefusedOrClosed,
-  exchange,
-  http11,
-  startPermissive,
-  startTarget,
-  type Target,
-} from "./fixture.js";
+import { describe, test } from "node:test";
+import { assertRefusedOrClosed, bypassSuite, exchange, http11 } from "./fixture.js";
 
 const HIDDEN = "GET /admin HTTP/1.1\r\nHost: example.test\r\n\r\n";
 const JSON_TYPE = "Content-Type: application/json";
 
-let target: Target;
-let permissive: Awaited<ReturnType<typeof startPermissive>>;
-
-before(async () => {
-  target = await startTarget();
-  permissive = await startPermissive();
-});
-after(async () => {
-  await target.close();
-  await permissive.close();
-});
-beforeEach(() => {
-  target.upstream.reset();
-  permissive.seen.length = 0;
-});
-
-/** Sends the bytes with no guard in front; returns the paths the permissive upstream routed. */
-async function withoutGuard(bytes: string): Promise<string[]> {
-  await exchange(permissive.url, bytes);
-  return permissive.seen.map((s) => s.effective);
-}
+const suite = bypassSuite();
 
 /** Sends the bytes through the guard: refused (problem or closed), nothing reached the upstream. */
 async function assertBlocked(bytes: string, status?: number): Promise<void> {
-  const ex = await exchange(target.url, bytes);
+  const ex = await exchange(suite.target.url, bytes);
   assertRefusedOrClosed(ex, status);
   assert.equal(ex.responses.length, 1, `one answer only: ${ex.text.slice(0, 300)}`);
   assert.deepEqual(
-    target.upstream.requests.map((r) => r.url),
+    suite.target.upstream.requests.map((r) => r.url),
     [],
     "a smuggling attempt reached the upstream",
   );
@@ -59,7 +32,7 @@ describe("CL.TE and TE.CL: Content-Length and Transfer-Encoding together", () =>
       [JSON_TYPE, `Content-Length: ${body.length}`, "Transfer-Encoding: chunked"],
       body,
     );
-    assert.deepEqual(await withoutGuard(bytes), ["/api/items", "/admin"]);
+    assert.deepEqual(await suite.withoutGuard(bytes), ["/api/items", "/admin"]);
     await assertBlocked(bytes, 400);
   });
 
@@ -113,13 +86,13 @@ describe("obfuscated Transfer-Encoding", () => {
       body,
     );
     // A front that ignores the malformed field forwards the whole body; this upstream does not.
-    assert.deepEqual(await withoutGuard(bytes), ["/api/items", "/admin"]);
+    assert.deepEqual(await suite.withoutGuard(bytes), ["/api/items", "/admin"]);
     await assertBlocked(bytes, 400);
   });
 
   test("a tab before the value is valid whitespace (RFC 9110 5.6.3): one request, body de-chunked", async () => {
     const ex = await exchange(
-      target.url,
+      suite.target.url,
       http11(
         "POST",
         "/api/items",
@@ -132,7 +105,7 @@ describe("obfuscated Transfer-Encoding", () => {
       [200],
     );
     assert.deepEqual(
-      target.upstream.requests.map((r) => [r.method, r.url, r.body]),
+      suite.target.upstream.requests.map((r) => [r.method, r.url, r.body]),
       [["POST", "/api/items", "{}"]],
     );
   });
@@ -191,7 +164,7 @@ describe("bad chunk sizes", () => {
 
   test("chunk data without its CRLF is refused (proof: a lenient upstream takes it)", async () => {
     const bytes = post("2\r\n{}0\r\n\r\n");
-    assert.deepEqual(await withoutGuard(bytes), ["/api/items"]);
+    assert.deepEqual(await suite.withoutGuard(bytes), ["/api/items"]);
     await assertBlocked(bytes, 400);
   });
 
@@ -201,38 +174,38 @@ describe("bad chunk sizes", () => {
 
   test("a chunk extension hiding a request after the size is refused or read as data", async () => {
     const ex = await exchange(
-      target.url,
+      suite.target.url,
       post(`2;${HIDDEN.replaceAll("\r\n", " ")}\r\n{}\r\n0\r\n\r\n`),
     );
     assertRefusedOrClosed(ex);
-    assert.equal(target.upstream.requests.length, 0);
+    assert.equal(suite.target.upstream.requests.length, 0);
   });
 });
 
 describe("pipelined requests", () => {
   test("a pipelined second request to a refused route is refused on its own (proof: the unguarded upstream serves it)", async () => {
     const bytes = http11("GET", "/public/a") + http11("GET", "/admin", ["Connection: close"]);
-    assert.deepEqual(await withoutGuard(bytes), ["/public/a", "/admin"]);
-    const ex = await exchange(target.url, bytes);
+    assert.deepEqual(await suite.withoutGuard(bytes), ["/public/a", "/admin"]);
+    const ex = await exchange(suite.target.url, bytes);
     assert.deepEqual(
       ex.responses.map((r) => r.status),
       [200, 403],
     );
     assert.deepEqual(
-      target.upstream.requests.map((r) => r.url),
+      suite.target.upstream.requests.map((r) => r.url),
       ["/public/a"],
     );
   });
 
   test("a request after a Content-Length body is a request of its own, checked like any other", async () => {
     const bytes = http11("POST", "/api/items", [JSON_TYPE, "Content-Length: 2"], `{}${HIDDEN}`);
-    const ex = await exchange(target.url, bytes);
+    const ex = await exchange(suite.target.url, bytes);
     assert.deepEqual(
       ex.responses.map((r) => r.status),
       [200, 403],
     );
     assert.deepEqual(
-      target.upstream.requests.map((r) => [r.url, r.body]),
+      suite.target.upstream.requests.map((r) => [r.url, r.body]),
       [["/api/items", "{}"]],
     );
   });
@@ -241,7 +214,7 @@ describe("pipelined requests", () => {
     // An octet stream: no body check reads it, the guard streams it on as it came.
     const body = `bytes${HIDDEN}`;
     const ex = await exchange(
-      target.url,
+      suite.target.url,
       http11(
         "POST",
         "/upload",
@@ -258,22 +231,22 @@ describe("pipelined requests", () => {
       [200],
     );
     assert.deepEqual(
-      target.upstream.requests.map((r) => [r.method, r.url, r.body]),
+      suite.target.upstream.requests.map((r) => [r.method, r.url, r.body]),
       [["POST", "/upload", body]],
     );
   });
 
   test("a request hidden in the body of a GET is refused with the GET (proof: the unguarded upstream takes the GET)", async () => {
     const bytes = http11("GET", "/public/a", [`Content-Length: ${HIDDEN.length}`], HIDDEN);
-    assert.deepEqual(await withoutGuard(bytes), ["/public/a"]);
+    assert.deepEqual(await suite.withoutGuard(bytes), ["/public/a"]);
     await assertBlocked(bytes, 415);
   });
 
   test("a request refused before its body arrived: the rest is drained, never parsed as a request", async () => {
     const bytes = http11("POST", "/admin", [JSON_TYPE, "Content-Length: 200"], `{}${HIDDEN}`);
-    const ex = await exchange(target.url, bytes);
+    const ex = await exchange(suite.target.url, bytes);
     assert.equal(ex.responses.length, 1);
     assert.ok((ex.responses[0]?.status ?? 0) >= 400);
-    assert.equal(target.upstream.requests.length, 0);
+    assert.equal(suite.target.upstream.requests.length, 0);
   });
 });
