@@ -50,15 +50,62 @@ export interface Finding {
   readonly baseline?: "new" | "unchanged";
 }
 
-export const VERDICTS = ["pass", "fail", "warn", "not_applicable", "not_tested", "manual"] as const;
+export const VERDICTS = [
+  "pass",
+  "fail",
+  "warn",
+  "partial",
+  "not_applicable",
+  "not_tested",
+  "manual",
+] as const;
+/**
+ * `pass` only when the item's decisive checks covered the whole surface and found nothing;
+ * `partial` when they ran on part of it (the reason says what was left out); `not_tested` when
+ * nothing decisive ran.
+ */
 export type Verdict = (typeof VERDICTS)[number];
+
+/**
+ * What one check did for one item, so that a verdict can be audited by a person: whether the
+ * check can prove the item (decisive) or only hints at it, how it ended, and what it probed.
+ */
+export interface CheckCoverage {
+  readonly check: string;
+  /** The check can prove the item holds; a hint can only find it failing. */
+  readonly decisive: boolean;
+  readonly status: "ran" | "not_tested" | "not_applicable" | "error";
+  /** What the check probed: `probed` of `of` `unit` (e.g. 12 of 40 parameters). */
+  readonly probed?: number;
+  readonly of?: number;
+  readonly unit?: string;
+  /** Identities the check acted as (anonymous excluded). */
+  readonly identities?: number;
+  /** Requests of this check that got no answer (refused, reset, timed out). */
+  readonly unanswered?: number;
+  /** The check covered its whole surface, every probe answered. */
+  readonly complete: boolean;
+  /** Whole, this result settles the item alone (an alternative proof, not a part). */
+  readonly settles?: boolean;
+  /** Why it did not run, or what it left out. */
+  readonly note?: string;
+}
 
 /** The outcome for one checklist item in a report. */
 export interface ItemResult {
   readonly id: ItemId;
   readonly verdict: Verdict;
-  /** Why the item is not tested or not applicable, or a short summary. */
+  /** Why the item is not tested, not applicable or partial, or a short summary. */
   readonly reason?: string;
   /** Ids of the findings that decided the verdict. */
   readonly findings: readonly string[];
+  /** Scan: every check of the item with what it covered. */
+  readonly coverage?: readonly CheckCoverage[];
+  /**
+   * Scan: the request budget ran out or the target stopped answering before the item's checks
+   * finished. The grade charges such an item at its worst possible severity (src/core/score.ts).
+   */
+  readonly cutShort?: boolean;
+  /** The worst severity the item's checks can report (what a cut-short item is charged). */
+  readonly worstPossible?: Severity;
 }

@@ -6,7 +6,7 @@
 
 /** Names of fields, parameters and headers whose values are secrets. */
 export const SENSITIVE_NAME =
-  /^(?:x-)?(?:pass(?:word|wd|phrase)?|pwd|secret|client[-_]?secret|(?:access|refresh|id|auth|bearer|session|csrf|xsrf)[-_]?token|token|api[-_]?key|apikey|x-api-key|key|private[-_]?key|auth(?:orization)?|credentials?|session(?:[-_]?id)?|sid|cookie|set-cookie|pin|cvv|cvc|card[-_]?number|ssn|otp|signature|sig)$/i;
+  /^(?:x-)?(?:pass(?:word|wd|phrase)?|pwd|password[-_]?hash|hashed[-_]?password|pass[-_]?hash|secret|(?:client|api|app|jwt|signing|encryption|shared)[-_]?secret|secret[-_]?(?:key|access[-_]?key)|(?:aws[-_]?)?secret[-_]?access[-_]?key|(?:access|refresh|id|auth|bearer|session|csrf|xsrf|api)[-_]?token|token|api[-_]?key|apikey|x-api-key|key|(?:private|signing|encryption|access|auth)[-_]?key|authkey|auth(?:orization)?|credentials?|session(?:[-_]?id)?|sid|cookie|set-cookie|pin|cvv|cvc|card[-_]?number|ssn|otp|signature|sig)$/i;
 
 export const REDACTED = "[REDACTED]";
 
@@ -16,6 +16,14 @@ const PEM_PRIVATE_KEY =
 const PASSWORD_HASH =
   /\$(?:2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}|argon2(?:id|i|d)\$[^\s"']+|scrypt\$[^\s"']+|pbkdf2[-_a-z0-9]*\$[^\s"']+|[156]\$[^\s"'$]{1,32}\$[./A-Za-z0-9]{20,})/g;
 const AWS_ACCESS_KEY = /\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g;
+// Django's PBKDF2 format carries no leading "$"; provider tokens by their documented prefixes.
+const DJANGO_HASH = /\b(?:pbkdf2_sha\d+|argon2|bcrypt_sha256|scrypt)\$[^\s"']{10,}/g;
+const PROVIDER_TOKEN =
+  /\b(?:gh[pousr]_[A-Za-z0-9]{36,}|AIza[0-9A-Za-z_-]{35}|[rs]k_live_[0-9a-zA-Z]{20,}|xox[abposr]-[A-Za-z0-9-]{10,})\b/g;
+// The password of a connection string or URL with userinfo (RFC 3986 3.2.1): `scheme://user:pass@host`.
+const URL_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@"']+:)([^\s@/"']+)(@)/gi;
+// SQL grants and user definitions that carry a password.
+const SQL_PASSWORD = /\b(IDENTIFIED\s+BY\s+(?:PASSWORD\s+)?|PASSWORD\s*=?\s*)'[^']*'/gi;
 // Credentials after a scheme are a token68 (RFC 9110 11.2). Not credentials, and kept readable:
 // the auth-params of a challenge (`Basic realm="api"`, `Bearer error="invalid_token"`) and prose
 // ("Basic authentication is offered"). "Token" and "ApiKey" are also ordinary words, so after
@@ -53,6 +61,10 @@ export function redact(text: string): string {
     )
     .replace(PASSWORD_HASH, "[REDACTED:password-hash]")
     .replace(AWS_ACCESS_KEY, "[REDACTED:cloud-key]")
+    .replace(DJANGO_HASH, "[REDACTED:password-hash]")
+    .replace(PROVIDER_TOKEN, "[REDACTED:provider-key]")
+    .replace(URL_PASSWORD, `$1${REDACTED}$3`)
+    .replace(SQL_PASSWORD, `$1'${REDACTED}'`)
     .replace(NAMED_VALUE_JSON, (whole, prefix: string, name: string) =>
       SENSITIVE_NAME.test(name) ? `${prefix}"${REDACTED}"` : whole,
     )

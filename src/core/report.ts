@@ -1,8 +1,8 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { ItemId } from "../catalog/ids.js";
-import type { Finding, ItemResult, Verdict } from "./finding.js";
+import type { CheckCoverage, Finding, ItemResult, Verdict } from "./finding.js";
 import { computeScore, type Grade } from "./score.js";
-import { atLeast } from "./severity.js";
+import { atLeast, type Severity } from "./severity.js";
 
 /** How one check or rule ended; a check that throws is reported here, never as a crash. */
 export interface CheckRun {
@@ -10,6 +10,8 @@ export interface CheckRun {
   readonly status: "ran" | "not_tested" | "not_applicable" | "error";
   /** Why it did not run, or the error message (one line, redacted). */
   readonly reason?: string;
+  /** Scan: requests this check sent (its share of the budget). */
+  readonly requests?: number;
 }
 
 /**
@@ -31,8 +33,26 @@ export interface Report {
   readonly items: readonly ItemResult[];
   readonly findings: readonly Finding[];
   readonly checks: readonly CheckRun[];
+  /** Scan: how much of the checklist the scan could decide, and why it stopped short. */
+  readonly coverage?: ScanCoverage;
   /** Present when compared with an earlier report (`--baseline`). */
   readonly baseline?: BaselineSummary;
+}
+
+/** Scan: how many items the scan decided, and what stopped it short. */
+export interface ScanCoverage {
+  /** Items the scan can verify at all (capability `scan`, not `not_applicable`). */
+  readonly testable: number;
+  /** Of those: decided as pass, fail or warn. */
+  readonly decided: number;
+  readonly partial: number;
+  readonly notTested: number;
+  /** Items whose checks the budget or a lost target cut short (charged in the grade). */
+  readonly cutShort: number;
+  /** Set when the target stopped answering during the scan. */
+  readonly targetLost?: string;
+  /** Set when the request budget ran out before every check finished. */
+  readonly budgetSpent?: boolean;
 }
 
 /** How a report compares with an earlier one of the same kind. */
@@ -47,18 +67,27 @@ export interface BaselineSummary {
 
 /** What an engine knows about one item once its checks have run. */
 export interface ItemOutcome {
-  /** At least one check covering the item ran to completion. */
+  /** The item's decisive checks ran (on the whole surface, unless `partial` says otherwise). */
   readonly ran: boolean;
   /** When no check ran: why (shown as the item's reason). */
   readonly reason?: string;
   /** The item does not apply to this target (e.g. no XML operation): with the reason. */
   readonly notApplicable?: boolean;
+  /** Decisive checks ran on part of the surface only: what was and was not covered. */
+  readonly partial?: string;
+  /** Every check of the item with what it covered (scan). */
+  readonly coverage?: readonly CheckCoverage[];
+  /** The budget or a lost target stopped the item's checks before they finished. */
+  readonly cutShort?: boolean;
+  /** The worst severity the item's checks can report. */
+  readonly worstPossible?: Severity;
 }
 
 /**
  * Turns findings and check outcomes into one {@link ItemResult} per catalog item:
  * - `fail`: a finding at `low` or above; `warn`: only `info` findings;
- * - `pass`: a check ran and found nothing; `not_applicable` / `not_tested`: with the reason;
+ * - `pass`: the decisive checks ran on the whole surface and found nothing; `partial`: they ran
+ *   on part of it; `not_applicable` / `not_tested`: with the reason;
  * - items this kind of engine cannot verify: `manual` when they are manual, else `not_applicable`.
  *
  * @example
@@ -75,10 +104,15 @@ export function summariseItems(
   return catalog.items.map((item): ItemResult => {
     const own = findings.filter((f) => f.items.includes(item.id));
     const ids = own.map((f) => f.id);
-    if (own.some((f) => atLeast(f.severity, "low")))
-      return { id: item.id, verdict: "fail", findings: ids };
-    if (own.length > 0) return { id: item.id, verdict: "warn", findings: ids };
     const outcome = outcomes.get(item.id);
+    const extra = {
+      ...(outcome?.coverage ? { coverage: outcome.coverage } : {}),
+      ...(outcome?.cutShort ? { cutShort: true } : {}),
+      ...(outcome?.worstPossible ? { worstPossible: outcome.worstPossible } : {}),
+    };
+    if (own.some((f) => atLeast(f.severity, "low")))
+      return { id: item.id, verdict: "fail", findings: ids, ...extra };
+    if (own.length > 0) return { id: item.id, verdict: "warn", findings: ids, ...extra };
     if (!item.capabilities.includes(kind)) {
       const verdict: Verdict = item.manual ? "manual" : "not_applicable";
       return { id: item.id, verdict, reason: `not verifiable by ${kind}`, findings: [] };
@@ -89,14 +123,18 @@ export function summariseItems(
         verdict: "not_applicable",
         reason: outcome.reason ?? "does not apply",
         findings: [],
+        ...extra,
       };
     }
-    if (outcome?.ran) return { id: item.id, verdict: "pass", findings: [] };
+    if (outcome?.ran && outcome.partial !== undefined)
+      return { id: item.id, verdict: "partial", reason: outcome.partial, findings: [], ...extra };
+    if (outcome?.ran) return { id: item.id, verdict: "pass", findings: [], ...extra };
     return {
       id: item.id,
       verdict: "not_tested",
       reason: outcome?.reason ?? "no check ran",
       findings: [],
+      ...extra,
     };
   });
 }
@@ -110,11 +148,39 @@ export function summariseItems(
  * ```
  */
 export function buildReport(
-  input: Omit<Report, "tool" | "schemaVersion" | "score" | "grade" | "items">,
+  input: Omit<Report, "tool" | "schemaVersion" | "score" | "grade" | "items" | "coverage">,
   catalog: Catalog,
   outcomes: ReadonlyMap<ItemId, ItemOutcome>,
+  stops?: { readonly targetLost?: string; readonly budgetSpent?: boolean },
 ): Report {
   const items = summariseItems(catalog, input.kind, input.findings, outcomes);
   const { score, grade } = computeScore(items, input.findings);
-  return { tool: "rampart", schemaVersion: 1, ...input, score, grade, items };
+  const coverage = input.kind === "scan" ? scanCoverage(items, stops ?? {}) : undefined;
+  return {
+    tool: "rampart",
+    schemaVersion: 1,
+    ...input,
+    score,
+    grade,
+    items,
+    ...(coverage ? { coverage } : {}),
+  };
+}
+
+function scanCoverage(
+  items: readonly ItemResult[],
+  stops: { readonly targetLost?: string; readonly budgetSpent?: boolean },
+): ScanCoverage {
+  const testable = items.filter((i) => i.verdict !== "manual" && i.verdict !== "not_applicable");
+  const count = (verdicts: readonly Verdict[]) =>
+    testable.filter((i) => verdicts.includes(i.verdict)).length;
+  return {
+    testable: testable.length,
+    decided: count(["pass", "fail", "warn"]),
+    partial: count(["partial"]),
+    notTested: count(["not_tested"]),
+    cutShort: testable.filter((i) => i.cutShort).length,
+    ...(stops.targetLost ? { targetLost: stops.targetLost } : {}),
+    ...(stops.budgetSpent ? { budgetSpent: true } : {}),
+  };
 }

@@ -7,6 +7,11 @@ import { type Severity, worstSeverity } from "./severity.js";
  * warns loses {@link WARN_PENALTY}; the score never drops below 0. Items that pass, are not
  * applicable, not tested or manual cost nothing. Penalties count per item, not per finding, so
  * one weakness found on fifty endpoints weighs as much as on one.
+ *
+ * A scan that stops short cannot flatter: an item whose checks the request budget or a lost
+ * target cut short is charged as if it failed at the worst severity its checks can report, so a
+ * smaller budget never grades better than a larger one. A `partial` item (its checks covered part
+ * of the surface for reasons that do not depend on the budget) costs nothing but rules out A+.
  */
 export const SEVERITY_PENALTY: Readonly<Record<Severity, number>> = Object.freeze({
   critical: 25,
@@ -47,23 +52,34 @@ export function computeScore(items: readonly ItemResult[], findings: readonly Fi
   let penalty = 0;
   let blemished = false;
   for (const item of items) {
-    if (item.verdict === "fail") {
+    if (item.cutShort && item.worstPossible) {
       blemished = true;
-      const worst = worstSeverity(
-        item.findings.flatMap((id) => {
-          const finding = byId.get(id);
-          return finding ? [finding.severity] : [];
-        }),
-      );
-      // A fail without a finding is still a fail: charge it as medium rather than nothing.
-      penalty += SEVERITY_PENALTY[worst ?? "medium"];
+      const charged = SEVERITY_PENALTY[item.worstPossible];
+      const actual = item.verdict === "fail" ? failPenalty(item, byId) : 0;
+      penalty += Math.max(charged, actual, item.verdict === "warn" ? WARN_PENALTY : 0);
+    } else if (item.verdict === "fail") {
+      blemished = true;
+      penalty += failPenalty(item, byId);
     } else if (item.verdict === "warn") {
       blemished = true;
       penalty += WARN_PENALTY;
+    } else if (item.verdict === "partial") {
+      blemished = true;
     }
   }
   const score = Math.max(0, 100 - penalty);
   return { score, grade: gradeFor(score, blemished) };
+}
+
+function failPenalty(item: ItemResult, byId: ReadonlyMap<string, Finding>): number {
+  const worst = worstSeverity(
+    item.findings.flatMap((id) => {
+      const finding = byId.get(id);
+      return finding ? [finding.severity] : [];
+    }),
+  );
+  // A fail without a finding is still a fail: charge it as medium rather than nothing.
+  return SEVERITY_PENALTY[worst ?? "medium"];
 }
 
 export function gradeFor(score: number, blemished: boolean): Grade {

@@ -2,6 +2,8 @@ import type { Catalog } from "../catalog/catalog.js";
 import type { Finding, Verdict } from "../core/finding.js";
 import type { Report } from "../core/report.js";
 import {
+  coverageLines,
+  coverageText,
   durationText,
   type ItemView,
   locationText,
@@ -35,6 +37,7 @@ const VERDICT_ORDER: readonly Verdict[] = [
   "fail",
   "warn",
   "pass",
+  "partial",
   "not_tested",
   "not_applicable",
   "manual",
@@ -166,9 +169,15 @@ function summary(report: Report): string {
   const parts = VERDICT_ORDER.map((v) => `<li>${badge(v)} <strong>${counts[v]}</strong></li>`).join(
     "",
   );
+  const coverage = coverageLines(report)
+    .map(
+      (line) =>
+        `<p class="${line.startsWith("Warning") ? "warning" : "coverage"}">${esc(line)}</p>`,
+    )
+    .join("");
   return (
     `<section class="summary"><h2>Summary</h2><ul class="counts">${parts}</ul>` +
-    `<p>${report.findings.length} finding${report.findings.length === 1 ? "" : "s"} across ${report.items.length} items.</p></section>`
+    `<p>${report.findings.length} finding${report.findings.length === 1 ? "" : "s"} across ${report.items.length} items.</p>${coverage}</section>`
   );
 }
 
@@ -193,6 +202,13 @@ function itemHtml(view: ItemView, idPrefix: string): string {
     parts.push(`<p class="reason">${esc(view.result.reason)}</p>`);
   parts.push(`<p>${esc(view.item.summary)}</p>`);
   for (const finding of view.findings) parts.push(findingHtml(finding));
+  const coverage = view.result.coverage ?? [];
+  if (coverage.length > 0)
+    parts.push(
+      `<h4>What was checked</h4><ul class="coverage">${coverage
+        .map((c) => `<li class="${c.complete ? "whole" : "short"}">${esc(coverageText(c))}</li>`)
+        .join("")}</ul>`,
+    );
   if (verdict === "fail" || verdict === "warn") {
     parts.push(`<h4>Remediation</h4><p>${esc(view.item.remediation)}</p>`);
   }
@@ -262,7 +278,7 @@ function esc(value: string): string {
 const CSS = `
 :root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;
 --critical:#8b0000;--high:#d1242f;--medium:#bc4c00;--low:#0969da;--info:#57606a;
---pass:#1a7f37;--fail:#d1242f;--warn:#9a6700;--na:#6e7781;--nt:#57606a;--manual:#8250df}
+--pass:#1a7f37;--fail:#d1242f;--warn:#9a6700;--na:#6e7781;--nt:#57606a;--manual:#8250df;--partial:#bc4c00}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
 main{max-width:1100px;margin:0 auto;padding:24px}
@@ -280,7 +296,7 @@ pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;paddin
 .counts{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:16px}
 .badge,.sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff;text-transform:uppercase;letter-spacing:.03em}
 .badge.v-pass{background:var(--pass)}.badge.v-fail{background:var(--fail)}.badge.v-warn{background:var(--warn)}
-.badge.v-not_applicable{background:var(--na)}.badge.v-not_tested{background:var(--nt)}.badge.v-manual{background:var(--manual)}
+.badge.v-partial{background:var(--partial)}.badge.v-not_applicable{background:var(--na)}.badge.v-not_tested{background:var(--nt)}.badge.v-manual{background:var(--manual)}
 .sev-critical{background:var(--critical)}.sev-high{background:var(--high)}.sev-medium{background:var(--medium)}.sev-low{background:var(--low)}.sev-info{background:var(--info)}
 details.item{border:1px solid var(--line);border-radius:6px;margin:6px 0;background:var(--bg)}
 details.item>summary{cursor:pointer;padding:6px 10px;list-style-position:inside}
@@ -288,6 +304,7 @@ details.item.v-fail{border-left:4px solid var(--fail)}details.item.v-warn{border
 .body{padding:0 14px 10px}
 .finding{border-top:1px solid var(--line);padding-top:6px;margin-top:8px}
 .check,.count,.loc,.refs,.reason{color:var(--muted);font-size:13px}
+.coverage li.short{color:var(--medium)}.warning{color:var(--warn);font-weight:600}
 .evidence{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}.evidence dd{margin:0;word-break:break-all}
 table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top;font-size:13px}
 table.headers td{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}

@@ -44,14 +44,45 @@ const REPORT: Shape = {
     "requests",
     "score",
     "grade",
+    "coverage",
     "items",
     "findings",
     "checks",
   ],
   children: {
-    items: { keys: ["id", "verdict", "reason", "findings"] },
+    coverage: {
+      keys: [
+        "testable",
+        "decided",
+        "partial",
+        "notTested",
+        "cutShort",
+        "targetLost",
+        "budgetSpent",
+      ],
+    },
+    items: {
+      keys: ["id", "verdict", "reason", "findings", "cutShort", "worstPossible", "coverage"],
+      children: {
+        coverage: {
+          keys: [
+            "check",
+            "decisive",
+            "status",
+            "probed",
+            "of",
+            "unit",
+            "identities",
+            "unanswered",
+            "complete",
+            "settles",
+            "note",
+          ],
+        },
+      },
+    },
     findings: FINDING,
-    checks: { keys: ["id", "status", "reason"] },
+    checks: { keys: ["id", "status", "reason", "requests"] },
   },
 };
 

@@ -11,7 +11,8 @@ import {
 /**
  * The report as JUnit XML for CI test tabs: one `testsuite` per checklist section, one `testcase`
  * per item. `fail` is a `<failure>` carrying the findings; `warn` passes with the findings in
- * `<system-out>`; `not_tested`, `not_applicable` and `manual` are `<skipped>` with the reason.
+ * `<system-out>`; `partial`, `not_tested`, `not_applicable` and `manual` are `<skipped>` with the
+ * reason (a partial item is no pass: it says what was left out).
  *
  * @example
  * ```ts
@@ -21,7 +22,7 @@ import {
 export function formatJunit(report: Report, options: { readonly catalog: Catalog }): string {
   const sections = sectionViews(report, options.catalog);
   const totals = verdictCounts(report);
-  const skipped = totals.not_tested + totals.not_applicable + totals.manual;
+  const skipped = totals.not_tested + totals.not_applicable + totals.manual + totals.partial;
   const seconds = (report.durationMs / 1000).toFixed(3);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
@@ -58,7 +59,7 @@ export function formatJunit(report: Report, options: { readonly catalog: Catalog
 
 function isSkipped(view: ItemView): boolean {
   const v = view.result.verdict;
-  return v === "not_tested" || v === "not_applicable" || v === "manual";
+  return v === "not_tested" || v === "not_applicable" || v === "manual" || v === "partial";
 }
 
 function testcase(classname: string, view: ItemView): string[] {
@@ -84,7 +85,9 @@ function testcase(classname: string, view: ItemView): string[] {
         "    </testcase>",
       ];
     default: {
-      const reason = view.result.reason ?? view.result.verdict.replace("_", " ");
+      // A partial item is not a pass: CI shows it skipped, with what was left out.
+      const prefix = view.result.verdict === "partial" ? "partial: " : "";
+      const reason = `${prefix}${view.result.reason ?? view.result.verdict.replace("_", " ")}`;
       return [`${open}>`, `      <skipped message="${attr(reason)}"/>`, "    </testcase>"];
     }
   }

@@ -3,6 +3,7 @@ import type { Finding } from "../core/finding.js";
 import type { Report } from "../core/report.js";
 import {
   baselineLine,
+  coverageLines,
   durationText,
   type ItemView,
   locationText,
@@ -42,6 +43,8 @@ export function formatMarkdown(report: Report, options: { readonly catalog: Cata
   const facts = [code(targetText(report)), durationText(report.durationMs)];
   if (report.requests !== undefined) facts.push(`${report.requests} requests`);
   out.push(`${facts.join(" · ")}  `, tallyLine(report), "");
+  for (const line of coverageLines(report))
+    out.push(line.startsWith("Warning") ? `**${line}**` : line, "");
   const compared = baselineLine(report);
   if (compared !== undefined) out.push(`**${compared}**`, "");
 

@@ -1,6 +1,13 @@
 import type { Catalog, CatalogItem, Section } from "../catalog/catalog.js";
 import type { ItemId } from "../catalog/ids.js";
-import type { Evidence, Finding, ItemResult, Location, Verdict } from "../core/finding.js";
+import type {
+  CheckCoverage,
+  Evidence,
+  Finding,
+  ItemResult,
+  Location,
+  Verdict,
+} from "../core/finding.js";
 import { redact, redactHeaders, redactUrl } from "../core/redact.js";
 import type { Report } from "../core/report.js";
 import { type Severity, severityRank, worstSeverity } from "../core/severity.js";
@@ -37,6 +44,7 @@ export const VERDICT_LABEL: Readonly<Record<Verdict, string>> = Object.freeze({
   pass: "pass",
   fail: "fail",
   warn: "warn",
+  partial: "partial",
   not_applicable: "not applicable",
   not_tested: "not tested",
   manual: "manual",
@@ -83,6 +91,7 @@ export function verdictCounts(report: Report): Record<Verdict, number> {
     pass: 0,
     fail: 0,
     warn: 0,
+    partial: 0,
     not_applicable: 0,
     not_tested: 0,
     manual: 0,
@@ -95,9 +104,48 @@ export function verdictCounts(report: Report): Record<Verdict, number> {
 export function tallyLine(report: Report): string {
   const c = verdictCounts(report);
   return (
-    `${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.not_tested} not tested, ` +
+    `${c.pass} passed, ${c.fail} failed, ${c.warn} warned, ${c.partial} partial, ${c.not_tested} not tested, ` +
     `${c.not_applicable} not applicable, ${c.manual} manual`
   );
+}
+
+/**
+ * What a scan could decide, in lines: `Coverage: 29 of 45 testable items decided, 8 partial, 8
+ * not tested`, then why it stopped short, if it did. Empty for audits.
+ *
+ * @example
+ * ```ts
+ * coverageLines(report); // ["Coverage: 29 of 45 testable items decided, 8 partial, 8 not tested"]
+ * ```
+ */
+export function coverageLines(report: Report): string[] {
+  const c = report.coverage;
+  if (!c) return [];
+  const lines = [
+    `Coverage: ${c.decided} of ${c.testable} testable items decided, ${c.partial} partial, ${c.notTested} not tested`,
+  ];
+  if (c.targetLost) lines.push(`Warning: ${c.targetLost}; what it did not answer is not a pass.`);
+  if (c.cutShort > 0)
+    lines.push(
+      `Warning: ${c.cutShort} item${c.cutShort === 1 ? " was" : "s were"} cut short${c.budgetSpent ? " by the request budget (--max-requests)" : ""}; the grade counts ${c.cutShort === 1 ? "it" : "them"} as failing at the worst severity ${c.cutShort === 1 ? "its" : "their"} checks can report.`,
+    );
+  return lines;
+}
+
+/**
+ * One check's share of an item, in words: `in-04-sql-injection: 21 of 38 inputs (6 inputs
+ * beyond the first 32)`, with `(hint)` for checks that cannot pass the item.
+ */
+export function coverageText(entry: CheckCoverage): string {
+  const role = entry.decisive ? "" : " (hint)";
+  if (entry.status !== "ran")
+    return `${entry.check}${role}: ${entry.status.replace("_", " ")}${entry.note ? ` (${entry.note})` : ""}`;
+  const extent =
+    entry.of !== undefined
+      ? `${entry.probed ?? 0} of ${entry.of} ${entry.unit ?? ""}`.trim()
+      : "ran";
+  const who = entry.identities !== undefined ? `, ${entry.identities} identities` : "";
+  return `${entry.check}${role}: ${extent}${who}${entry.complete ? "" : entry.note ? ` (${entry.note})` : " (incomplete)"}`;
 }
 
 /** `Baseline last.json: 2 new, 5 unchanged, 1 fixed`, or undefined without a baseline. */

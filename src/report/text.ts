@@ -5,6 +5,8 @@ import type { Report } from "../core/report.js";
 import type { Severity } from "../core/severity.js";
 import {
   baselineLine,
+  coverageLines,
+  coverageText,
   durationText,
   locationText,
   printable,
@@ -62,6 +64,8 @@ export function formatText(
   lines.push(
     `  ${c.bold(gradePaint(c, report.grade)(`Grade ${report.grade}`))}   score ${c.bold(String(report.score))}/100`,
   );
+  for (const line of coverageLines(report))
+    lines.push(`  ${line.startsWith("Warning") ? c.yellow(line) : line}`);
   const compared = baselineLine(report);
   if (compared !== undefined) lines.push(`  ${compared}`);
 
@@ -85,6 +89,19 @@ export function formatText(
     }
   }
 
+  const partial = sections.flatMap((s) => s.items.filter((v) => v.result.verdict === "partial"));
+  if (partial.length > 0) {
+    lines.push(
+      "",
+      c.bold(`Partial: tested on part of the surface, nothing found there (${partial.length})`),
+    );
+    for (const view of partial) {
+      lines.push(`  ${view.item.id.padEnd(8)} ${view.item.title}`);
+      for (const entry of view.result.coverage ?? [])
+        if (entry.decisive && !entry.complete && entry.status !== "not_applicable")
+          lines.push(`           ${c.dim(printable(coverageText(entry)))}`);
+    }
+  }
   const untested = sections.flatMap((s) =>
     s.items.filter((v) => v.result.verdict === "not_tested"),
   );

@@ -33,15 +33,34 @@ export const REAL_CLOCK: BudgetClock = {
     }),
 };
 
+/** The most requests held back for each open owner that has not used them yet. */
+export const MAX_FLOOR = 20;
+
+/** Who asks for requests when nobody says: discovery and tools outside a check. */
+export const DEFAULT_OWNER = "scan";
+
+interface Waiter {
+  readonly owner: string;
+  readonly seq: number;
+  grant(): void;
+  refuse(error: unknown): void;
+}
+
 /**
- * Counts, paces and bounds requests. `acquire()` resolves to a release function once the request
- * may start: the count is taken first (so the limit is exact even with many waiters), then a
- * concurrency slot, then the pacing interval.
+ * Counts, paces and bounds requests, and shares them fairly between the checks of a scan.
+ *
+ * - A request is counted when it is granted, right before it is sent: `used` is what went out.
+ * - While requests wait for a concurrency slot, the owner that has sent the fewest goes first,
+ *   so a check with hundreds of probes cannot starve the cheap ones queued behind it.
+ * - Each owner opened with {@link open} has a floor held back for it until it closes: an owner
+ *   may not take requests another open owner still needs to reach its floor. It is refused with
+ *   ERR_SCAN_BUDGET instead of waiting, so no owner ever waits on another.
  *
  * @example
  * ```ts
  * const budget = createBudget({ maxRequests: 500, concurrency: 8, rate: 20 });
- * const release = await budget.acquire();
+ * budget.open(["in-01-methods", "in-04-sql-injection"]);
+ * const release = await budget.acquire(undefined, "in-01-methods");
  * try { await sendIt(); } finally { release(); }
  * ```
  */
@@ -54,36 +73,133 @@ export function createBudget(limits: BudgetLimits, clock: BudgetClock = REAL_CLO
   let used = 0;
   let active = 0;
   let nextStart = 0;
-  const waiting: (() => void)[] = [];
+  let seq = 0;
+  let floor = 0;
+  let refusals = 0;
+  const waiting: Waiter[] = [];
+  const sent = new Map<string, number>();
+  const opened = new Set<string>();
   const interval = limits.rate === undefined ? 0 : 1000 / limits.rate;
 
-  const release = (): void => {
-    active--;
-    const next = waiting.shift();
-    if (next) {
-      active++;
-      next();
+  const spent = (owner: string) =>
+    new RampartError(
+      "ERR_SCAN_BUDGET",
+      used >= limits.maxRequests
+        ? `request budget of ${limits.maxRequests} spent (--max-requests)`
+        : `request budget of ${limits.maxRequests}: the rest is held for other checks (${owner})`,
+    );
+
+  const heldForOthers = (owner: string): number => {
+    let held = 0;
+    for (const other of opened)
+      if (other !== owner) held += Math.max(0, floor - (sent.get(other) ?? 0));
+    return held;
+  };
+
+  const mayTake = (owner: string): boolean =>
+    used < limits.maxRequests && limits.maxRequests - used - 1 >= heldForOthers(owner);
+
+  const take = (owner: string): void => {
+    used++;
+    active++;
+    sent.set(owner, (sent.get(owner) ?? 0) + 1);
+  };
+
+  const untake = (owner: string): void => {
+    used--;
+    sent.set(owner, (sent.get(owner) ?? 1) - 1);
+  };
+
+  const pump = (): void => {
+    while (active < limits.concurrency && waiting.length > 0) {
+      let best = 0;
+      for (let i = 1; i < waiting.length; i++) {
+        const a = waiting[i] as Waiter;
+        const b = waiting[best] as Waiter;
+        const sa = sent.get(a.owner) ?? 0;
+        const sb = sent.get(b.owner) ?? 0;
+        if (sa < sb || (sa === sb && a.seq < b.seq)) best = i;
+      }
+      const [next] = waiting.splice(best, 1) as [Waiter];
+      if (!mayTake(next.owner)) {
+        refusals++;
+        next.refuse(spent(next.owner));
+        continue;
+      }
+      take(next.owner);
+      next.grant();
     }
   };
 
+  const release = (): void => {
+    active--;
+    pump();
+  };
+
+  const slot = (owner: string, signal?: AbortSignal): Promise<void> => {
+    if (active < limits.concurrency && waiting.length === 0) {
+      take(owner);
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const onAbort = () => {
+        const at = waiting.indexOf(waiter);
+        if (at >= 0) waiting.splice(at, 1);
+        reject(signal?.reason);
+      };
+      const waiter: Waiter = {
+        owner,
+        seq: seq++,
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        refuse: (error) => {
+          signal?.removeEventListener("abort", onAbort);
+          reject(error);
+        },
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      waiting.push(waiter);
+    });
+  };
+
   return {
+    /** Requests granted so far: each was sent (or its TLS handshake started). */
     get used(): number {
       return used;
     },
     get limits(): BudgetLimits {
       return limits;
     },
-    async acquire(signal?: AbortSignal): Promise<() => void> {
+    /** Requests refused because the budget (or the share held for others) was spent. */
+    get refusals(): number {
+      return refusals;
+    },
+    /** Requests granted to one owner. */
+    sentBy(owner: string): number {
+      return sent.get(owner) ?? 0;
+    },
+    /**
+     * Opens owners that will share what is left: each gets a floor of requests held back for
+     * it (at most {@link MAX_FLOOR}, together at most half of what is left) until it closes.
+     */
+    open(owners: readonly string[]): void {
+      for (const owner of owners) opened.add(owner);
+      const left = limits.maxRequests - used;
+      floor = Math.min(MAX_FLOOR, Math.floor(left / (2 * Math.max(1, opened.size))));
+    },
+    /** The owner is done: what was held for it goes back to everyone. */
+    close(owner: string): void {
+      opened.delete(owner);
+    },
+    async acquire(signal?: AbortSignal, owner: string = DEFAULT_OWNER): Promise<() => void> {
       if (signal?.aborted) throw signal.reason;
-      if (used >= limits.maxRequests) {
-        throw new RampartError(
-          "ERR_SCAN_BUDGET",
-          `request budget of ${limits.maxRequests} spent (--max-requests)`,
-        );
+      if (!mayTake(owner)) {
+        refusals++;
+        throw spent(owner);
       }
-      used++;
-      if (active < limits.concurrency) active++;
-      else await new Promise<void>((resolve) => waiting.push(resolve));
+      await slot(owner, signal);
       if (interval > 0) {
         const now = clock.now();
         const start = Math.max(now, nextStart);
@@ -92,6 +208,7 @@ export function createBudget(limits: BudgetLimits, clock: BudgetClock = REAL_CLO
           try {
             await clock.sleep(start - now, signal);
           } catch (error) {
+            untake(owner);
             release();
             throw error;
           }

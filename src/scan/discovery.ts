@@ -4,7 +4,14 @@ import { loadOpenApiFile, loadOpenApiText } from "../openapi/load.js";
 import { listOperations } from "../openapi/operations.js";
 import type { LoadedDocument, Operation } from "../openapi/types.js";
 import { exampleParameter, exampleValue } from "./examples.js";
-import type { Exchange, Observation, ScanHttp, ScanOperation, ScanTarget } from "./types.js";
+import type {
+  Exchange,
+  Observation,
+  ScanHttp,
+  ScanOperation,
+  ScanParameter,
+  ScanTarget,
+} from "./types.js";
 
 /** Where APIs commonly publish their OpenAPI document, most common first. */
 export const DOCUMENT_PATHS = [
@@ -130,12 +137,38 @@ async function explore(
   );
 
   if (found) state.found = found;
-  const operations = found ? toScanOperations(found.document, base) : [];
+  const documented = found ? listOperations(found.document) : [];
+  const prefix = found ? serverPrefix(found.document, base) : "";
+  let operations = documented.map((op) => toScanOperation(op, base, prefix));
   state.operations = operations;
   if (found) {
     const gets = operations.filter((op) => op.method === "GET").slice(0, MAX_SAMPLED_OPERATIONS);
     const answers = await Promise.all(gets.map((op) => http.trySend({ url: op.url })));
     for (const exchange of answers)
+      if (exchange)
+        observed.push({ source: "operation", exchange, authenticated: options.authenticated });
+    // Path parameters filled with values the API itself handed out (an id from a list, a slug
+    // from an article): every check then works on objects that exist instead of on "1".
+    const known = valuesSeen(observed);
+    const failed = new Set(
+      answers.flatMap((e, i) => (e && e.status >= 200 && e.status < 300 ? [] : [gets[i]?.url])),
+    );
+    const resolved: ScanOperation[] = [];
+    operations = documented.map((op, i) => {
+      const current = operations[i] as ScanOperation;
+      if (!/\{[^}]+\}/.test(op.path)) return current;
+      const values = pathValues(op, known);
+      if (values.size === 0) return current;
+      const better = toScanOperation(op, base, prefix, values);
+      if (better.method === "GET" && (failed.has(current.url) || !gets.includes(current)))
+        resolved.push(better);
+      return better;
+    });
+    state.operations = operations;
+    const again = await Promise.all(
+      resolved.slice(0, MAX_RESOLVED_OPERATIONS).map((op) => http.trySend({ url: op.url })),
+    );
+    for (const exchange of again)
       if (exchange)
         observed.push({ source: "operation", exchange, authenticated: options.authenticated });
   } else {
@@ -183,11 +216,38 @@ async function loadGiven(
       throw new RampartError("ERR_USAGE", `--openapi ${given} answered ${exchange.status}`);
     }
     return {
-      document: await loadOpenApiText(exchange.body, given, { allowRemoteRefs: false }),
+      document: await leniently((validate) =>
+        loadOpenApiText(exchange.body, given, { allowRemoteRefs: false, validate }),
+      ),
       source: given,
     };
   }
-  return { document: await loadOpenApiFile(given, { allowRemoteRefs: false, cwd }), source: given };
+  return {
+    document: await leniently((validate) =>
+      loadOpenApiFile(given, { allowRemoteRefs: false, cwd, validate }),
+    ),
+    source: given,
+  };
+}
+
+/**
+ * Loads a document, validated; a document that parses but breaks the OpenAPI schema in places
+ * (generated ones often do) is used as it is rather than stopping the scan: the scanner needs
+ * its paths, not its conformance (`rampart audit` reports that).
+ */
+async function leniently(
+  load: (validate: boolean) => Promise<LoadedDocument>,
+): Promise<LoadedDocument> {
+  try {
+    return await load(true);
+  } catch (error) {
+    if (!(error instanceof RampartError && error.code === "ERR_OPENAPI_INVALID")) throw error;
+    try {
+      return await load(false);
+    } catch {
+      throw error;
+    }
+  }
 }
 
 async function findDocument(
@@ -202,9 +262,9 @@ async function findDocument(
     if (!/["']?(openapi|swagger)["']?\s*:\s*["']?[23]\./.test(exchange.body.slice(0, 2000)))
       continue;
     try {
-      const document = await loadOpenApiText(exchange.body, exchange.url, {
-        allowRemoteRefs: false,
-      });
+      const document = await leniently((validate) =>
+        loadOpenApiText(exchange.body, exchange.url, { allowRemoteRefs: false, validate }),
+      );
       observed.push({ source: "document", exchange, authenticated });
       return { document, source: exchange.url };
     } catch {
@@ -214,35 +274,134 @@ async function findDocument(
   return undefined;
 }
 
+/** GET operations re-asked with path values learnt from the API's answers, at most. */
+export const MAX_RESOLVED_OPERATIONS = 30;
+
 /** The operations of the document with example values, against the target's base URL. */
 export function toScanOperations(document: LoadedDocument, base: URL): ScanOperation[] {
   const prefix = serverPrefix(document, base);
   return listOperations(document).map((op: Operation) => toScanOperation(op, base, prefix));
 }
 
-function toScanOperation(op: Operation, base: URL, prefix: string): ScanOperation {
+/**
+ * String and integer values of the API's 2xx JSON answers by key (first seen wins), down to a
+ * few levels: `slug`, `username`, `id`, and `id` under the array key that holds the object
+ * (`articles.id`), so that `/articles/{id}` can be filled from `GET /articles`.
+ */
+function valuesSeen(observed: readonly Observation[]): Map<string, string> {
+  const values = new Map<string, string>();
+  const visit = (value: unknown, key: string, parent: string, depth: number): void => {
+    if (depth > 5) return;
+    if (typeof value === "string" || (typeof value === "number" && Number.isSafeInteger(value))) {
+      const text = String(value);
+      if (text === "" || text.length > 200) return;
+      for (const k of [key, `${parent}.${key}`]) if (!values.has(k)) values.set(k, text);
+      return;
+    }
+    if (Array.isArray(value)) for (const v of value.slice(0, 5)) visit(v, key, key, depth + 1);
+    else if (isObject(value))
+      for (const [k, v] of Object.entries(value).slice(0, 50)) visit(v, k, key, depth + 1);
+  };
+  for (const { exchange } of observed) {
+    if (exchange.status < 200 || exchange.status >= 300) continue;
+    const json = parseJson(exchange.body);
+    const last = new URL(exchange.url).pathname.split("/").filter(Boolean).at(-1) ?? "";
+    if (json === undefined) continue;
+    // A page wrapper's one array (`items`, `data`, `results`) holds the collection's objects.
+    const arrays = isObject(json) ? Object.values(json).filter(Array.isArray) : [];
+    if (arrays.length === 1) visit(arrays[0], last, "", 1);
+    visit(json, last, "", 0);
+  }
+  return values;
+}
+
+/**
+ * Values for an operation's path parameters from what the API answered: the parameter's own
+ * name (`slug`, `username`), or for `id`-like names the id of an object of the collection just
+ * before it in the path (`/articles/{id}` takes an id seen under `articles`).
+ */
+function pathValues(op: Operation, known: ReadonlyMap<string, string>): Map<string, string> {
+  const values = new Map<string, string>();
+  const segments = op.path.split("/");
+  for (const [i, segment] of segments.entries()) {
+    const name = /^\{([^}]+)\}$/.exec(segment)?.[1];
+    if (!name) continue;
+    const collection = segments[i - 1] ?? "";
+    const singular = collection.replace(/s$/, "");
+    const bare = name.replace(/[-_]?id$/i, "");
+    // An id belongs to its collection: the bare name only when nothing more specific is known.
+    const idLike = /^(id|_id|uuid|[a-z]+[-_]?id)$/i.test(name);
+    const candidates = [
+      `${collection}.${name}`,
+      ...(idLike
+        ? [`${collection}.id`, `${collection}._id`, `${singular}.id`, `${bare}s.id`, `${bare}.id`]
+        : [name]),
+      ...(idLike && name !== "id" && name !== "_id" ? [name] : []),
+    ];
+    const value = candidates.map((c) => known.get(c)).find((v) => v !== undefined);
+    if (value !== undefined) values.set(name, value);
+  }
+  return values;
+}
+
+function toScanOperation(
+  op: Operation,
+  base: URL,
+  prefix: string,
+  learnt: ReadonlyMap<string, string> = new Map(),
+): ScanOperation {
   let path = op.path;
   const query = new URLSearchParams();
+  const parameters: ScanParameter[] = [];
   for (const p of op.parameters) {
-    const value = exampleParameter(p.schema, p.example);
+    const value =
+      (p.in === "path" ? learnt.get(p.name) : undefined) ?? exampleParameter(p.schema, p.example);
+    parameters.push({ name: p.name, in: p.in, required: p.required, value });
     if (p.in === "path") path = path.replaceAll(`{${p.name}}`, encodeURIComponent(value));
     else if (p.in === "query" && p.required) query.set(p.name, value);
+  }
+  // Path parameters the document forgot to declare still need a value.
+  for (const m of op.path.matchAll(/\{([^}]+)\}/g)) {
+    const name = m[1] ?? "";
+    if (!parameters.some((p) => p.in === "path" && p.name === name)) {
+      const value = learnt.get(name) ?? "1";
+      parameters.push({ name, in: "path", required: true, value });
+      path = path.replaceAll(`{${name}}`, encodeURIComponent(value));
+    }
   }
   path = path.replace(/\{[^}]+\}/g, "1");
   const search = query.toString();
   const content = op.requestBody?.content ?? [];
   const json = content.find((c) => /[/+]json$/i.test(c.mediaType.split(";")[0]?.trim() ?? ""));
   const example = json ? (json.example ?? exampleValue(json.schema)) : undefined;
+  const form = content.find((c) =>
+    /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i.test(
+      c.mediaType.split(";")[0]?.trim() ?? "",
+    ),
+  );
+  const formExample = form ? (form.example ?? exampleValue(form.schema)) : undefined;
   return {
     method: op.method.toUpperCase(),
     path: op.path,
     url: `${base.origin}${prefix}${path}${search ? `?${search}` : ""}`,
+    server: `${base.origin}${prefix}`,
     bodyTypes: content.map((c) => c.mediaType),
     ...(example !== undefined ? { exampleBody: JSON.stringify(example) } : {}),
+    ...(isObject(formExample) ? { exampleForm: stringFields(formExample) } : {}),
     secured: op.security !== undefined && op.security.length > 0,
     queryParameters: op.parameters.filter((p) => p.in === "query").map((p) => p.name),
+    parameters,
     pointer: op.pointer,
   };
+}
+
+function stringFields(value: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [
+      k,
+      v === null || v === undefined ? "" : typeof v === "object" ? JSON.stringify(v) : String(v),
+    ]),
+  );
 }
 
 /** The path prefix of the document's first server when it is on the target's origin. */

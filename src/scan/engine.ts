@@ -2,14 +2,17 @@ import { randomBytes } from "node:crypto";
 import type { Catalog } from "../catalog/catalog.js";
 import type { ItemId } from "../catalog/ids.js";
 import { RampartError } from "../core/errors.js";
-import type { Finding } from "../core/finding.js";
+import type { CheckCoverage, Finding } from "../core/finding.js";
 import { redact } from "../core/redact.js";
 import { buildReport, type CheckRun, type ItemOutcome, type Report } from "../core/report.js";
+import { type Severity, severityRank } from "../core/severity.js";
 import { createBudget } from "./budget.js";
+import { isWhole } from "./checks/outcome.js";
 import { discoverTarget } from "./discovery.js";
 import { buildFinding } from "./evidence.js";
-import { createHttpLayer } from "./http.js";
+import { createHttpLayer, type HttpLayer, type OwnerStats } from "./http.js";
 import { resolveScanOptions, type ScanOptions } from "./options.js";
+import { createPassiveCollector, type PassiveCollector } from "./passive.js";
 import { type ScanProgress, SILENT_PROGRESS } from "./progress.js";
 import { apiResponses } from "./responses.js";
 import type { CheckContext, CheckOutcome, Exchange, ScanCheck, ScanTarget } from "./types.js";
@@ -48,6 +51,7 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     ...(opts.rate !== undefined ? { rate: opts.rate } : {}),
   });
   const credentials: Record<string, string> = { ...opts.headers };
+  const passive = createPassiveCollector(deps.checks);
   const http = createHttpLayer({
     base: opts.target,
     scope: opts.scope,
@@ -56,11 +60,12 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     headers: credentials,
     signal: opts.signal,
     onRequest: () => progress.request(),
+    onExchange: (exchange, owner) => passive.observe(exchange, owner),
   });
-  const runs: CheckRun[] = [];
-  const outcomes = new Map<string, CheckOutcome>();
+  const records = new Map<string, CheckRecord>();
   const findings: Finding[] = [];
   const memo = new Map<string, Promise<unknown>>();
+  let discoveryCutShort = false;
   try {
     const login = opts.login ? await logIn(http, opts.login, credentials) : undefined;
     const target = await discoverTarget(opts.target, http, {
@@ -69,15 +74,21 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       authenticated: Object.keys(credentials).length > 0,
       ...(login ? { login } : {}),
     });
+    discoveryCutShort = budget.refusals > 0 || http.lost !== undefined;
+    passive.start(target);
     progress.start(deps.checks.length);
-    await Promise.all(
-      deps.checks.map(async (check) => {
-        const outcome = await runCheck(check, target, http, deps.catalog, opts, findings, memo);
-        outcomes.set(check.id, outcome.outcome);
-        runs.push(outcome.run);
-        progress.checkDone(check.id);
-      }),
-    );
+    const run = async (check: ScanCheck) => {
+      const record = await runCheck(check, target, http, deps.catalog, opts, memo, passive);
+      budget.close(check.id);
+      records.set(check.id, record);
+      findings.push(...record.findings);
+      progress.checkDone(check.id);
+    };
+    // Active checks share the budget; passive ones read what every request brought back.
+    const active = deps.checks.filter((c) => c.inspect === undefined);
+    budget.open(active.map((c) => c.id));
+    await Promise.all(active.map(run));
+    await Promise.all(deps.checks.filter((c) => c.inspect !== undefined).map(run));
   } catch (error) {
     if (!opts.signal.aborted) throw error;
   } finally {
@@ -85,8 +96,18 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     await http.close();
   }
   const order = new Map(deps.checks.map((c, i) => [c.id, i]));
-  runs.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
+  const runs = [...records.values()]
+    .map((r) => (r.stats.sent > 0 ? { ...r.run, requests: r.stats.sent } : r.run))
+    .sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   findings.sort((a, b) => a.id.localeCompare(b.id));
+  const stops = {
+    ...(http.lost !== undefined
+      ? {
+          targetLost: `the target stopped answering (${http.lost}) after ${http.requests} requests`,
+        }
+      : {}),
+    ...(budget.refusals > 0 ? { budgetSpent: true } : {}),
+  };
   return buildReport(
     {
       kind: "scan",
@@ -98,22 +119,37 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       checks: runs,
     },
     deps.catalog,
-    itemOutcomes(deps.checks, outcomes, opts.signal.aborted),
+    itemOutcomes(deps.checks, records, {
+      interrupted: opts.signal.aborted,
+      discoveryCutShort,
+    }),
+    stops,
   );
+}
+
+/** How one check ended, what it found, and what its requests came to. */
+export interface CheckRecord {
+  readonly outcome: CheckOutcome;
+  readonly run: CheckRun;
+  readonly findings: readonly Finding[];
+  readonly stats: Readonly<OwnerStats>;
 }
 
 async function runCheck(
   check: ScanCheck,
   target: ScanTarget,
-  http: ReturnType<typeof createHttpLayer>,
+  layer: HttpLayer,
   catalog: Catalog,
   opts: ReturnType<typeof resolveScanOptions>,
-  sink: Finding[],
   memo: Map<string, Promise<unknown>>,
-): Promise<{ outcome: CheckOutcome; run: CheckRun }> {
-  const skip = (status: "not_tested" | "not_applicable", reason: string) => ({
+  passive: PassiveCollector,
+): Promise<CheckRecord> {
+  const http = layer.view(check.id);
+  const skip = (status: "not_tested" | "not_applicable", reason: string): CheckRecord => ({
     outcome: { status, reason } as CheckOutcome,
     run: { id: check.id, status, reason },
+    findings: [],
+    stats: http.stats,
   });
   if (check.intrusive && opts.profile === "safe")
     return skip("not_tested", "intrusive check: runs with --profile full");
@@ -127,6 +163,9 @@ async function runCheck(
     if (need === "auth" && !target.authenticated)
       return skip("not_tested", "needs credentials (--bearer, --header or a login recipe)");
   }
+  // Findings are kept as soon as they are built: a check that runs out of budget (or whose
+  // target dies) after observing a flaw still reports it.
+  const observed: Finding[] = [];
   const context: CheckContext = {
     target,
     http,
@@ -135,7 +174,11 @@ async function runCheck(
     signal: opts.signal,
     ...(opts.config ? { config: opts.config } : {}),
     randomPath: (prefix = "/") => `${prefix}rampart-${randomBytes(6).toString("hex")}`,
-    finding: (input) => buildFinding(check, catalog, target.base, input),
+    finding: (input) => {
+      const finding = buildFinding(check, catalog, target.base, input);
+      observed.push(finding);
+      return finding;
+    },
     shared: <T>(key: string, probe: () => Promise<T>): Promise<T> => {
       let promise = memo.get(key) as Promise<T> | undefined;
       if (!promise) {
@@ -144,61 +187,159 @@ async function runCheck(
       }
       return promise;
     },
+    passive: passive.view(check.id),
   };
   try {
     const result = await check.run(context);
-    sink.push(...result.findings);
-    return {
-      outcome: result.outcome,
-      run: {
-        id: check.id,
-        status: result.outcome.status,
-        ...(result.outcome.status === "ran" ? {} : { reason: result.outcome.reason }),
-      },
-    };
-  } catch (error) {
-    if (error instanceof RampartError && error.code === "ERR_SCAN_BUDGET")
-      return skip("not_tested", "request budget exhausted (--max-requests)");
-    if (opts.signal.aborted) return skip("not_tested", "the scan was interrupted");
-    const message = error instanceof Error ? error.message : String(error);
-    const outcome: CheckOutcome = { status: "not_tested", reason: `check ${check.id} failed` };
+    // Probes the budget refused were answered by nobody: that, not the check's guess, is why.
+    const outcome: CheckOutcome =
+      result.outcome.status === "not_tested" && http.stats.refused > 0
+        ? { status: "not_tested", reason: "request budget exhausted (--max-requests)" }
+        : result.outcome;
     return {
       outcome,
+      run: {
+        id: check.id,
+        status: outcome.status,
+        ...(outcome.status === "ran" ? {} : { reason: outcome.reason }),
+      },
+      findings: result.findings,
+      stats: http.stats,
+    };
+  } catch (error) {
+    const kept = (record: CheckRecord): CheckRecord => ({ ...record, findings: observed });
+    if (error instanceof RampartError && error.code === "ERR_SCAN_BUDGET")
+      return kept(skip("not_tested", "request budget exhausted (--max-requests)"));
+    if (error instanceof RampartError && error.code === "ERR_TARGET_UNREACHABLE")
+      return kept(skip("not_tested", `no answer from the target (${error.message})`));
+    if (opts.signal.aborted) return kept(skip("not_tested", "the scan was interrupted"));
+    const message = error instanceof Error ? error.message : String(error);
+    return {
+      outcome: { status: "not_tested", reason: `check ${check.id} failed` },
       run: { id: check.id, status: "error", reason: redact(message.split("\n")[0] ?? "") },
+      findings: observed,
+      stats: http.stats,
     };
   }
 }
 
-/** One item: passes when any check of it ran; not applicable when every check said so. */
-function itemOutcomes(
+/**
+ * What each check did for each item, and the item's outcome from its decisive checks: `pass`
+ * needs every decisive check to have run on its whole surface (or not to apply), with every
+ * probe answered, or one whole result that settles the item alone; a decisive check that ran on
+ * part of it makes the item `partial`; hints alone never pass an item.
+ */
+export function itemOutcomes(
   checks: readonly ScanCheck[],
-  outcomes: ReadonlyMap<string, CheckOutcome>,
-  interrupted: boolean,
+  records: ReadonlyMap<string, CheckRecord>,
+  state: { readonly interrupted: boolean; readonly discoveryCutShort: boolean },
 ): Map<ItemId, ItemOutcome> {
-  const byItem = new Map<ItemId, CheckOutcome[]>();
+  const byItem = new Map<ItemId, { entry: CheckCoverage; cutShort: boolean }[]>();
+  const worst = new Map<ItemId, Severity>();
   for (const check of checks) {
-    const outcome = outcomes.get(check.id) ?? {
+    const record = records.get(check.id);
+    const outcome: CheckOutcome = record?.outcome ?? {
       status: "not_tested",
-      reason: interrupted ? "the scan was interrupted" : "did not run",
+      reason: state.interrupted ? "the scan was interrupted" : "did not run",
     };
-    for (const item of check.items) byItem.set(item, [...(byItem.get(item) ?? []), outcome]);
+    const stats = record?.stats;
+    const cutShort =
+      state.discoveryCutShort ||
+      (stats !== undefined && (stats.refused > 0 || stats.lost > 0)) ||
+      (outcome.status === "not_tested" && /budget|interrupted|no answer/.test(outcome.reason));
+    for (const item of check.items) {
+      const entry = coverageEntry(check, item, outcome, record?.run.status, stats, cutShort);
+      byItem.set(item, [...(byItem.get(item) ?? []), { entry, cutShort }]);
+      const severity = check.maxSeverity ?? check.severity;
+      const current = worst.get(item);
+      if (!current || severityRank(severity) > severityRank(current)) worst.set(item, severity);
+    }
   }
   const result = new Map<ItemId, ItemOutcome>();
   for (const [item, list] of byItem) {
-    if (list.some((o) => o.status === "ran")) result.set(item, { ran: true });
-    else if (list.every((o) => o.status === "not_applicable"))
-      result.set(item, { ran: false, notApplicable: true, reason: reasonOf(list[0]) });
-    else
-      result.set(item, {
-        ran: false,
-        reason: reasonOf(list.find((o) => o.status === "not_tested")),
-      });
+    const coverage = list.map((l) => l.entry);
+    const common = {
+      coverage,
+      ...(list.some((l) => l.cutShort) ? { cutShort: true } : {}),
+      ...(worst.has(item) ? { worstPossible: worst.get(item) as Severity } : {}),
+    };
+    const decisive = coverage.filter((c) => c.decisive);
+    const ranDecisive = decisive.filter((c) => c.status === "ran");
+    if (ranDecisive.length === 0) {
+      if (decisive.length > 0 && decisive.every((c) => c.status === "not_applicable")) {
+        result.set(item, {
+          ran: false,
+          notApplicable: true,
+          reason: reasonOf(decisive),
+          ...common,
+        });
+        continue;
+      }
+      const hinted = coverage.filter((c) => !c.decisive && c.status === "ran");
+      const reason =
+        decisive.length === 0
+          ? "no check can prove it from outside"
+          : hinted.length > 0
+            ? `${reasonOf(decisive)}; only indirect checks ran (${hinted.map((c) => c.check).join(", ")})`
+            : reasonOf(decisive);
+      result.set(item, { ran: false, reason, ...common });
+      continue;
+    }
+    const settled = decisive.some((c) => c.complete && c.settles);
+    const short = settled
+      ? []
+      : decisive.filter((c) => c.status !== "not_applicable" && !c.complete);
+    result.set(item, {
+      ran: true,
+      ...(short.length > 0 ? { partial: short.map(describeGap).join("; ") } : {}),
+      ...common,
+    });
   }
   return result;
 }
 
-function reasonOf(outcome: CheckOutcome | undefined): string {
-  return outcome && outcome.status !== "ran" ? outcome.reason : "no check ran";
+function coverageEntry(
+  check: ScanCheck,
+  item: ItemId,
+  outcome: CheckOutcome,
+  status: CheckRun["status"] | undefined,
+  stats: Readonly<OwnerStats> | undefined,
+  cutShort: boolean,
+): CheckCoverage {
+  const unanswered = stats?.unanswered ?? 0;
+  const base = {
+    check: check.id,
+    decisive: check.proves.includes(item),
+    status: status ?? outcome.status,
+    ...(unanswered > 0 ? { unanswered } : {}),
+  };
+  if (outcome.status !== "ran") return { ...base, complete: false, note: outcome.reason };
+  const { surface } = outcome;
+  const gaps = [
+    ...(surface.gaps ?? []),
+    ...(unanswered > 0 ? [`${unanswered} of ${stats?.sent ?? 0} requests got no answer`] : []),
+    ...(cutShort ? ["cut short by the request budget or a lost target"] : []),
+  ];
+  return {
+    ...base,
+    probed: surface.probed,
+    of: surface.of,
+    unit: surface.unit,
+    ...(surface.identities !== undefined ? { identities: surface.identities } : {}),
+    complete: isWhole(surface) && gaps.length === 0,
+    ...(surface.settles ? { settles: true } : {}),
+    ...(gaps.length > 0 ? { note: gaps.join("; ") } : {}),
+  };
+}
+
+function describeGap(c: CheckCoverage): string {
+  if (c.status !== "ran") return `${c.check}: not tested (${c.note ?? "did not run"})`;
+  const extent = c.of !== undefined ? `${c.probed} of ${c.of} ${c.unit}` : "ran";
+  return `${c.check}: ${extent}${c.note ? ` (${c.note})` : ""}`;
+}
+
+function reasonOf(entries: readonly CheckCoverage[]): string {
+  return entries.find((e) => e.status === "not_tested")?.note ?? entries[0]?.note ?? "no check ran";
 }
 
 function dedupe(findings: readonly Finding[]): Finding[] {
@@ -211,7 +352,7 @@ function dedupe(findings: readonly Finding[]): Finding[] {
 }
 
 async function logIn(
-  http: ReturnType<typeof createHttpLayer>,
+  http: HttpLayer,
   recipe: NonNullable<ReturnType<typeof resolveScanOptions>["login"]>,
   credentials: Record<string, string>,
 ): Promise<Exchange> {

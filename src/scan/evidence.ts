@@ -46,13 +46,17 @@ function safeHeaders(headers: Record<string, string>): Record<string, string> {
   };
 }
 
-/** A redacted, shortened body excerpt. */
+/**
+ * A redacted, shortened body excerpt around `at`. The whole body is redacted before it is cut,
+ * so that a secret the window's edge would cut in half (which no pattern would recognise any
+ * more) never shows; `at` is moved to the same place in the redacted text.
+ */
 export function excerpt(text: string, at = 0): string {
-  const start = Math.max(0, at - 80);
-  const cut = text.slice(start, start + EXCERPT_CHARS);
-  return redact(
-    `${start > 0 ? "..." : ""}${cut}${start + EXCERPT_CHARS < text.length ? "..." : ""}`,
-  );
+  const redacted = redact(text);
+  const from = at > 0 ? redact(text.slice(0, at)).length : 0;
+  const start = Math.max(0, from - 80);
+  const cut = redacted.slice(start, start + EXCERPT_CHARS);
+  return `${start > 0 ? "..." : ""}${cut}${start + EXCERPT_CHARS < redacted.length ? "..." : ""}`;
 }
 
 /**

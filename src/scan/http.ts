@@ -1,7 +1,10 @@
 import { Agent, request, errors as undiciErrors } from "undici";
 import { RampartError } from "../core/errors.js";
-import type { Budget } from "./budget.js";
+import { type Budget, DEFAULT_OWNER } from "./budget.js";
 import type { Exchange, ScanHttp, ScanRequest } from "./types.js";
+
+/** Refused or reset connections in a row, with no answer between, that mean the target is gone. */
+export const LOST_AFTER_FAILURES = 8;
 
 /** Bodies are read up to this many bytes: enough for evidence and parsing, never a download. */
 export const BODY_CAP_BYTES = 256 * 1024;
@@ -19,6 +22,29 @@ export interface HttpLayerOptions {
   readonly bodyCapBytes?: number;
   /** Called after each request (progress). */
   readonly onRequest?: (exchange: Exchange | undefined) => void;
+  /** Every answered exchange, with the owner that sent it (passive analysis). */
+  readonly onExchange?: (exchange: Exchange, owner: string) => void;
+}
+
+/** What one owner's requests came to. */
+export interface OwnerStats {
+  /** Requests sent (granted by the budget). */
+  sent: number;
+  /** Sent without an answer: refused, reset, timed out, broken. */
+  unanswered: number;
+  /** Requests the budget refused (the owner was cut short). */
+  refused: number;
+  /** Requests not sent because the target had stopped answering. */
+  lost: number;
+}
+
+/** The scan's HTTP layer: one {@link ScanHttp} per owner, sharing one pool and one budget. */
+export interface HttpLayer extends ScanHttp {
+  /** A view whose requests are counted and scheduled for `owner` (a check id). */
+  view(owner: string): ScanHttp & { readonly stats: Readonly<OwnerStats> };
+  /** Why the target is considered gone (consecutive refused or reset connections), if it is. */
+  readonly lost: string | undefined;
+  close(): Promise<void>;
 }
 
 /**
@@ -33,7 +59,7 @@ export interface HttpLayerOptions {
  * const exchange = await http.send({ url: "/health" });
  * ```
  */
-export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close(): Promise<void> } {
+export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
   const origins = new Set([options.base.origin, ...options.scope.map((s) => new URL(s).origin)]);
   const cap = options.bodyCapBytes ?? BODY_CAP_BYTES;
   const dispatcher = new Agent({
@@ -50,7 +76,23 @@ export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close()
     }
   };
 
-  const send = async (req: ScanRequest): Promise<Exchange> => {
+  let failuresInARow = 0;
+  let lost: string | undefined;
+
+  /** A budget slot for the owner, counted in its stats as sent or refused. */
+  const acquire = async (owner: string, stats?: OwnerStats): Promise<() => void> => {
+    try {
+      const release = await options.budget.acquire(options.signal, owner);
+      if (stats) stats.sent++;
+      return release;
+    } catch (error) {
+      if (stats && error instanceof RampartError && error.code === "ERR_SCAN_BUDGET")
+        stats.refused++;
+      throw error;
+    }
+  };
+
+  const send = async (req: ScanRequest, owner: string, stats?: OwnerStats): Promise<Exchange> => {
     const url = resolve(options.base, req.url);
     const sameHost = req.transportProbe === true && url.hostname === options.base.hostname;
     if (!inScope(url) && !sameHost)
@@ -61,7 +103,13 @@ export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close()
       ...lower(req.headers ?? {}),
       ...(req.anonymous || !inScope(url) ? {} : lower(options.headers)),
     };
-    const release = await options.budget.acquire(options.signal);
+    if (lost !== undefined) {
+      if (stats) stats.lost++;
+      throw new RampartError("ERR_TARGET_UNREACHABLE", `the target stopped answering (${lost})`, {
+        source: url.origin,
+      });
+    }
+    const release = await acquire(owner, stats);
     const { signal, clear } = deadline(options.signal, options.timeoutMs);
     try {
       const res = await request(url, {
@@ -76,12 +124,18 @@ export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close()
         ...toExchange(method, url, headers, res.statusCode, res.headers, text, truncated),
         ...(req.body !== undefined ? { requestBody: req.body } : {}),
       };
+      failuresInARow = 0;
       options.onRequest?.(exchange);
+      options.onExchange?.(exchange, owner);
       return exchange;
     } catch (error) {
       options.onRequest?.(undefined);
       if (options.signal.aborted) throw options.signal.reason;
-      throw new RampartError("ERR_TARGET_UNREACHABLE", describe(error), {
+      if (stats) stats.unanswered++;
+      const reason = describe(error);
+      if (/^connection (refused|reset)$/.test(reason) && ++failuresInARow >= LOST_AFTER_FAILURES)
+        lost ??= reason;
+      throw new RampartError("ERR_TARGET_UNREACHABLE", reason, {
         source: url.origin,
         cause: error,
       });
@@ -91,25 +145,44 @@ export function createHttpLayer(options: HttpLayerOptions): ScanHttp & { close()
     }
   };
 
-  return {
-    send,
+  const facade = (owner: string, stats?: OwnerStats): ScanHttp => ({
+    send: (req) => send(req, owner, stats),
     async trySend(req) {
       try {
-        return await send(req);
+        return await send(req, owner, stats);
       } catch (error) {
-        if (error instanceof RampartError && error.code === "ERR_TARGET_UNREACHABLE")
+        // No answer, for whatever reason the request went unanswered or unsent: the owner's
+        // stats say which, and the engine never counts it as evidence of a pass.
+        if (
+          error instanceof RampartError &&
+          (error.code === "ERR_TARGET_UNREACHABLE" || (stats && error.code === "ERR_SCAN_BUDGET"))
+        )
           return undefined;
         throw error;
       }
     },
     async reserve() {
-      const release = await options.budget.acquire(options.signal);
+      const release = await acquire(owner, stats);
       options.onRequest?.(undefined);
       return release;
     },
     inScope,
     get requests() {
       return options.budget.used;
+    },
+  });
+
+  return {
+    ...facade(DEFAULT_OWNER),
+    get requests() {
+      return options.budget.used;
+    },
+    view(owner) {
+      const stats: OwnerStats = { sent: 0, unanswered: 0, refused: 0, lost: 0 };
+      return Object.assign(facade(owner, stats), { stats });
+    },
+    get lost() {
+      return lost;
     },
     close: () => dispatcher.close(),
   };

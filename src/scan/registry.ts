@@ -1,6 +1,6 @@
 import { lockoutCheck } from "./checks/abuse/lockout.js";
 import { rateLimitCheck, rateLimitHeadersCheck } from "./checks/abuse/rate-limit.js";
-import { directoryListingCheck } from "./checks/access/directory-listing.js";
+import { directoryListingCheck, listingSeenCheck } from "./checks/access/directory-listing.js";
 import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
 import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
@@ -24,11 +24,12 @@ import { oauthScopesCheck } from "./checks/oauth/scopes.js";
 import { oauthStateCheck } from "./checks/oauth/state.js";
 import { contentTypeCheck } from "./checks/output/content-type.js";
 import { fingerprintCheck } from "./checks/output/fingerprint.js";
+import { secretsCheck } from "./checks/output/secrets.js";
 import { cspCheck, frameOptionsCheck, nosniffCheck } from "./checks/output/security-headers.js";
-import { statusCodesCheck } from "./checks/output/status-codes.js";
+import { errorStatusCheck, statusCodesCheck } from "./checks/output/status-codes.js";
 import { xmlExpansionCheck, yamlExpansionCheck } from "./checks/parsers/expansion.js";
 import { xxeCheck } from "./checks/parsers/xxe.js";
-import { debugCheck } from "./checks/processing/debug.js";
+import { debugCheck, stackTraceCheck } from "./checks/processing/debug.js";
 import { hstsCheck } from "./checks/transport/hsts.js";
 import { plainHttpCheck } from "./checks/transport/plain-http.js";
 import { tlsCheck } from "./checks/transport/tls.js";
@@ -36,7 +37,8 @@ import type { ScanCheck } from "./types.js";
 
 /**
  * Every check that `rampart scan` registers, in checklist order. `rampart checklist` computes
- * coverage from this list, so a check counts only once it is registered here.
+ * coverage from this list, so a check counts only once it is registered here. Passive checks
+ * (with `inspect`) read every exchange of the scan and report after the active ones.
  */
 export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   basicAuthCheck,
@@ -48,6 +50,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   tlsCheck,
   hstsCheck,
   directoryListingCheck,
+  listingSeenCheck,
   methodsCheck,
   methodOverrideCheck,
   notAcceptableCheck,
@@ -58,12 +61,15 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   xmlExpansionCheck,
   yamlExpansionCheck,
   debugCheck,
+  stackTraceCheck,
   nosniffCheck,
   frameOptionsCheck,
   cspCheck,
   fingerprintCheck,
   contentTypeCheck,
+  secretsCheck,
   statusCodesCheck,
+  errorStatusCheck,
   corsCheck,
   cookieFlagsCheck,
   cacheControlCheck,

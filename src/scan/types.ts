@@ -49,7 +49,10 @@ export interface Exchange {
 export interface ScanHttp {
   /** Sends one request; throws RampartError ERR_SCAN_BUDGET when the budget is spent. */
   send(request: ScanRequest): Promise<Exchange>;
-  /** Like {@link send}, but network failures (refused, reset, timeout) resolve to undefined. */
+  /**
+   * Like {@link send}, but network failures (refused, reset, timeout) resolve to undefined, and
+   * so does a request the budget refused within a check (the engine records it as cut short).
+   */
   trySend(request: ScanRequest): Promise<Exchange | undefined>;
   /** Reserves one unit of the budget for a non-HTTP probe (a TLS handshake). */
   reserve(): Promise<() => void>;
@@ -74,8 +77,22 @@ export interface ScanOperation {
   readonly secured: boolean;
   /** Query parameters of the operation (names), for IN-05. */
   readonly queryParameters: readonly string[];
+  /** Every declared parameter with the example value the scan sends (path values are in `url`). */
+  readonly parameters: readonly ScanParameter[];
+  /** The server URL the path template hangs from (origin and base path), without a slash. */
+  readonly server: string;
+  /** An example form body (urlencoded or multipart field names), when the operation takes one. */
+  readonly exampleForm?: Readonly<Record<string, string>>;
   /** JSON pointer of the operation in the document. */
   readonly pointer?: string;
+}
+
+/** A declared parameter of an operation with the example value the scan uses. */
+export interface ScanParameter {
+  readonly name: string;
+  readonly in: "path" | "query" | "header" | "cookie";
+  readonly required: boolean;
+  readonly value: string;
 }
 
 /** Where an observed exchange came from. */
@@ -125,6 +142,8 @@ export interface CheckContext {
   finding(input: FindingInput): Finding;
   /** Runs a probe once per scan, shared by every check that asks with the same key. */
   shared<T>(key: string, probe: () => Promise<T>): Promise<T>;
+  /** For a passive check: what it saw in every exchange of the scan. */
+  readonly passive?: PassiveRecord;
 }
 
 export interface FindingInput {
@@ -148,9 +167,29 @@ export interface FindingInput {
   readonly subject?: string;
 }
 
+/**
+ * What a check covered when it ran: `probed` of `of` units (operations, parameters, responses,
+ * hosts...), as many identities, and what it left out. A check that covered only part of its
+ * surface says so here, and its items become `partial` rather than `pass`.
+ */
+export interface Surface {
+  readonly probed: number;
+  readonly of: number;
+  readonly unit: string;
+  readonly identities?: number;
+  /** What was left out and why, a short phrase each (e.g. "PUT and DELETE not replayed"). */
+  readonly gaps?: readonly string[];
+  /**
+   * This result alone settles its items when whole: the other decisive checks are alternative
+   * proofs of the same property, not other parts of it (a throttle announced on every answer
+   * proves throttling without a burst).
+   */
+  readonly settles?: boolean;
+}
+
 /** How a check ended. */
 export type CheckOutcome =
-  | { readonly status: "ran" }
+  | { readonly status: "ran"; readonly surface: Surface }
   | { readonly status: "not_tested"; readonly reason: string }
   | { readonly status: "not_applicable"; readonly reason: string };
 
@@ -166,12 +205,70 @@ export interface CheckResult {
 export interface ScanCheck extends Covering {
   readonly id: string;
   readonly items: readonly ItemId[];
+  /**
+   * The items this check can prove to hold when it covers its surface and finds nothing. For
+   * the other items of `items` it is only a hint: it can find them failing, never pass them.
+   */
+  readonly proves: readonly ItemId[];
   /** The default severity of its findings. */
   readonly severity: Severity;
+  /** The worst severity it may report, when some findings rise above `severity`. */
+  readonly maxSeverity?: Severity;
   /** Sends requests that could change state, lock accounts or load the target: `full` only. */
   readonly intrusive: boolean;
   readonly needs: readonly CheckNeed[];
   /** What it verifies, in a few words. */
   readonly title: string;
+  /**
+   * A passive check: called on every answered exchange of the scan, whichever check sent it,
+   * and returns the problems it sees there. Its `run` comes after every active check, reads
+   * `context.passive` and sends nothing.
+   */
+  readonly inspect?: (exchange: Exchange, meta: ExchangeMeta) => readonly PassiveProblem[];
+  /** Which exchanges a passive check judges (its surface); default: all. */
+  readonly examines?: (exchange: Exchange, meta: ExchangeMeta) => boolean;
   run(context: CheckContext): Promise<CheckResult>;
+}
+
+/** Where an exchange belongs, for passive checks. */
+export interface ExchangeMeta {
+  /** `GET /api/users/{id}`: the documented operation, or the path with ids replaced by `{id}`. */
+  readonly operation: string;
+  /** The operation is in the API description. */
+  readonly documented: boolean;
+  /** The documented operation requires credentials. */
+  readonly secured: boolean;
+  /** The request carried credentials (Authorization or Cookie). */
+  readonly authenticated: boolean;
+  /** The check that sent it (`scan` for discovery). */
+  readonly owner: string;
+}
+
+/** One problem a passive check saw in one exchange; `subject` tells problems of one check apart. */
+export interface PassiveProblem {
+  readonly subject: string;
+  readonly finding: Omit<FindingInput, "exchange" | "subject" | "url" | "method">;
+}
+
+/** A problem with the exchange it was seen in, first of its (operation, subject). */
+export interface PassiveHit {
+  readonly operation: string;
+  /** The operation is in the API description. */
+  readonly documented: boolean;
+  readonly exchange: Exchange;
+  readonly problem: PassiveProblem;
+}
+
+/** What a passive check saw over the whole scan. */
+export interface PassiveRecord {
+  /** One per (operation, subject), in the order first seen. */
+  readonly hits: readonly PassiveHit[];
+  /** Operations with at least one examined exchange. */
+  readonly examined: ReadonlySet<string>;
+  /** Documented operations with at least one examined exchange. */
+  readonly examinedDocumented: ReadonlySet<string>;
+  /** Documented operations with at least one answer of any kind (examined by this check or not). */
+  readonly answeredDocumented: ReadonlySet<string>;
+  /** Exchanges examined. */
+  readonly responses: number;
 }

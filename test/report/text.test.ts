@@ -48,7 +48,9 @@ test("text: not-tested items with reasons, checks that errored, and a one-line t
   );
   assert.match(out, /\nChecks that failed to run \(1\)\n {2}tls-versions — handshake timed out\n/);
   assert.ok(
-    out.endsWith("\n1 passed, 2 failed, 1 warned, 41 not tested, 4 not applicable, 9 manual\n"),
+    out.endsWith(
+      "\n1 passed, 2 failed, 1 warned, 0 partial, 41 not tested, 4 not applicable, 9 manual\n",
+    ),
   );
 });
 

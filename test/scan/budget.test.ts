@@ -81,6 +81,77 @@ describe("scan budget", () => {
   });
 });
 
+describe("scan budget shared between checks", () => {
+  const spent = (e: unknown) => e instanceof RampartError && e.code === "ERR_SCAN_BUDGET";
+
+  test("waiting for a slot, the owner that has sent the fewest goes first (a greedy check cannot starve a cheap one)", async () => {
+    const budget = createBudget({ maxRequests: 100, concurrency: 1 });
+    const order: string[] = [];
+    const release = await budget.acquire(undefined, "greedy");
+    const waits = [
+      ...["greedy", "greedy", "greedy"].map((o) =>
+        budget.acquire(undefined, o).then((r) => {
+          order.push(o);
+          r();
+        }),
+      ),
+      budget.acquire(undefined, "cheap").then((r) => {
+        order.push("cheap");
+        r();
+      }),
+    ];
+    release();
+    await Promise.all(waits);
+    assert.deepEqual(order, ["cheap", "greedy", "greedy", "greedy"]);
+  });
+
+  test("each open owner keeps a floor: another may not take it, and is refused rather than left waiting", async () => {
+    const budget = createBudget({ maxRequests: 10, concurrency: 4 });
+    budget.open(["greedy", "late"]);
+    let taken = 0;
+    for (;;) {
+      try {
+        (await budget.acquire(undefined, "greedy"))();
+        taken++;
+      } catch (error) {
+        assert.ok(spent(error));
+        assert.match((error as Error).message, /held for other checks/);
+        break;
+      }
+    }
+    // floor = min(20, 10 / (2 x 2 owners)) = 2 held for "late".
+    assert.equal(taken, 8);
+    (await budget.acquire(undefined, "late"))();
+    (await budget.acquire(undefined, "late"))();
+    await assert.rejects(budget.acquire(undefined, "late"), spent);
+    assert.equal(budget.used, 10);
+  });
+
+  test("a closed owner's floor goes back to the others", async () => {
+    const budget = createBudget({ maxRequests: 8, concurrency: 4 });
+    budget.open(["a", "b"]);
+    for (let i = 0; i < 6; i++) (await budget.acquire(undefined, "a"))();
+    await assert.rejects(budget.acquire(undefined, "a"), spent);
+    budget.close("b");
+    (await budget.acquire(undefined, "a"))();
+    (await budget.acquire(undefined, "a"))();
+    assert.equal(budget.used, 8);
+    assert.equal(budget.sentBy("a"), 8);
+  });
+
+  test("requests are counted when sent: one aborted while it waited for a slot is not", async () => {
+    const budget = createBudget({ maxRequests: 5, concurrency: 1 });
+    const hold = await budget.acquire(undefined, "a");
+    const controller = new AbortController();
+    const waiting = budget.acquire(controller.signal, "b");
+    controller.abort(new Error("stop"));
+    await assert.rejects(waiting, /stop/);
+    assert.equal(budget.used, 1);
+    hold();
+    assert.equal(budget.sentBy("b"), 0);
+  });
+});
+
 describe("catch-all target (200 to everything)", () => {
   test("no false 405, directory-listing, 406 or 415 findings", async () => {
     const server = await countingServer(catchAll);

@@ -25,7 +25,15 @@ const EXPECTED: readonly { check: string; item: string; title: RegExp }[] = [
   { check: "in-02-not-acceptable", item: "IN-02", title: /instead of 406/ },
   { check: "in-03-unsupported-media-type", item: "IN-03", title: /not refused with 415/ },
   { check: "in-05-credentials-in-url", item: "IN-05", title: /query/ },
-  { check: "proc-08-debug", item: "PROC-08", title: /stack trace|Debug endpoint/ },
+  { check: "proc-08-debug", item: "PROC-08", title: /Debug endpoint/ },
+  { check: "proc-08-stack-traces", item: "PROC-08", title: /stack trace in a response/ },
+  { check: "acc-04-listing-seen", item: "ACC-04", title: /Directory listing/ },
+  { check: "out-06-secrets", item: "OUT-06", title: /Password hash in a response/ },
+  {
+    check: "out-07-error-status",
+    item: "OUT-07",
+    title: /Error answered with 200|Client input answered with 500/,
+  },
   { check: "out-01-nosniff", item: "OUT-01", title: /nosniff missing/ },
   { check: "out-02-frame-options", item: "OUT-02", title: /X-Frame-Options/ },
   { check: "out-03-csp", item: "OUT-03", title: /Content-Security-Policy missing/ },
@@ -54,6 +62,23 @@ const EXPECTED: readonly { check: string; item: string; title: RegExp }[] = [
 ];
 
 /**
+ * Items the safe scan of the hardened demo cannot pass, with what it says instead: a pass needs
+ * the whole surface, and these parts are out of a safe scan's (or any scan's) reach.
+ */
+const SHORT_OF_PASS: Readonly<Record<string, { verdict: string; reason: RegExp }>> = {
+  // Writes are asked with an unsupported Accept in the full profile only.
+  "IN-02": { verdict: "partial", reason: /write operations not asked \(--profile full\)/ },
+  // Reports and files have no list to learn an id from: their reads are never answered 2xx.
+  "EXT-03": { verdict: "partial", reason: /no response judged for GET \/api\/reports\/\{id\}/ },
+  // Admin reads refuse an ordinary user, and the authorize endpoint redirects: no body to read.
+  "OUT-06": { verdict: "partial", reason: /no response judged for .*GET \/admin\/users/ },
+  // A dictionary finds weak secrets; it cannot prove a strong one.
+  "JWT-01": { verdict: "partial", reason: /not ruled out/ },
+  // Randomness can be found lacking, never proven from outside.
+  "AUTH-02": { verdict: "not_tested", reason: /no check can prove it/ },
+};
+
+/**
  * Checks that need more than this safe scan with one login (a second identity, an OAuth client,
  * the full profile), each tested both ways against the demo in its own file.
  */
@@ -69,6 +94,9 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   "in-04-nosql-injection": "injection.test.ts",
   "in-04-reflected-xss": "injection.test.ts",
   "in-04-type-confusion": "injection.test.ts",
+  "in-04-template-injection": "injection-locations.test.ts",
+  "in-04-path-traversal": "injection-locations.test.ts",
+  "in-04-command-injection": "injection-locations.test.ts",
   "proc-01-missing-auth": "access.test.ts",
   "proc-02-bola-read": "access.test.ts",
   "proc-02-bola-write": "access.test.ts",
@@ -127,14 +155,18 @@ describe("scan of the demo API, both ways (HTTPS, logged in, safe profile)", () 
       assert.equal(verdictOf(flawed, item).verdict, "fail");
     });
 
-    test(`${check}: the hardened demo is silent and ${item} passes`, () => {
+    test(`${check}: the hardened demo is silent and ${item} passes (or says what it could not cover)`, () => {
       const loud = findingsOf(hardened, check).filter((f) => atLeast(f.severity, "low"));
       assert.deepEqual(
         loud.map((f) => f.title),
         [],
       );
       const { verdict, reason } = verdictOf(hardened, item);
-      if (item === "ACC-02") {
+      const short = SHORT_OF_PASS[item];
+      if (short) {
+        assert.equal(verdict, short.verdict, `${item}: ${verdict} ${reason ?? ""}`);
+        assert.match(reason ?? "", short.reason);
+      } else if (item === "ACC-02") {
         // The demo's certificate is self-signed: an info finding (loopback), hence warn.
         assert.ok(["pass", "warn"].includes(verdict), `${item}: ${verdict} ${reason ?? ""}`);
       } else {

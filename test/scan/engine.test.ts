@@ -20,6 +20,7 @@ describe("scan engine", () => {
     const broken: ScanCheck = {
       id: "broken-check",
       items: ["OUT-01"],
+      proves: ["OUT-01"],
       severity: "low",
       intrusive: false,
       needs: [],
@@ -50,13 +51,17 @@ describe("scan engine", () => {
     const intrusive: ScanCheck = {
       id: "intrusive-check",
       items: ["ACC-01"],
+      proves: ["ACC-01"],
       severity: "medium",
       intrusive: true,
       needs: [],
       title: "bursts",
       run: async () => {
         ran = true;
-        return { findings: [], outcome: { status: "ran" } };
+        return {
+          findings: [],
+          outcome: { status: "ran", surface: { probed: 1, of: 1, unit: "endpoints" } },
+        };
       },
     };
     try {

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import type { Report } from "../../src/core/report.js";
 import {
@@ -13,7 +12,7 @@ import {
 import { runScan } from "../../src/scan/engine.js";
 import type { ScanCheck } from "../../src/scan/types.js";
 import { demoPool } from "../helpers/demo-client.js";
-import { catalog, DEMO_LOGIN, findingsOf, verdictOf } from "./scan-helpers.js";
+import { catalog, DEMO_LOGIN, findingsOf, listenLoopback, verdictOf } from "./scan-helpers.js";
 
 const demo = demoPool();
 
@@ -58,7 +57,11 @@ describe("IN-04 injection against the demo, both ways", () => {
     );
     for (const check of INJECTION_CHECKS)
       assert.equal(report.checks.find((c) => c.id === check.id)?.status, "ran", check.id);
-    assert.equal(verdictOf(report, "IN-04").verdict, "pass");
+    // Admin operations refuse the demo user and some objects have no id to learn: those inputs
+    // were never tried, so IN-04 is partial, and says so, rather than a pass.
+    const { verdict, reason } = verdictOf(report, "IN-04");
+    assert.equal(verdict, "partial");
+    assert.match(reason ?? "", /inputs never reached a handler/);
   });
 });
 
@@ -112,15 +115,7 @@ async function searchApi(injectable: boolean) {
     const found = all ? rows : rows.filter((r) => q !== "" && r.name.includes(q));
     res.end(JSON.stringify({ items: found, total: found.length }));
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLoopback(server);
 }
 
 describe("IN-04 type confusion and budget", () => {
@@ -155,10 +150,9 @@ describe("IN-04 type confusion and budget", () => {
       { catalog, checks: [reflectedXssCheck, sqlInjectionCheck] },
     );
     const runs = report.checks.filter((c) => c.id.startsWith("in-04"));
-    assert.ok(
-      runs.some((r) => /request budget exhausted/.test(r.reason ?? "")),
-      JSON.stringify(runs),
-    );
+    const item = report.items.find((i) => i.id === "IN-04");
+    assert.equal(item?.cutShort, true, JSON.stringify(item));
+    assert.match(item?.reason ?? "", /budget/, JSON.stringify(item));
     assert.ok(
       runs.every((r) => r.status !== "error"),
       JSON.stringify(runs),
@@ -209,13 +203,5 @@ async function jsonApi(answer: (body: unknown) => { status: number; json: unknow
       reply(status, json);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLoopback(server);
 }

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, test } from "node:test";
 import type { Report } from "../../src/core/report.js";
 import { CALLBACK_BODY, isLoopbackHost, startCallbackListener } from "../../src/scan/callback.js";
@@ -14,7 +13,7 @@ import { xxeCheck } from "../../src/scan/checks/parsers/xxe.js";
 import { runScan } from "../../src/scan/engine.js";
 import type { ScanCheck } from "../../src/scan/types.js";
 import { demoPool, send } from "../helpers/demo-client.js";
-import { catalog, DEMO_LOGIN, findingsOf, verdictOf } from "./scan-helpers.js";
+import { catalog, DEMO_LOGIN, findingsOf, listenLoopback, verdictOf } from "./scan-helpers.js";
 
 const demo = demoPool();
 const CHECKS = [xxeCheck, xmlExpansionCheck, yamlExpansionCheck];
@@ -206,13 +205,5 @@ async function xmlApi(answer: (body: string) => { status: number; text: string }
       res.end('{"error":"not found"}');
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenLoopback(server);
 }

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { DemoApi } from "../../demo/server.js";
 import { DEMO_USERS } from "../../demo/store.js";
@@ -54,12 +54,20 @@ export async function countingServer(
     req.resume();
     req.on("end", () => handler(req, res));
   });
+  const listening = await listenLoopback(server);
+  return { ...listening, count: () => count, maxInFlight: () => maxInFlight };
+}
+
+/**
+ * Starts a test server on 127.0.0.1 (a free port) and gives its URL and a close that also ends
+ * kept-alive connections.
+ */
+export async function listenLoopback(
+  server: Server,
+): Promise<{ url: string; close(): Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
-    count: () => count,
-    maxInFlight: () => maxInFlight,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 
 /** The test account of the lockout check (`scan.lockout` in rampart.yaml). */
 export interface LockoutAccount {
@@ -40,6 +40,7 @@ export function createLockoutCheck(account?: LockoutAccount): ScanCheck {
   return {
     id: "auth-03-lockout",
     items: ["AUTH-03"],
+    proves: ["AUTH-03"],
     severity: "high",
     intrusive: true,
     needs: [],
@@ -103,19 +104,23 @@ async function runLockout(context: CheckContext, account: LockoutAccount, attemp
   }
   const last = await attempt(account.password);
   // Refused (status or failure body), or refused some attempts already: a lockout or throttle.
-  if (!grants(last) || failures.some((f) => LOCKED_STATUSES.has(f.status))) return ran();
-  return ran([
-    context.finding({
-      title: `No lockout after ${attempts} failed logins`,
-      detail: `${attempts} logins of the test account with a wrong password, then the right one: it still got in (${last.status}). Nothing stops an attacker from guessing passwords at full speed.`,
-      exchange: last,
-      evidence: {
-        request: `POST ${path} HTTP/1.1 (the right password after ${attempts} wrong ones)`,
-        note: `wrong-password answers: ${summarise(failures)}; right password afterwards: ${last.status} with a token`,
-      },
-      subject: "lockout",
-    }),
-  ]);
+  if (!grants(last) || failures.some((f) => LOCKED_STATUSES.has(f.status)))
+    return ran([], whole("login operations"));
+  return ran(
+    [
+      context.finding({
+        title: `No lockout after ${attempts} failed logins`,
+        detail: `${attempts} logins of the test account with a wrong password, then the right one: it still got in (${last.status}). Nothing stops an attacker from guessing passwords at full speed.`,
+        exchange: last,
+        evidence: {
+          request: `POST ${path} HTTP/1.1 (the right password after ${attempts} wrong ones)`,
+          note: `wrong-password answers: ${summarise(failures)}; right password afterwards: ${last.status} with a token`,
+        },
+        subject: "lockout",
+      }),
+    ],
+    whole("login operations"),
+  );
 }
 
 /** The login body's field names: those of the login recipe when it has them. */

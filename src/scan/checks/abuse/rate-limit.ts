@@ -1,6 +1,9 @@
 import { RampartError } from "../../../core/errors.js";
+import { isJsonResponse } from "../../discovery.js";
+import { MAX_HITS_PER_CHECK } from "../../passive.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { covered, notTested, ran, whole } from "../outcome.js";
+import { isApiAnswer } from "../output/security-headers.js";
 
 /**
  * Header fields that announce a throttle: draft-ietf-httpapi-ratelimit-headers (`RateLimit`,
@@ -25,25 +28,59 @@ export function rateLimitHeaders(exchange: Exchange): Record<string, string> {
 }
 
 /**
- * ACC-01, passive (safe profile): a throttle that announces itself in RateLimit headers on
- * ordinary responses is evidence enough. Their absence proves nothing (many throttles stay
- * silent until the limit), so it leaves the item to the burst of the `full` profile.
+ * Paths a throttle commonly leaves alone by design: the root, health and status probes, the API
+ * description and well-known metadata.
+ */
+const EXEMPT_PATH =
+  /^\/?$|(^|\/)(health|healthz|status|ping|livez|readyz|version)$|openapi|swagger|api-docs|^\/\.well-known\//i;
+
+/**
+ * ACC-01, passively (any profile): a throttle that announces itself in RateLimit headers on
+ * every API answer of the scan settles the item without a burst. Answers without them prove
+ * nothing (many throttles stay silent until the limit): the burst of the `full` profile decides.
  */
 export const rateLimitHeadersCheck: ScanCheck = {
   id: "acc-01-rate-limit-headers",
   items: ["ACC-01"],
+  proves: ["ACC-01"],
   severity: "info",
   intrusive: false,
   needs: [],
   title: "Throttling announced in RateLimit headers",
+  examines: (e, meta) =>
+    isApiAnswer(e, meta) &&
+    e.status !== 429 &&
+    e.status !== 404 &&
+    !EXEMPT_PATH.test(new URL(e.url).pathname),
+  inspect: (e) =>
+    Object.keys(rateLimitHeaders(e)).length > 0
+      ? []
+      : [{ subject: "unannounced", finding: { title: "no RateLimit header", detail: "" } }],
   async run(context) {
-    const seen = context.target.observed.some(
-      (o) => Object.keys(rateLimitHeaders(o.exchange)).length > 0,
-    );
-    if (seen) return ran();
-    return notTested(
-      "no RateLimit header on ordinary responses; the burst test runs with --profile full",
-    );
+    const record = context.passive;
+    if (!record || record.responses === 0) return notTested("no API answer to read headers from");
+    const silent = new Set(record.hits.map((h) => h.operation));
+    const announced = [...record.examined].filter((op) => !silent.has(op));
+    if (announced.length === 0)
+      return notTested(
+        "no RateLimit header on ordinary responses; the burst test runs with --profile full",
+      );
+    // One announcing operation proves little: at least half of the documented reads must have
+    // been seen (a throttle is usually global, but a sample of one is no evidence of that).
+    const documented = context.target.operations.filter(
+      (o) => o.method === "GET" && !EXEMPT_PATH.test(o.path),
+    ).length;
+    const of = record.examined.size;
+    const gaps = [
+      ...(silent.size > 0
+        ? [`${silent.size} operations answered without RateLimit headers (the burst decides)`]
+        : []),
+      ...(record.hits.length >= MAX_HITS_PER_CHECK ? ["more silent operations than counted"] : []),
+      ...(documented > 0 && of * 2 < documented
+        ? [`only ${of} of ${documented} documented reads answered`]
+        : []),
+    ];
+    return ran([], { ...covered(announced.length, of, "operations", gaps), settles: true });
   },
 };
 
@@ -83,6 +120,7 @@ export function createRateLimitCheck(options: RateLimitCheckOptions = {}): ScanC
   return {
     id: "acc-01-burst",
     items: ["ACC-01"],
+    proves: ["ACC-01"],
     severity: "medium",
     intrusive: true,
     needs: [],
@@ -130,7 +168,8 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
   const seconds = Math.max((performance.now() - started) / 1000, 0.001);
   const rate = (answered / seconds).toFixed(1);
   // A 429, or a limit announced in headers (its quota may simply be above the burst).
-  if (throttled.length > 0 || announced) return ran();
+  // A throttle met settles the item: the RateLimit headers check is the other way to see one.
+  if (throttled.length > 0 || announced) return ran([], { ...whole("endpoints"), settles: true });
   if (budgetSpent)
     return notTested(
       `the request budget ran out after ${answered} of the ${burst} burst requests to GET ${path} without a 429; raise --max-requests`,
@@ -139,21 +178,28 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
     return notTested(
       `only ${answered} of the ${burst} burst requests to GET ${path} were answered (connection errors)`,
     );
-  return ran([
-    context.finding({
-      title: `No throttling: ${burst} requests answered without 429`,
-      detail: `A burst of ${burst} GET ${path} requests at about ${rate} requests per second got no 429 Too Many Requests and no RateLimit header: nothing slows a flood or a brute-force attack down.`,
-      exchange: target,
-      headers: ["ratelimit", "ratelimit-policy", "retry-after"],
-      evidence: {
-        note: `burst: ${burst} x GET ${path}, ${answered} answered in ${seconds.toFixed(2)} s (${rate} req/s), no 429, no RateLimit / X-RateLimit-* / Retry-After header`,
-      },
-      subject: "burst",
-    }),
-  ]);
+  return ran(
+    [
+      context.finding({
+        title: `No throttling: ${burst} requests answered without 429`,
+        detail: `A burst of ${burst} GET ${path} requests at about ${rate} requests per second got no 429 Too Many Requests and no RateLimit header: nothing slows a flood or a brute-force attack down.`,
+        exchange: target,
+        headers: ["ratelimit", "ratelimit-policy", "retry-after"],
+        evidence: {
+          note: `burst: ${burst} x GET ${path}, ${answered} answered in ${seconds.toFixed(2)} s (${rate} req/s), no 429, no RateLimit / X-RateLimit-* / Retry-After header`,
+        },
+        subject: "burst",
+      }),
+    ],
+    whole("endpoints"),
+  );
 }
 
-/** A GET that answered 2xx: health and status endpoints first, then the shortest path. */
+/**
+ * A GET of the API that answered 2xx: JSON answers before anything else, health and status
+ * endpoints after the other JSON ones (real APIs exempt them from their limits), then the
+ * cheapest answer.
+ */
 function cheapEndpoint(context: CheckContext): Exchange | undefined {
   const candidates = context.target.observed
     .map((o) => o.exchange)
@@ -167,8 +213,15 @@ function cheapEndpoint(context: CheckContext): Exchange | undefined {
     );
   const score = (e: Exchange): number => {
     const url = new URL(e.url);
-    const cheap = /(^|\/)(health|healthz|status|ping|livez|readyz)$/i.test(url.pathname) ? 0 : 1;
-    return cheap * 10_000 + url.search.length * 100 + e.body.length / 1000 + url.pathname.length;
+    const exempt = EXEMPT_PATH.test(url.pathname);
+    const api = isJsonResponse(e) ? 0 : 1;
+    return (
+      api * 20_000 +
+      (exempt ? 10_000 : 0) +
+      url.search.length * 100 +
+      e.body.length / 1000 +
+      url.pathname.length
+    );
   };
   return candidates.sort((a, b) => score(a) - score(b))[0];
 }

@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { covered, notTested, ran } from "../outcome.js";
 import {
   type Collection,
   collectionsOf,
@@ -49,6 +49,7 @@ async function privateObjects(
 export const bolaReadCheck: ScanCheck = {
   id: "proc-02-bola-read",
   items: ["PROC-02"],
+  proves: ["PROC-02"],
   severity: "high",
   intrusive: false,
   needs: ["operations"],
@@ -58,12 +59,15 @@ export const bolaReadCheck: ScanCheck = {
     if (typeof identities === "string") return notTested(identities);
     const [a, b] = identities;
     const findings: Finding[] = [];
+    const tried = new Set<string>();
     for (const collection of collectionsOf(context.target.operations)) {
+      const get = collection.item.find((o) => o.method === "GET");
       for (const object of await privateObjects(context, a, b, collection)) {
         // The owner must be able to read it, or the URL is not the object's.
         const own = await sendAs(context, a, { url: object.url, headers: ACCEPT });
         if (!delivers(own, context.target.baseline)) continue;
         const exchange = await sendAs(context, b, { url: object.url, headers: ACCEPT });
+        if (get) tried.add(get.path);
         if (!delivers(exchange, context.target.baseline) || !sameObject(exchange, object.id))
           continue;
         findings.push(
@@ -78,9 +82,33 @@ export const bolaReadCheck: ScanCheck = {
         break;
       }
     }
-    return ran(findings);
+    return ran(findings, objectSurface(context, ["GET"], tried, 2));
   },
 };
+
+/**
+ * The operations that address one object (a path parameter) with the given methods, and how
+ * many of them were tried as another identity.
+ */
+function objectSurface(
+  context: CheckContext,
+  methods: readonly string[],
+  tried: ReadonlySet<string>,
+  identities: number,
+) {
+  const addressed = context.target.operations.filter(
+    (o) => methods.includes(o.method) && /\{[^}]+\}/.test(o.path),
+  );
+  const paths = new Set(addressed.map((o) => `${o.method} ${o.path}`));
+  const done = [...paths].filter((k) => tried.has(k.slice(k.indexOf(" ") + 1))).length;
+  const gaps =
+    done < paths.size
+      ? [
+          `${paths.size - done} operations addressing an object were not tried as another identity (no object of the first identity found for them)`,
+        ]
+      : [];
+  return covered(done, paths.size, "operations", gaps, identities);
+}
 
 /**
  * PROC-02 (write, `full` profile): the first identity creates an object, the second one changes
@@ -89,6 +117,7 @@ export const bolaReadCheck: ScanCheck = {
 export const bolaWriteCheck: ScanCheck = {
   id: "proc-02-bola-write",
   items: ["PROC-02"],
+  proves: ["PROC-02"],
   severity: "critical",
   intrusive: true,
   needs: ["operations"],
@@ -98,6 +127,7 @@ export const bolaWriteCheck: ScanCheck = {
     if (typeof identities === "string") return notTested(identities);
     const [a, b] = identities;
     const findings: Finding[] = [];
+    const tried = new Set<string>();
     for (const collection of collectionsOf(context.target.operations)) {
       const { create } = collection;
       const patch = collection.item.find((o) => o.method === "PATCH" || o.method === "PUT");
@@ -112,6 +142,7 @@ export const bolaWriteCheck: ScanCheck = {
       const id = ok(created) ? createdId(created) : undefined;
       if (id === undefined) continue;
       const url = itemUrl(collection, id);
+      for (const op of [patch, remove]) if (op) tried.add(op.path);
       let deleted = false;
       try {
         if (patch) {
@@ -152,7 +183,7 @@ export const bolaWriteCheck: ScanCheck = {
           await sendAs(context, a, { method: "DELETE", url, headers: ACCEPT });
       }
     }
-    return ran(findings);
+    return ran(findings, objectSurface(context, ["PATCH", "PUT", "DELETE"], tried, 2));
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { identitiesOf } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { covered, ran } from "../outcome.js";
 import { collectionsOf, createdId, idOf, listAs, objectsOf } from "./objects.js";
 
 /** Integers, as numbers or digit strings, up to 12 digits: enumerable by counting. */
@@ -32,6 +32,7 @@ export function guessableIds(ids: readonly string[]): { ids: string[]; sequentia
 export const guessableIdsCheck: ScanCheck = {
   id: "proc-03-guessable-ids",
   items: ["PROC-03"],
+  proves: ["PROC-03"],
   severity: "medium",
   intrusive: false,
   needs: [],
@@ -53,7 +54,17 @@ export const guessableIdsCheck: ScanCheck = {
         }),
       );
     }
-    return ran(findings);
+    const secured = collectionsOf(context.target.operations).filter((c) => c.list.secured);
+    const gaps = [
+      "public collections, ids inside nested objects and ids in paths are not judged",
+      ...(sources.length < secured.length
+        ? [`${secured.length - sources.length} protected collections gave no id to judge`]
+        : []),
+    ];
+    return ran(
+      findings,
+      covered(sources.length, Math.max(secured.length, sources.length), "collections", gaps),
+    );
   },
 };
 

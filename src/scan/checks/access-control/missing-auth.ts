@@ -1,8 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
 import { listOperations } from "../../../openapi/operations.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { ran } from "../outcome.js";
+import { covered, ran } from "../outcome.js";
 import { delivers } from "./objects.js";
 import { MALFORMED_TOKEN, realJwt, unsignedCopy } from "./tokens.js";
 
@@ -39,6 +40,7 @@ const refused = (e: Exchange | undefined) =>
 export const missingAuthCheck: ScanCheck = {
   id: "proc-01-missing-auth",
   items: ["PROC-01"],
+  proves: ["PROC-01"],
   severity: "high",
   intrusive: false,
   needs: ["operations"],
@@ -100,11 +102,70 @@ export const missingAuthCheck: ScanCheck = {
       }),
     );
     findings.push(...(await bfla(context, gets, anonymousByPath)));
-    return ran(findings);
+    // Writes: replayed without credentials in the full profile only (a vulnerable API would
+    // carry them out), with the document's example values.
+    const writes = context.target.operations.filter(
+      (o) => o.method !== "GET" && o.method !== "HEAD" && o.method !== "OPTIONS" && o.secured,
+    );
+    const replayed = context.profile === "full" ? await anonymousWrites(context, writes) : [];
+    findings.push(...replayed.flatMap((r) => (r.finding ? [r.finding] : [])));
+    const conclusive = replayed.filter((r) => r.conclusive).length;
+    const gaps = [
+      ...(writes.length > 0 && context.profile !== "full"
+        ? [`${writes.length} protected writes not tried without credentials (--profile full)`]
+        : []),
+      ...(replayed.length > conclusive
+        ? [`${replayed.length - conclusive} protected writes answered neither 2xx nor 401 / 403`]
+        : []),
+    ];
+    return ran(
+      findings,
+      covered(gets.length + conclusive, gets.length + writes.length, "operations", gaps),
+    );
   },
 };
 
 const ACCEPT = { accept: "application/json" };
+
+/**
+ * Each write operation the document protects, sent without credentials in a shape that cannot
+ * do harm: an empty JSON object as the body and a random id in every path parameter, so that
+ * even an unprotected server has nothing to change. A success is a finding; 401 / 403 is
+ * protection; anything else (400, 404...) cannot be told apart and stays uncovered.
+ */
+async function anonymousWrites(
+  context: CheckContext,
+  writes: readonly ScanOperation[],
+): Promise<{ op: ScanOperation; conclusive: boolean; finding?: Finding }[]> {
+  return Promise.all(
+    writes
+      .filter((op) => op.secured)
+      .map(async (op) => {
+        const id = randomUUID();
+        const path = op.path.replace(/\{[^}]+\}/g, id);
+        const json = op.bodyTypes.some((t) => /json/i.test(t));
+        const exchange = await sendAs(context, undefined, {
+          method: op.method,
+          url: `${op.server}${path}`,
+          headers: { ...ACCEPT, ...(json ? { "content-type": "application/json" } : {}) },
+          ...(json ? { body: "{}" } : {}),
+        });
+        if (refused(exchange)) return { op, conclusive: true };
+        if (!granted(exchange, context)) return { op, conclusive: false };
+        return {
+          op,
+          conclusive: true,
+          finding: context.finding({
+            title: "Protected write accepted without credentials",
+            detail: `${op.method} ${op.path} is documented as requiring credentials but answered ${exchange.status} to a request without any (an empty body, a random id): the operation runs for anyone.`,
+            exchange,
+            body: true,
+            subject: `${op.method} ${op.path}:anonymous`,
+          }),
+        };
+      }),
+  );
+}
 
 function anonymousFinding(
   context: CheckContext,
@@ -132,11 +193,11 @@ function anonymousFinding(
       subject: `${op.path}:anonymous`,
     });
   }
-  // Documented as public without saying why, while the items under it need credentials: the
-  // collection leaks what each item protects.
-  const protectedChild = all.find(
-    (o) => o.secured && o.path.startsWith(`${op.path.replace(/\/+$/, "")}/`),
-  );
+  // Documented as public without saying why, while reading one of its items needs credentials:
+  // the collection leaks what each item protects. Only the item itself (`/orders/{id}`) counts;
+  // other sub-resources (`/articles/feed`) are other operations with their own rules.
+  const itemPath = new RegExp(`^${escapeRegExp(op.path.replace(/\/+$/, ""))}/\\{[^}/]+\\}$`);
+  const protectedChild = all.find((o) => o.secured && o.method === "GET" && itemPath.test(o.path));
   if (protectedChild) {
     return context.finding({
       severity: "medium",
@@ -176,4 +237,8 @@ async function bfla(
     );
   }
   return findings;
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

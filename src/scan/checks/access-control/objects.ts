@@ -1,4 +1,5 @@
 import { type Identity, jsonObject, sendAs } from "../../identities.js";
+import { isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
 
 /** A collection of the API: a GET on `P` whose items are addressed as `P/{id}`. */
@@ -139,21 +140,14 @@ export function delivers(
   if (!exchange || exchange.status < 200 || exchange.status >= 300) return false;
   // By the body, not the Content-Type: some APIs label JSON as text/html (OUT-05).
   if (/^\s*</.test(exchange.body)) return false;
+  if (isErrorBody(exchange.body)) return false;
   const body = jsonObject(exchange.body);
-  if (body && errorLike(body)) return false;
   if (baseline && baseline.status >= 200 && baseline.status < 300) {
     const reference = jsonObject(baseline.body);
     if (!body || !reference) return exchange.body !== baseline.body && exchange.body !== "";
     return shape(body) !== shape(reference);
   }
   return true;
-}
-
-function errorLike(body: Readonly<Record<string, unknown>>): boolean {
-  if (body.success === false || body.ok === false) return true;
-  if ("error" in body || "errors" in body) return true;
-  const status = body.status ?? body.statusCode ?? body.code;
-  return typeof status === "number" && status >= 400;
 }
 
 function shape(body: Readonly<Record<string, unknown>>): string {

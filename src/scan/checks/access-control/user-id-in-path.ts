@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { type Identity, identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { ran, whole } from "../outcome.js";
 import { delivers } from "./objects.js";
 
 /** `/users/{id}/...`: a user (account, customer...) id parameter followed by a sub-resource. */
@@ -36,6 +36,7 @@ export function userIdSegment(path: string): number {
 export const userIdInPathCheck: ScanCheck = {
   id: "proc-02-user-id-in-path",
   items: ["PROC-02"],
+  proves: [],
   severity: "medium",
   intrusive: false,
   needs: ["operations"],
@@ -90,7 +91,7 @@ export const userIdInPathCheck: ScanCheck = {
       }
     }
     findings.push(...observedUrls(context, list, findings.length > 0));
-    return ran(findings);
+    return ran(findings, whole("documents"));
   },
 };
 

@@ -1,5 +1,5 @@
 import type { Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { covered, notTested, ran } from "../outcome.js";
 
 const BASIC = /(^|,)\s*Basic(\s|,|$)/i;
 
@@ -11,6 +11,7 @@ const BASIC = /(^|,)\s*Basic(\s|,|$)/i;
 export const basicAuthCheck: ScanCheck = {
   id: "auth-01-basic",
   items: ["AUTH-01"],
+  proves: ["AUTH-01"],
   severity: "high",
   intrusive: false,
   needs: [],
@@ -46,7 +47,8 @@ export const basicAuthCheck: ScanCheck = {
     const username = body?.username ?? body?.user ?? body?.email;
     const password = body?.password;
     probe ??= secured[0];
-    if (typeof username === "string" && typeof password === "string" && probe) {
+    const canTry = typeof username === "string" && typeof password === "string" && !!probe;
+    if (canTry && probe) {
       const without = await http.trySend({ url: probe.url, anonymous: true });
       const credentials = Buffer.from(`${username}:${password}`).toString("base64");
       const withBasic = await http.trySend({
@@ -77,7 +79,11 @@ export const basicAuthCheck: ScanCheck = {
     }
     if (!offered && challenges.length === 0 && findings.length === 0)
       return notTested("no authentication challenge observed (no secured operation answered 401)");
-    return ran(findings);
+    // Whether Basic is accepted can only be tried with a real username and password.
+    const gaps = canTry
+      ? []
+      : ["Basic credentials not tried (needs a login recipe with a username and password)"];
+    return ran(findings, covered(1, 1, "challenges", gaps));
   },
 };
 

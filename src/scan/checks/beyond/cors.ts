@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { apiResponses } from "../../responses.js";
 import type { ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { covered, ran, undescribed } from "../outcome.js";
 
 /** A made-up site: no API has a reason to trust it. `.example` is reserved (RFC 2606). */
 export const PROBE_ORIGIN = "https://rampart-probe.example";
@@ -14,22 +14,40 @@ export const PROBE_ORIGIN = "https://rampart-probe.example";
 export const corsCheck: ScanCheck = {
   id: "ext-01-cors",
   items: ["EXT-01"],
+  proves: ["EXT-01"],
   severity: "high",
   intrusive: false,
   needs: [],
   title: "Strict CORS policy",
   async run(context) {
-    const sample = apiResponses(context.target)[0];
-    const url = sample?.url ?? context.target.base.href;
+    const { target } = context;
+    // Every readable endpoint the scan knows, up to a cap: a CORS policy is often per route.
+    const known = [
+      ...new Set([
+        ...target.operations.filter((o) => o.method === "GET").map((o) => o.url),
+        ...apiResponses(target).map((e) => e.url),
+      ]),
+    ];
+    const urls = known.length > 0 ? known.slice(0, MAX_CORS_URLS) : [target.base.href];
     const findings: Finding[] = [];
-    for (const origin of [PROBE_ORIGIN, "null"]) {
-      const e = await context.http.trySend({ url, headers: { origin } });
+    const seen = new Set<string>();
+    const probes = urls.flatMap((url, i) =>
+      (i === 0 ? [PROBE_ORIGIN, "null"] : [PROBE_ORIGIN]).map((origin) => ({ url, origin })),
+    );
+    const answers = await Promise.all(
+      probes.map((p) => context.http.trySend({ url: p.url, headers: { origin: p.origin } })),
+    );
+    for (const [i, e] of answers.entries()) {
+      const origin = probes[i]?.origin ?? PROBE_ORIGIN;
       if (!e) continue;
       const allow = e.headers["access-control-allow-origin"];
       const credentials = /^\s*true\s*$/i.test(e.headers["access-control-allow-credentials"] ?? "");
       const headers = ["access-control-allow-origin", "access-control-allow-credentials", "vary"];
       const request = `GET ${new URL(e.url).pathname} HTTP/1.1 (Origin: ${origin})`;
       if (allow === origin) {
+        const kind = origin === "null" ? "null" : "reflected";
+        if (seen.has(kind)) continue;
+        seen.add(kind);
         findings.push(
           context.finding({
             severity: credentials ? "high" : "medium",
@@ -42,6 +60,8 @@ export const corsCheck: ScanCheck = {
           }),
         );
       } else if (allow === "*" && credentials && origin !== "null") {
+        if (seen.has("wildcard")) continue;
+        seen.add("wildcard");
         findings.push(
           context.finding({
             severity: "medium",
@@ -56,6 +76,15 @@ export const corsCheck: ScanCheck = {
         );
       }
     }
-    return ran(findings);
+    const gaps = [
+      ...(known.length > urls.length
+        ? [`${known.length - urls.length} endpoints beyond the cap`]
+        : []),
+      ...undescribed(context),
+    ];
+    return ran(findings, covered(urls.length, Math.max(known.length, 1), "endpoints", gaps));
   },
 };
+
+/** Endpoints asked with a foreign Origin at most. */
+export const MAX_CORS_URLS = 40;

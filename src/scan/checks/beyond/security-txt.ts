@@ -1,5 +1,5 @@
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 
 export const SECURITY_TXT_PATH = "/.well-known/security.txt";
 
@@ -10,6 +10,7 @@ export const SECURITY_TXT_PATH = "/.well-known/security.txt";
 export const securityTxtCheck: ScanCheck = {
   id: "ext-04-security-txt",
   items: ["EXT-04"],
+  proves: ["EXT-04"],
   severity: "low",
   intrusive: false,
   needs: [],
@@ -31,32 +32,38 @@ export const securityTxtCheck: ScanCheck = {
       return notTested(`${SECURITY_TXT_PATH} answered ${e.status}`);
     const plain = /^text\/plain/i.test(e.headers["content-type"] ?? "");
     if (e.status !== 200 || !plain || !fields.has("contact")) {
-      return ran([
-        context.finding({
-          title: "No security.txt",
-          detail: `${SECURITY_TXT_PATH} answers ${e.status}${e.status === 200 ? " without a text/plain Contact field" : ""}: researchers who find a vulnerability have no published way to report it.`,
-          exchange: e,
-          headers: ["content-type"],
-          subject: "missing",
-        }),
-      ]);
+      return ran(
+        [
+          context.finding({
+            title: "No security.txt",
+            detail: `${SECURITY_TXT_PATH} answers ${e.status}${e.status === 200 ? " without a text/plain Contact field" : ""}: researchers who find a vulnerability have no published way to report it.`,
+            exchange: e,
+            headers: ["content-type"],
+            subject: "missing",
+          }),
+        ],
+        whole("well-known path"),
+      );
     }
     const expires = fields.get("expires");
     const when = expires ? Date.parse(expires) : Number.NaN;
     if (Number.isNaN(when) || when < Date.now()) {
-      return ran([
-        context.finding({
-          title: expires ? "security.txt expired" : "security.txt without Expires",
-          detail: expires
-            ? `Expires: ${expires} is in the past: RFC 9116 section 2.5.5 says to treat the file's data as stale.`
-            : "RFC 9116 section 2.5.5 requires an Expires field.",
-          exchange: e,
-          headers: ["content-type"],
-          body: true,
-          subject: "expires",
-        }),
-      ]);
+      return ran(
+        [
+          context.finding({
+            title: expires ? "security.txt expired" : "security.txt without Expires",
+            detail: expires
+              ? `Expires: ${expires} is in the past: RFC 9116 section 2.5.5 says to treat the file's data as stale.`
+              : "RFC 9116 section 2.5.5 requires an Expires field.",
+            exchange: e,
+            headers: ["content-type"],
+            body: true,
+            subject: "expires",
+          }),
+        ],
+        whole("well-known path"),
+      );
     }
-    return ran();
+    return ran([], whole("well-known path"));
   },
 };

@@ -1,5 +1,6 @@
 import type { ScanCheck } from "../../types.js";
 import { nosqlInjectionCheck } from "./nosql.js";
+import { commandInjectionCheck, pathTraversalCheck, templateInjectionCheck } from "./provoke.js";
 import { sqlInjectionCheck } from "./sql.js";
 import { typeConfusionCheck } from "./type-confusion.js";
 import { reflectedXssCheck } from "./xss.js";
@@ -9,7 +10,18 @@ export const INJECTION_CHECKS: readonly ScanCheck[] = Object.freeze([
   sqlInjectionCheck,
   nosqlInjectionCheck,
   reflectedXssCheck,
+  templateInjectionCheck,
+  pathTraversalCheck,
+  commandInjectionCheck,
   typeConfusionCheck,
 ]);
 
-export { nosqlInjectionCheck, reflectedXssCheck, sqlInjectionCheck, typeConfusionCheck };
+export {
+  commandInjectionCheck,
+  nosqlInjectionCheck,
+  pathTraversalCheck,
+  reflectedXssCheck,
+  sqlInjectionCheck,
+  templateInjectionCheck,
+  typeConfusionCheck,
+};

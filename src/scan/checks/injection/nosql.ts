@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { isErrorBody } from "../../responses.js";
 import type { ScanCheck } from "../../types.js";
-import { notApplicable, notTested, ran } from "../outcome.js";
+import { covered, notApplicable, notTested, ran } from "../outcome.js";
 import { budgetReason, isBudgetSpent, marker } from "../parsers/documents.js";
 import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
 
@@ -22,6 +22,7 @@ const LOGIN_PATH = /login|signin|sign-in|token|auth|session/i;
 export const nosqlInjectionCheck: ScanCheck = {
   id: "in-04-nosql-injection",
   items: ["IN-04"],
+  proves: ["IN-04"],
   severity: "high",
   intrusive: true,
   needs: ["operations"],
@@ -74,7 +75,14 @@ export const nosqlInjectionCheck: ScanCheck = {
       }
     }
     if (tested === 0)
-      return notTested("no JSON operation refused random values with a 4xx to compare against");
-    return ran(findings);
+      return notTested(
+        "no JSON operation refused random values with a 4xx to compare against",
+        findings,
+      );
+    const gaps =
+      tested < operations.length
+        ? [`${operations.length - tested} operations accepted random values (nothing to compare)`]
+        : [];
+    return ran(findings, covered(tested, operations.length, "operations", gaps));
   },
 };

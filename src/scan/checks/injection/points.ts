@@ -1,60 +1,103 @@
 import type { CheckContext, Exchange, ScanOperation, ScanRequest } from "../../types.js";
 
-/** Where a value goes: a query parameter, or a top-level string field of a JSON body. */
+/** Where a value goes in a request. */
+export type PointLocation = "path" | "query" | "body" | "form" | "header" | "cookie";
+
+/** One input of one operation: a parameter, a form field, or a JSON leaf at any depth. */
 export interface InjectionPoint {
   readonly op: ScanOperation;
-  readonly where: "query" | "body";
+  readonly where: PointLocation;
+  /** The parameter or field name; for JSON, the leaf's JSON pointer (`/user/email`). */
   readonly name: string;
-  /** The value the operation's example gives it (or a harmless word). */
+  /** The value the operation's example gives it. */
   readonly value: string;
 }
 
-/** Injection points probed at most per check: a bounded number of requests on any API. */
-export const MAX_POINTS = 12;
+/** Points of one operation at most, so that one wide operation does not take every share. */
+export const MAX_POINTS_PER_OPERATION = 8;
 
-/** Points of one operation at most, so that one wide operation does not take the whole share. */
-export const MAX_POINTS_PER_OPERATION = 3;
+/** JSON leaves are collected down to this depth (objects and the first item of arrays). */
+export const MAX_JSON_DEPTH = 4;
 
-/** Names that usually reach a query as text (search terms, filters): probed first. */
-const HIGH_PRIORITY = /search|query|^q$|filter|term|keyword|name|title|user|email|login/i;
-/** Paging and sorting parameters rarely reach a query as text: they come last. */
-const LOW_PRIORITY = /^(limit|offset|page|per_?page|page_?size|size|cursor|sort|order)$/i;
+/** Names that usually reach a query as text (search terms, filters, ids): probed first. */
+const HIGH_PRIORITY =
+  /search|query|^q$|filter|term|keyword|name|title|user|email|login|id$|^id|slug|category|month|year|file|path|url|sort|order/i;
+/** Paging parameters rarely reach a query as text: they come last. */
+const LOW_PRIORITY = /^(limit|offset|page|per_?page|page_?size|size|cursor)$/i;
+
+/** Headers every request carries anyway, or that the HTTP layer owns: never injection points. */
+const RESERVED_HEADERS = /^(authorization|content-type|content-length|accept|host|cookie)$/i;
 
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
+const LOCATION_RANK: Readonly<Record<PointLocation, number>> = {
+  query: 0,
+  path: 0,
+  body: 0,
+  form: 0,
+  header: 1,
+  cookie: 1,
+};
+
 /**
- * The query parameters of read operations and the string fields of JSON bodies, from the
- * OpenAPI document, search-like names first, at most {@link MAX_POINTS}.
+ * Every input of every documented operation, ranked for a bounded budget: path, query, JSON
+ * body leaves at any depth, form fields, then declared headers and cookies; search- and id-like
+ * names first, paging last; at most {@link MAX_POINTS_PER_OPERATION} per operation. Reads and
+ * writes alike (the injection checks run in the full profile only). Callers probe a prefix and
+ * report the rest as not covered.
  *
  * @example
  * ```ts
- * injectionPoints(context, "query")[0]; // { op, where: "query", name: "search", value: "rampart" }
+ * injectionPoints(context)[0]; // { op, where: "query", name: "search", value: "rampart" }
+ * injectionPoints(context, ["query", "path"]); // only what can land in a URL
  * ```
  */
-export function injectionPoints(context: CheckContext, where?: "query" | "body"): InjectionPoint[] {
+export function injectionPoints(
+  context: CheckContext,
+  where?: readonly PointLocation[],
+): InjectionPoint[] {
+  const wanted = (w: PointLocation) => where === undefined || where.includes(w);
   const points: InjectionPoint[] = [];
   for (const op of context.target.operations) {
-    if (where !== "body" && SAFE_METHODS.has(op.method)) {
-      const url = new URL(op.url);
-      for (const name of op.queryParameters)
-        points.push({ op, where: "query", name, value: url.searchParams.get(name) || "rampart" });
+    const own: InjectionPoint[] = [];
+    const url = new URL(op.url);
+    for (const p of op.parameters) {
+      if (p.in === "header" && RESERVED_HEADERS.test(p.name)) continue;
+      if (!wanted(p.in)) continue;
+      const value = p.in === "query" ? (url.searchParams.get(p.name) ?? p.value) : p.value;
+      own.push({ op, where: p.in, name: p.name, value: value || "rampart" });
     }
-    if (where !== "query" && !SAFE_METHODS.has(op.method)) {
-      for (const [name, value] of Object.entries(jsonObject(op.exampleBody) ?? {}))
-        if (typeof value === "string") points.push({ op, where: "body", name, value });
+    if (!SAFE_METHODS.has(op.method)) {
+      if (wanted("body"))
+        for (const [pointer, value] of jsonLeaves(parseObject(op.exampleBody)))
+          own.push({ op, where: "body", name: pointer, value });
+      if (wanted("form"))
+        for (const [name, value] of Object.entries(op.exampleForm ?? {}))
+          own.push({ op, where: "form", name, value: value || "rampart" });
     }
+    points.push(...own.sort((a, b) => rank(a) - rank(b)).slice(0, MAX_POINTS_PER_OPERATION));
   }
-  const rank = (p: InjectionPoint) =>
-    HIGH_PRIORITY.test(p.name) ? 0 : LOW_PRIORITY.test(p.name) ? 2 : 1;
-  const perOperation = new Map<ScanOperation, number>();
-  return points
-    .sort((a, b) => rank(a) - rank(b))
-    .filter((p) => {
-      const n = (perOperation.get(p.op) ?? 0) + 1;
-      perOperation.set(p.op, n);
-      return n <= MAX_POINTS_PER_OPERATION;
-    })
-    .slice(0, MAX_POINTS);
+  return points.sort((a, b) => rank(a) - rank(b));
+}
+
+function rank(p: InjectionPoint): number {
+  const name = p.name.split("/").at(-1) ?? p.name;
+  const byName = HIGH_PRIORITY.test(name) ? 0 : LOW_PRIORITY.test(name) ? 2 : 1;
+  return LOCATION_RANK[p.where] * 3 + byName;
+}
+
+/** String and number leaves of a JSON object with their JSON pointers. */
+function jsonLeaves(value: unknown, pointer = "", depth = 0): [string, string][] {
+  if (depth > MAX_JSON_DEPTH) return [];
+  if (typeof value === "string") return [[pointer, value || "rampart"]];
+  if (typeof value === "number") return [[pointer, String(value)]];
+  if (Array.isArray(value))
+    return value.length > 0 ? jsonLeaves(value[0], `${pointer}/0`, depth + 1) : [];
+  if (value !== null && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) =>
+      jsonLeaves(v, `${pointer}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`, depth + 1),
+    );
+  return [];
 }
 
 /** Operations with a JSON object body (for NoSQL operators and type confusion). */
@@ -64,14 +107,14 @@ export function jsonBodyOperations(
   const found: { op: ScanOperation; body: Record<string, unknown> }[] = [];
   for (const op of context.target.operations) {
     if (SAFE_METHODS.has(op.method)) continue;
-    const body = jsonObject(op.exampleBody);
-    if (body && Object.values(body).some((v) => typeof v === "string")) found.push({ op, body });
+    const body = parseObject(op.exampleBody);
+    if (body && jsonLeaves(body).length > 0) found.push({ op, body });
   }
-  return found.slice(0, MAX_POINTS / 2);
+  return found;
 }
 
 /**
- * The request that puts `value` at the point (a string, or any JSON value in a body).
+ * The request that puts `value` at the point (a string; for JSON leaves, any JSON value).
  *
  * @example
  * ```ts
@@ -79,13 +122,80 @@ export function jsonBodyOperations(
  * ```
  */
 export function requestWith(point: InjectionPoint, value: unknown): ScanRequest {
-  if (point.where === "query") {
-    const url = new URL(point.op.url);
-    url.searchParams.set(point.name, String(value));
-    return { method: point.op.method, url: url.href };
+  const { op } = point;
+  const text = typeof value === "string" ? value : JSON.stringify(value);
+  const headers: Record<string, string> = { accept: "application/json, text/html;q=0.5" };
+  const cookies = op.parameters
+    .filter((p) => p.in === "cookie")
+    .map((p) => [p.name, point.where === "cookie" && p.name === point.name ? text : p.value]);
+  for (const p of op.parameters)
+    if (p.in === "header" && !RESERVED_HEADERS.test(p.name)) headers[p.name] = p.value;
+  if (point.where === "header") headers[point.name] = text.replace(/[\r\n]/g, " ");
+  if (cookies.length > 0)
+    headers.cookie = cookies.map(([k, v]) => `${k}=${encodeURIComponent(v ?? "")}`).join("; ");
+  const url = urlWith(point, text);
+  if (point.where === "body") {
+    const body = setAt(parseObject(op.exampleBody) ?? {}, point.name, value);
+    return {
+      method: op.method,
+      url,
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify(body),
+    };
   }
-  const body = { ...(jsonObject(point.op.exampleBody) ?? {}), [point.name]: value };
-  return jsonRequest(point.op, body);
+  if (op.exampleBody !== undefined && !SAFE_METHODS.has(op.method))
+    return {
+      method: op.method,
+      url,
+      headers: { ...headers, "content-type": "application/json" },
+      body: op.exampleBody,
+    };
+  if (op.exampleForm !== undefined) {
+    const form = new URLSearchParams({ ...op.exampleForm });
+    if (point.where === "form") form.set(point.name, text);
+    return {
+      method: op.method,
+      url,
+      headers: { ...headers, "content-type": "application/x-www-form-urlencoded" },
+      body: form.toString(),
+    };
+  }
+  return { method: op.method, url, headers };
+}
+
+/** The operation's URL with the point's path or query value replaced. */
+function urlWith(point: InjectionPoint, text: string): string {
+  const { op } = point;
+  const current = new URL(op.url);
+  if (point.where === "query") {
+    current.searchParams.set(point.name, text);
+    return current.href;
+  }
+  if (point.where !== "path") return op.url;
+  const values = new Map(
+    op.parameters.filter((p) => p.in === "path").map((p) => [p.name, p.value]),
+  );
+  const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) =>
+    encodeURIComponent(name === point.name ? text : (values.get(name) ?? "1")),
+  );
+  return `${op.server}${path}${current.search}`;
+}
+
+/** A copy of `object` with the leaf at a JSON pointer set to `value`. */
+function setAt(object: Record<string, unknown>, pointer: string, value: unknown): unknown {
+  const copy = structuredClone(object) as Record<string, unknown>;
+  const keys = pointer
+    .split("/")
+    .slice(1)
+    .map((k) => k.replace(/~1/g, "/").replace(/~0/g, "~"));
+  let node: unknown = copy;
+  for (const [i, key] of keys.entries()) {
+    if (node === null || typeof node !== "object") return copy;
+    const container = node as Record<string, unknown>;
+    if (i === keys.length - 1) container[key] = value;
+    else node = container[key];
+  }
+  return copy;
 }
 
 /** A copy of a JSON body with each string field replaced by `value(field)`. */
@@ -115,9 +225,23 @@ export function describeRequest(request: ScanRequest, exchange?: Exchange): stri
   return request.body === undefined ? line : `${line} (body ${request.body})`;
 }
 
+const LOCATION_WORDS: Readonly<Record<PointLocation, string>> = {
+  path: "path parameter",
+  query: "query parameter",
+  body: "JSON field",
+  form: "form field",
+  header: "header",
+  cookie: "cookie",
+};
+
 /** The point in words, e.g. `query parameter "search" of GET /api/products`. */
 export function describePoint(point: InjectionPoint): string {
-  return `${point.where === "query" ? "query parameter" : "body field"} "${point.name}" of ${point.op.method} ${point.op.path}`;
+  return `${LOCATION_WORDS[point.where]} "${point.name}" of ${point.op.method} ${point.op.path}`;
+}
+
+/** A stable key for findings: `query-search`, `body-/user/email`. */
+export function pointKey(point: InjectionPoint): string {
+  return `${point.where}-${point.name}`;
 }
 
 /** The answer to the operation with its example value, shared by the injection checks. */
@@ -131,7 +255,7 @@ export function baseline(
   );
 }
 
-function jsonObject(text: string | undefined): Record<string, unknown> | undefined {
+function parseObject(text: string | undefined): Record<string, unknown> | undefined {
   if (text === undefined) return undefined;
   try {
     const value: unknown = JSON.parse(text);

@@ -1,15 +1,15 @@
 import type { Finding } from "../../../core/finding.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { notApplicable, notTested, ran } from "../outcome.js";
-import { budgetReason, isBudgetSpent, marker, shapeOf } from "../parsers/documents.js";
+import { marker, shapeOf } from "../parsers/documents.js";
 import {
-  baseline,
   describePoint,
   describeRequest,
   type InjectionPoint,
   injectionPoints,
+  pointKey,
   requestWith,
 } from "./points.js";
+import { probePoints } from "./probe.js";
 
 /** Database error texts that only a database driver writes, by engine. */
 export const SQL_ERROR_SIGNATURES: readonly {
@@ -56,8 +56,8 @@ const BOOLEAN_PAIRS: readonly {
 const MIN_DIFFERENCE = 32;
 
 /**
- * IN-04, SQL injection (CWE-89), `full` profile: each query parameter and JSON string field from
- * the document gets quote characters (error-based: a database error text that the example value
+ * IN-04, SQL injection (CWE-89), `full` profile: every input of the document (path and query
+ * parameters, JSON fields at any depth, form fields, declared headers and cookies) gets quote characters (error-based: a database error text that the example value
  * does not produce) and then pairs of true / false conditions (boolean-differential: the true
  * condition answers more than the false one, the false one answers like a value that matches
  * nothing, and a second true condition answers like the first). Every finding names the request.
@@ -65,33 +65,22 @@ const MIN_DIFFERENCE = 32;
 export const sqlInjectionCheck: ScanCheck = {
   id: "in-04-sql-injection",
   items: ["IN-04"],
+  proves: ["IN-04"],
   severity: "high",
   intrusive: true,
   needs: ["operations"],
   title: "No SQL injection through parameters",
-  async run(context) {
-    const points = injectionPoints(context);
-    if (points.length === 0)
-      return notApplicable("no query parameter or JSON string field in the document");
-    const findings: Finding[] = [];
-    let tested = 0;
-    for (const [index, point] of points.entries()) {
-      try {
-        const base = await baseline(context, point);
-        if (!base || [401, 403, 404, 405, 429].includes(base.status)) continue;
-        tested++;
-        const found =
-          (await errorBased(context, point, base)) ?? (await booleanBased(context, point));
-        if (found) findings.push(found);
-      } catch (error) {
-        if (!isBudgetSpent(error)) throw error;
-        return notTested(budgetReason(index, points.length, "parameters"), findings);
-      }
-    }
-    if (tested === 0) return notTested("no operation with parameters answered its example request");
-    return ran(findings);
-  },
+  run: (context) =>
+    probePoints(context, injectionPoints(context), {
+      cap: MAX_SQL_POINTS,
+      nothing: "no input (parameter, JSON field, form field) in the document",
+      probe: async (point, base) =>
+        (await errorBased(context, point, base)) ?? (await booleanBased(context, point)),
+    }),
 };
+
+/** Inputs probed for SQL injection at most (about ten requests each). */
+export const MAX_SQL_POINTS = 40;
 
 async function errorBased(
   context: CheckContext,
@@ -116,7 +105,7 @@ async function errorBased(
         body: answer.body.slice(Math.max(0, at - 80), at + 200),
         note: `the example value answered ${base.status} without a database error`,
       },
-      subject: `sql-error-${point.where}-${point.name}`,
+      subject: `sql-error-${pointKey(point)}`,
     });
   }
   return undefined;
@@ -157,7 +146,7 @@ async function booleanBased(
         request: describeRequest(truthy.request, t),
         note: `true condition: ${t.status}, ${t.body.length} bytes; false condition (${describeRequest(falsy.request, f)}): ${f.status}, ${f.body.length} bytes`,
       },
-      subject: `sql-boolean-${point.where}-${point.name}`,
+      subject: `sql-boolean-${pointKey(point)}`,
     });
   }
   return undefined;

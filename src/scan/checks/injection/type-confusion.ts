@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { ScanCheck } from "../../types.js";
-import { notApplicable, notTested, ran } from "../outcome.js";
+import { covered, notApplicable, notTested, ran } from "../outcome.js";
 import { budgetReason, isBudgetSpent } from "../parsers/documents.js";
 import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
 
@@ -15,6 +15,7 @@ const CONFUSIONS: readonly unknown[] = [12345, { rampart: true }, ["rampart"]];
 export const typeConfusionCheck: ScanCheck = {
   id: "in-04-type-confusion",
   items: ["IN-04"],
+  proves: [],
   severity: "low",
   intrusive: true,
   needs: ["operations"],
@@ -54,6 +55,6 @@ export const typeConfusionCheck: ScanCheck = {
       }
     }
     if (tested === 0) return notTested("no JSON operation answered its example body below 500");
-    return ran(findings);
+    return ran(findings, covered(tested, operations.length, "operations"));
   },
 };

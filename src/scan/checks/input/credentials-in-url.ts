@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { redactUrl, SENSITIVE_NAME } from "../../../core/redact.js";
 import type { CheckContext, ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { covered, ran } from "../outcome.js";
 
 /**
  * IN-05: credentials never travel in URLs (they end up in logs, history and Referer). Three
@@ -12,17 +12,22 @@ import { ran } from "../outcome.js";
 export const credentialsInUrlCheck: ScanCheck = {
   id: "in-05-credentials-in-url",
   items: ["IN-05"],
+  proves: ["IN-05"],
   severity: "high",
   intrusive: false,
   needs: [],
   title: "No credentials in URLs",
   async run(context) {
     const live = await acceptedFindings(context);
-    return ran([
-      ...documentFindings(context, live.refused),
-      ...observedFindings(context),
-      ...live.findings,
-    ]);
+    const gaps = live.tried
+      ? []
+      : [
+          "the API was not asked to take a credential in the query string (needs credentials and a protected operation that answers them)",
+        ];
+    return ran(
+      [...documentFindings(context, live.refused), ...observedFindings(context), ...live.findings],
+      covered(live.tried ? 1 : 0, 1, "live probes", gaps),
+    );
   },
 };
 
@@ -123,8 +128,8 @@ function observedFindings(context: CheckContext): Finding[] {
  */
 async function acceptedFindings(
   context: CheckContext,
-): Promise<{ findings: Finding[]; refused?: string }> {
-  const none = { findings: [] };
+): Promise<{ findings: Finding[]; refused?: string; tried: boolean }> {
+  const none = { findings: [], tried: false };
   const { target, http } = context;
   const header = target.observed.find((o) => o.authenticated && o.source === "operation")?.exchange
     .requestHeaders;
@@ -156,7 +161,7 @@ async function acceptedFindings(
     const url = new URL(working.url);
     url.searchParams.set(name, value);
     const answer = await http.trySend({ url, anonymous: true });
-    if (!answer) return { findings };
+    if (!answer) return { findings, tried: false };
     if (answer.status < 200 || answer.status >= 300) {
       refusals.push(`?${name}= answered ${answer.status}`);
       continue;
@@ -176,6 +181,6 @@ async function acceptedFindings(
     break;
   }
   return findings.length > 0 || refusals.length === 0
-    ? { findings }
-    : { findings, refused: refusals.join(", ") };
+    ? { findings, tried: true }
+    : { findings, refused: refusals.join(", "), tried: true };
 }

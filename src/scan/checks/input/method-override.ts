@@ -1,6 +1,6 @@
 import { isCatchAll } from "../../responses.js";
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 
 /** Headers that frameworks honour to change the method of a POST. */
 export const OVERRIDE_HEADERS = [
@@ -17,6 +17,7 @@ export const OVERRIDE_HEADERS = [
 export const methodOverrideCheck: ScanCheck = {
   id: "in-01-method-override",
   items: ["IN-01"],
+  proves: [],
   severity: "medium",
   intrusive: false,
   needs: [],
@@ -46,20 +47,23 @@ export const methodOverrideCheck: ScanCheck = {
           headers: { [header]: reference },
         });
         if (!overridden || overridden.status !== real.status) continue;
-        return ran([
-          context.finding({
-            title: `${header} honoured`,
-            detail: `POST with ${header}: ${reference} is answered like a real ${reference} (${real.status}) instead of like a POST (${plain.status}): the header changes the method, so POST with ${header}: DELETE would act as a DELETE.`,
-            exchange: overridden,
-            headers: ["allow", "content-type"],
-            evidence: {
-              note: `POST: ${plain.status}; ${reference}: ${real.status}; POST + ${header}: ${reference}: ${overridden.status}`,
-            },
-            subject: header,
-          }),
-        ]);
+        return ran(
+          [
+            context.finding({
+              title: `${header} honoured`,
+              detail: `POST with ${header}: ${reference} is answered like a real ${reference} (${real.status}) instead of like a POST (${plain.status}): the header changes the method, so POST with ${header}: DELETE would act as a DELETE.`,
+              exchange: overridden,
+              headers: ["allow", "content-type"],
+              evidence: {
+                note: `POST: ${plain.status}; ${reference}: ${real.status}; POST + ${header}: ${reference}: ${overridden.status}`,
+              },
+              subject: header,
+            }),
+          ],
+          whole("path"),
+        );
       }
-      return ran();
+      return ran([], whole("path"));
     }
     return notTested(
       "POST and OPTIONS / GET answer alike on the probe path: an override cannot be told apart",

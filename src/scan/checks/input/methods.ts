@@ -1,36 +1,56 @@
 import { randomBytes } from "node:crypto";
 import { isCatchAll, isErrorBody } from "../../responses.js";
-import type { CheckContext, ScanCheck, ScanOperation } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import { covered, notTested, ran } from "../outcome.js";
 
-/**
- * A path of the document and a method it does not declare. PATCH without a body first: an empty
- * merge patch changes nothing even on a server that wrongly runs it.
- */
-export function unsupportedMethod(
-  operations: readonly ScanOperation[],
-): { op: ScanOperation; method: string } | undefined {
-  const byPath = new Map<string, ScanOperation[]>();
-  for (const op of operations) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op]);
-  const candidates = [...byPath.values()]
-    .filter((ops) => ops.some((o) => o.method === "GET"))
-    .sort((a, b) => Number(a[0]?.secured) - Number(b[0]?.secured));
-  for (const ops of candidates) {
-    const declared = new Set(ops.map((o) => o.method));
-    const get = ops.find((o) => o.method === "GET");
-    for (const method of ["PATCH", "PUT"])
-      if (get && !declared.has(method)) return { op: get, method };
-  }
-  return undefined;
+/** Paths probed with a method they do not declare, at most. */
+export const MAX_METHOD_PATHS = 40;
+
+/** A documented path, a method it does not declare, and the declared operation beside it. */
+export interface MethodProbe {
+  readonly op: ScanOperation;
+  readonly method: string;
 }
 
 /**
- * IN-01: a method a path does not support gets 405 with an Allow header (RFC 9110 15.5.6), and
- * TRACE is off (it echoes the request, cookies and credentials included: cross-site tracing).
+ * One probe per documented path: PATCH (then PUT) without a body where GET is declared (an
+ * empty merge patch changes nothing even on a server that wrongly runs it), GET where it is not
+ * (reading is harmless). Paths that declare all of them are left out.
+ *
+ * @example
+ * ```ts
+ * unsupportedMethods(operations)[0]; // { op: GET /api/orders/{id}, method: "PATCH" }
+ * ```
+ */
+export function unsupportedMethods(operations: readonly ScanOperation[]): MethodProbe[] {
+  const byPath = new Map<string, ScanOperation[]>();
+  for (const op of operations) byPath.set(op.path, [...(byPath.get(op.path) ?? []), op]);
+  const probes: MethodProbe[] = [];
+  for (const ops of byPath.values()) {
+    const declared = new Set(ops.map((o) => o.method));
+    const get = ops.find((o) => o.method === "GET");
+    const method = get
+      ? ["PATCH", "PUT"].find((m) => !declared.has(m))
+      : declared.has("GET")
+        ? undefined
+        : "GET";
+    const op = get ?? ops[0];
+    if (method && op) probes.push({ op, method });
+  }
+  // Public paths first: their answers are not hidden behind 401.
+  return probes.sort((a, b) => Number(a.op.secured) - Number(b.op.secured));
+}
+
+/**
+ * IN-01: a method a path does not support gets 405 with an Allow header (RFC 9110 15.5.6), on
+ * every documented path, and TRACE is off (it echoes the request, cookies and credentials
+ * included: cross-site tracing). A 404 counts only where the same URL is known to exist (its
+ * GET answered 2xx, or the path answered something else than 404 before).
  */
 export const methodsCheck: ScanCheck = {
   id: "in-01-methods",
   items: ["IN-01"],
+  proves: ["IN-01"],
   severity: "medium",
   intrusive: false,
   needs: [],
@@ -38,51 +58,94 @@ export const methodsCheck: ScanCheck = {
   async run(context) {
     const trace = await traceFindings(context);
     const findings = [...trace.findings];
-    let answered = trace.answered;
-    const pick = unsupportedMethod(context.target.operations);
-    if (pick && !isCatchAll(context.target)) {
-      const answer = await context.http.trySend({ method: pick.method, url: pick.op.url });
-      answered ||= answer !== undefined;
-      const control = await context.http.trySend({
-        method: pick.method,
-        url: context.randomPath(),
-      });
-      const catchAll =
-        control !== undefined &&
-        control.status >= 200 &&
-        control.status < 300 &&
-        !isErrorBody(control.body);
-      if (answer && !catchAll) {
-        if (answer.status >= 200 && answer.status < 300) {
-          findings.push(
-            context.finding({
-              title: `${pick.method} answered on a path that does not support it`,
-              detail: `${pick.op.path} declares no ${pick.method} operation, yet ${pick.method} gets ${answer.status} instead of 405 Method Not Allowed.`,
-              exchange: answer,
-              headers: ["allow", "content-type"],
-              body: true,
-              subject: "no-405",
-            }),
-          );
-        } else if (answer.status === 405 && !answer.headers.allow) {
-          findings.push(
-            context.finding({
-              severity: "low",
-              title: "405 without an Allow header",
-              detail:
-                "RFC 9110 section 15.5.6: a 405 response must list the supported methods in Allow.",
-              exchange: answer,
-              headers: ["allow"],
-              subject: "no-allow",
-            }),
-          );
-        }
-      }
+    const all = unsupportedMethods(context.target.operations);
+    if (all.length === 0) {
+      if (!trace.answered) return notTested("neither the TRACE probe nor any path answered");
+      return ran(findings, covered(0, 0, "paths", ["no documented path to probe"]));
     }
-    if (!answered) return notTested("neither the TRACE nor the 405 probe got an answer");
-    return ran(findings);
+    if (isCatchAll(context.target))
+      return notTested("the target answers every path alike (catch-all)", findings);
+    // A server that answers any method on any path alike proves nothing by its statuses.
+    const control = await context.http.trySend({ method: "PATCH", url: context.randomPath() });
+    if (control && control.status >= 200 && control.status < 300 && !isErrorBody(control.body))
+      return notTested("a made-up path answers PATCH with success too (catch-all)", findings);
+    const probes = all.slice(0, MAX_METHOD_PATHS);
+    let conclusive = 0;
+    const wrong: { probe: MethodProbe; answer: Exchange }[] = [];
+    const notAllowed: Exchange[] = [];
+    await Promise.all(
+      probes.map(async (probe) => {
+        const answer = await context.http.trySend({ method: probe.method, url: probe.op.url });
+        if (!answer || [401, 403, 407, 429, 503].includes(answer.status)) return;
+        if (answer.status === 405) {
+          conclusive++;
+          if (!answer.headers.allow) notAllowed.push(answer);
+          return;
+        }
+        if (answer.status === 404 && !(await exists(context, probe))) return;
+        conclusive++;
+        wrong.push({ probe, answer });
+      }),
+    );
+    if (wrong.length > 0) {
+      const first = wrong[0] as { probe: MethodProbe; answer: Exchange };
+      const list = wrong
+        .slice(0, 5)
+        .map((w) => `${w.probe.method} ${w.probe.op.path}: ${w.answer.status}`)
+        .join("; ");
+      const succeeded = wrong.some((w) => w.answer.status < 300);
+      findings.push(
+        context.finding({
+          severity: succeeded ? "medium" : "low",
+          title: succeeded
+            ? `${first.probe.method} answered on a path that does not support it`
+            : "Unsupported method not answered with 405",
+          detail: `${wrong.length} of ${conclusive} documented paths answer a method they do not declare with something else than 405 Method Not Allowed (${list}${wrong.length > 5 ? "; ..." : ""}).`,
+          exchange: (wrong.find((w) => w.answer.status < 300) ?? first).answer,
+          headers: ["allow", "content-type"],
+          body: true,
+          subject: "no-405",
+        }),
+      );
+    }
+    const bare = notAllowed[0];
+    if (bare) {
+      findings.push(
+        context.finding({
+          severity: "low",
+          title: "405 without an Allow header",
+          detail:
+            "RFC 9110 section 15.5.6: a 405 response must list the supported methods in Allow.",
+          exchange: bare,
+          headers: ["allow"],
+          subject: "no-allow",
+        }),
+      );
+    }
+    if (conclusive === 0 && !trace.answered && findings.length === 0)
+      return notTested("neither the TRACE nor the 405 probes got a conclusive answer");
+    const gaps = [
+      ...(all.length > probes.length
+        ? [`${all.length - probes.length} paths beyond the first ${probes.length}`]
+        : []),
+      ...(conclusive < probes.length
+        ? [`${probes.length - conclusive} paths answered 401/403/429 or 404 on an unknown object`]
+        : []),
+    ];
+    return ran(findings, covered(conclusive, all.length, "paths", gaps));
   },
 };
+
+/** The probed URL is known to exist: its GET answered 2xx, or another method did not say 404. */
+async function exists(context: CheckContext, probe: MethodProbe): Promise<boolean> {
+  const seen = context.target.observed.find(
+    (o) => o.exchange.url === probe.op.url && o.exchange.method === probe.op.method,
+  )?.exchange;
+  if (seen) return seen.status !== 404 && seen.status < 500;
+  if (probe.op.method !== "GET") return false;
+  const answer = await context.http.trySend({ url: probe.op.url });
+  return answer !== undefined && answer.status >= 200 && answer.status < 300;
+}
 
 async function traceFindings(context: CheckContext) {
   const marker = randomBytes(8).toString("hex");

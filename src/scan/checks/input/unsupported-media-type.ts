@@ -1,6 +1,6 @@
 import { isCatchAll } from "../../responses.js";
-import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import type { Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import { covered, notTested, ran } from "../outcome.js";
 
 /** Not JSON and not valid for any business rule: nothing can be created from it. */
 export const PROBE_BODY = "rampart probe: this body is deliberately not JSON";
@@ -13,6 +13,7 @@ export const PROBE_BODY = "rampart probe: this body is deliberately not JSON";
 export const unsupportedMediaTypeCheck: ScanCheck = {
   id: "in-03-unsupported-media-type",
   items: ["IN-03"],
+  proves: ["IN-03"],
   severity: "low",
   intrusive: false,
   needs: ["operations"],
@@ -31,7 +32,10 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
           Number(a.secured) - Number(b.secured) || methodRank(a.method) - methodRank(b.method),
       );
     if (candidates.length === 0) return notApplicable();
-    for (const op of candidates.slice(0, 3)) {
+    const probed = candidates.slice(0, MAX_MEDIA_TYPE_PROBES);
+    const wrong: { op: ScanOperation; answer: Exchange }[] = [];
+    let conclusive = 0;
+    for (const op of probed) {
       const answer = await context.http.trySend({
         method: op.method,
         url: op.url,
@@ -39,34 +43,43 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
         body: PROBE_BODY,
       });
       if (!answer || [401, 403, 404, 405, 429].includes(answer.status)) continue;
-      if (answer.status === 415) return ran();
-      if (
-        answer.status < 300 ||
-        answer.status === 400 ||
-        answer.status === 422 ||
-        answer.status >= 500
-      ) {
-        return ran([
+      conclusive++;
+      if (answer.status !== 415) wrong.push({ op, answer });
+    }
+    if (conclusive === 0)
+      return notTested(
+        "every operation with a JSON body refused the probe before reading it (401 / 403 / 404 / 429)",
+      );
+    const first = wrong[0];
+    const findings = first
+      ? [
           context.finding({
             title: "Wrong Content-Type not refused with 415",
-            detail: `${op.method} ${op.path} accepts ${op.bodyTypes.join(", ")}, yet a text/plain body got ${answer.status} instead of 415 Unsupported Media Type: the body was handed to a parser it was not declared for.`,
-            exchange: answer,
+            detail: `${first.op.method} ${first.op.path} accepts ${first.op.bodyTypes.join(", ")}, yet a text/plain body got ${first.answer.status} instead of 415 Unsupported Media Type (${wrong.length} of ${conclusive} operations): the body was handed to a parser it was not declared for.`,
+            exchange: first.answer,
             headers: ["content-type", "accept-post", "accept-patch"],
             body: true,
             evidence: {
-              request: `${op.method} ${new URL(answer.url).pathname} HTTP/1.1 (Content-Type: text/plain)`,
+              request: `${first.op.method} ${new URL(first.answer.url).pathname} HTTP/1.1 (Content-Type: text/plain)`,
             },
             subject: "no-415",
           }),
-        ]);
-      }
-      return ran();
-    }
-    return notTested(
-      "every operation with a JSON body refused the probe before reading it (401 / 403 / 429)",
-    );
+        ]
+      : [];
+    const gaps = [
+      ...(candidates.length > probed.length
+        ? [`${candidates.length - probed.length} operations beyond the first ${probed.length}`]
+        : []),
+      ...(conclusive < probed.length
+        ? [`${probed.length - conclusive} operations refused before reading the body`]
+        : []),
+    ];
+    return ran(findings, covered(conclusive, candidates.length, "operations", gaps));
   },
 };
+
+/** Operations sent a body in the wrong Content-Type, at most. */
+export const MAX_MEDIA_TYPE_PROBES = 8;
 
 function notApplicable() {
   return {

@@ -17,7 +17,7 @@ import {
   targetPublicKeys,
 } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 import { pathOf, statuses, tryForgeries } from "./attempt.js";
 
 /**
@@ -31,6 +31,7 @@ import { pathOf, statuses, tryForgeries } from "./attempt.js";
 export const jwtForgeryCheck: ScanCheck = {
   id: "jwt-02-forgery",
   items: ["JWT-02"],
+  proves: ["JWT-02"],
   severity: "critical",
   intrusive: false,
   needs: ["auth"],
@@ -44,15 +45,18 @@ export const jwtForgeryCheck: ScanCheck = {
     const control = await sendToken(context, proof, tamperedSignature(own.jwt));
     if (!control) return notTested("the proof endpoint stopped answering");
     if (ok(control.status)) {
-      return ran([
-        context.finding({
-          title: "JWT signature not verified: a token with a corrupted signature is accepted",
-          detail: `${proof.method} ${pathOf(proof.url)} answers ${proof.withoutToken.status} without a token and ${control.status} to a copy of the scan's token whose signature was altered: anyone can change the claims.`,
-          exchange: control,
-          evidence: { note: statuses(proof, control) },
-          subject: "unverified",
-        }),
-      ]);
+      return ran(
+        [
+          context.finding({
+            title: "JWT signature not verified: a token with a corrupted signature is accepted",
+            detail: `${proof.method} ${pathOf(proof.url)} answers ${proof.withoutToken.status} without a token and ${control.status} to a copy of the scan's token whose signature was altered: anyone can change the claims.`,
+            exchange: control,
+            evidence: { note: statuses(proof, control) },
+            subject: "unverified",
+          }),
+        ],
+        whole("proof endpoints"),
+      );
     }
     const forgeries: Forgery[] = [
       ...algNoneForgeries(own.jwt),
@@ -74,6 +78,6 @@ export const jwtForgeryCheck: ScanCheck = {
         },
       ),
     );
-    return ran(await tryForgeries(context, proof, forgeries));
+    return ran(await tryForgeries(context, proof, forgeries), whole("proof endpoints"));
   },
 };

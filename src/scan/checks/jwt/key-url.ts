@@ -4,7 +4,7 @@ import { type AttackerKey, createAttackerKey, signWithAttackerKey } from "../../
 import { isLoopbackHost, startKeyServer } from "../../jwt/key-server.js";
 import { NOT_A_JWT, proofEndpoint, scanToken } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 import { pathOf, tryForgeries } from "./attempt.js";
 
 /**
@@ -17,6 +17,7 @@ import { pathOf, tryForgeries } from "./attempt.js";
 export const jwtKeyUrlCheck: ScanCheck = {
   id: "jwt-02-key-url",
   items: ["JWT-02"],
+  proves: ["JWT-02"],
   severity: "critical",
   intrusive: false,
   needs: ["auth"],
@@ -71,7 +72,7 @@ export const jwtKeyUrlCheck: ScanCheck = {
           }),
         );
       }
-      return ran(findings);
+      return ran(findings, whole("proof endpoints"));
     } finally {
       await server.close();
     }

@@ -10,7 +10,7 @@ import {
   sendToken,
 } from "../../jwt/target.js";
 import type { CheckContext, ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 
 /** How far in the past the expired copy's `exp` lies: well beyond any clock-skew leeway. */
 const EXPIRED_BY_SECONDS = 3600;
@@ -25,6 +25,7 @@ const EXPIRED_BY_SECONDS = 3600;
 export const jwtLifetimeCheck: ScanCheck = {
   id: "jwt-03-lifetime",
   items: ["JWT-03"],
+  proves: ["JWT-03"],
   severity: "medium",
   intrusive: false,
   needs: ["auth"],
@@ -66,7 +67,7 @@ export const jwtLifetimeCheck: ScanCheck = {
     }
     const expired = await expiredAccepted(context, own, now);
     if (expired) findings.push(expired);
-    return ran(findings);
+    return ran(findings, whole("tokens"));
   },
 };
 

@@ -2,7 +2,7 @@ import type { Finding } from "../../../core/finding.js";
 import { analyseSamples } from "../../jwt/randomness.js";
 import { isJwt } from "../../jwt/token.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { covered, notTested, ran } from "../outcome.js";
 
 /** Logins replayed to collect samples (the first, discovery's own, makes one more). */
 export const EXTRA_LOGINS = 5;
@@ -21,6 +21,7 @@ const BODY_FIELD = /(?:refresh|session|opaque|access|id)_?token$|^(?:sid|session
 export const sessionRandomnessCheck: ScanCheck = {
   id: "auth-02-session-randomness",
   items: ["AUTH-02"],
+  proves: [],
   severity: "high",
   intrusive: false,
   needs: [],
@@ -56,7 +57,7 @@ export const sessionRandomnessCheck: ScanCheck = {
         }),
       );
     }
-    return ran(findings);
+    return ran(findings, covered(samples.size, samples.size, "session values"));
   },
 };
 

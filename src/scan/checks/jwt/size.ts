@@ -1,6 +1,6 @@
 import { issuedTokens, NOT_A_JWT } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { covered, notTested, ran } from "../outcome.js";
 
 /** Above this, some proxies and servers start refusing the header: warn. */
 export const TOKEN_WARN_BYTES = 4 * 1024;
@@ -14,6 +14,7 @@ export const TOKEN_FAIL_BYTES = 8 * 1024;
 export const jwtSizeCheck: ScanCheck = {
   id: "jwt-05-size",
   items: ["JWT-05"],
+  proves: ["JWT-05"],
   severity: "medium",
   intrusive: false,
   needs: ["auth"],
@@ -40,6 +41,6 @@ export const jwtSizeCheck: ScanCheck = {
         }),
       );
     }
-    return ran(findings);
+    return ran(findings, covered(tokens.length, tokens.length, "tokens"));
   },
 };

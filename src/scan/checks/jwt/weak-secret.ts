@@ -2,7 +2,7 @@ import { maskSecret } from "../../../core/redact.js";
 import { crackedSecret } from "../../jwt/secret.js";
 import { NOT_A_JWT, scanToken } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
-import { notApplicable, notTested, ran } from "../outcome.js";
+import { covered, notApplicable, notTested, ran, whole } from "../outcome.js";
 
 /**
  * JWT-01: an HS256/384/512 token is signed with a secret nobody can guess (RFC 8725 3.5, RFC
@@ -13,6 +13,7 @@ import { notApplicable, notTested, ran } from "../outcome.js";
 export const jwtWeakSecretCheck: ScanCheck = {
   id: "jwt-01-weak-secret",
   items: ["JWT-01"],
+  proves: ["JWT-01"],
   severity: "critical",
   intrusive: false,
   needs: ["auth"],
@@ -24,17 +25,27 @@ export const jwtWeakSecretCheck: ScanCheck = {
     const result = await crackedSecret(context, own);
     if (!result)
       return notApplicable(`the token is signed with ${alg}, not with a shared HMAC secret`);
-    if (result.secret === undefined) return ran();
+    // A dictionary can find a weak secret, never prove a strong one.
+    if (result.secret === undefined)
+      return ran(
+        [],
+        covered(1, 1, "tokens", [
+          `the secret is none of the ${result.tried.toLocaleString("en-US")} candidates tried; a secret outside the list (one published with the code, say) is not ruled out`,
+        ]),
+      );
     const rate = result.perSecond.toLocaleString("en-US");
-    return ran([
-      context.finding({
-        title: `JWT ${alg} secret found in a dictionary`,
-        detail: `The scan's ${alg} token verifies with a well-known secret (${maskSecret(result.secret)}), candidate ${result.position ?? result.tried} of Rampart's list: anyone can sign tokens with any claims.`,
-        evidence: {
-          note: `secret ${maskSecret(result.secret)}; candidate ${result.position ?? result.tried} of the bundled list; ${rate} HMAC candidates/s measured over ${result.tried}; header ${JSON.stringify(own.jwt.header)}; token redacted`,
-        },
-        subject: "secret",
-      }),
-    ]);
+    return ran(
+      [
+        context.finding({
+          title: `JWT ${alg} secret found in a dictionary`,
+          detail: `The scan's ${alg} token verifies with a well-known secret (${maskSecret(result.secret)}), candidate ${result.position ?? result.tried} of Rampart's list: anyone can sign tokens with any claims.`,
+          evidence: {
+            note: `secret ${maskSecret(result.secret)}; candidate ${result.position ?? result.tried} of the bundled list; ${rate} HMAC candidates/s measured over ${result.tried}; header ${JSON.stringify(own.jwt.header)}; token redacted`,
+          },
+          subject: "secret",
+        }),
+      ],
+      whole("tokens"),
+    );
   },
 };

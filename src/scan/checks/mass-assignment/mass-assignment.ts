@@ -2,7 +2,7 @@ import type { Finding } from "../../../core/finding.js";
 import { jsonObject } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { type Collection, collectionsOf, createdId, itemUrl } from "../access-control/objects.js";
-import { notTested, ran } from "../outcome.js";
+import { covered, notTested, ran } from "../outcome.js";
 
 /** Privileged members and the value an attacker would give each (one per request). */
 const PRIVILEGED: readonly { field: string; value: unknown }[] = [
@@ -29,6 +29,7 @@ const JSON_HEADERS = { accept: "application/json" };
 export const massAssignmentCheck: ScanCheck = {
   id: "ext-05-mass-assignment",
   items: ["EXT-05"],
+  proves: ["EXT-05"],
   severity: "high",
   intrusive: true,
   needs: ["operations", "auth"],
@@ -52,7 +53,20 @@ export const massAssignmentCheck: ScanCheck = {
     const findings: Finding[] = [];
     for (const op of targets) findings.push(...(await probe(context, op)));
     for (const collection of creates) findings.push(...(await probeCreate(context, collection)));
-    return ran(findings);
+    // Everything that writes a JSON body could take a privileged field; only the two shapes
+    // above are tried today.
+    const writes = ops.filter(
+      (o) =>
+        o.method !== "GET" && o.method !== "DELETE" && o.bodyTypes.some((t) => /json/i.test(t)),
+    );
+    const tried = targets.length + creates.length;
+    const gaps =
+      writes.length > tried
+        ? [
+            `${writes.length - tried} other JSON writes (updates of one object, registrations) not tried`,
+          ]
+        : [];
+    return ran(findings, covered(tried, Math.max(writes.length, tried), "operations", gaps));
   },
 };
 

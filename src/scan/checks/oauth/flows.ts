@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 import {
   authorize,
   codeRequest,
@@ -17,6 +17,7 @@ import {
 export const oauthFlowsCheck: ScanCheck = {
   id: "oauth-02-flows",
   items: ["OAUTH-02"],
+  proves: ["OAUTH-02"],
   severity: "high",
   intrusive: false,
   needs: [],
@@ -70,6 +71,6 @@ export const oauthFlowsCheck: ScanCheck = {
           subject: "pkce",
         }),
       );
-    return ran(findings);
+    return ran(findings, whole("authorization endpoints"));
   },
 };

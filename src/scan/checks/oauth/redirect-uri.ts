@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 import {
   authorize,
   codeRequest,
@@ -75,6 +75,7 @@ export function redirectTricks(
 export const redirectUriCheck: ScanCheck = {
   id: "oauth-01-redirect-uri",
   items: ["OAUTH-01"],
+  proves: ["OAUTH-01"],
   severity: "high",
   intrusive: false,
   needs: [],
@@ -107,7 +108,7 @@ export const redirectUriCheck: ScanCheck = {
         }),
       );
     }
-    return ran(findings);
+    return ran(findings, whole("authorization endpoints"));
   },
 };
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
 import type { CheckContext, ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 import {
   authorize,
   codeRequest,
@@ -54,6 +54,7 @@ async function granted(
 export const oauthScopesCheck: ScanCheck = {
   id: "oauth-04-scopes",
   items: ["OAUTH-04"],
+  proves: ["OAUTH-04"],
   severity: "high",
   intrusive: false,
   needs: [],
@@ -101,6 +102,6 @@ export const oauthScopesCheck: ScanCheck = {
           subject: "default",
         }),
       );
-    return ran(findings);
+    return ran(findings, whole("authorization endpoints"));
   },
 };

@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { notTested, ran, whole } from "../outcome.js";
 import {
   authorize,
   codeRequest,
@@ -20,6 +20,7 @@ const TRICKY_STATE = "rampart+st/ate=1&x%20y";
 export const oauthStateCheck: ScanCheck = {
   id: "oauth-03-state",
   items: ["OAUTH-03"],
+  proves: ["OAUTH-03"],
   severity: "medium",
   intrusive: false,
   needs: [],
@@ -66,6 +67,6 @@ export const oauthStateCheck: ScanCheck = {
           subject: "echo",
         }),
       );
-    return ran(findings);
+    return ran(findings, whole("authorization endpoints"));
   },
 };

@@ -1,7 +1,7 @@
 import type { ItemId } from "../../../catalog/ids.js";
-import { apiResponses } from "../../responses.js";
-import type { Exchange, ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { isJsonResponse } from "../../discovery.js";
+import type { Exchange, ExchangeMeta, ScanCheck } from "../../types.js";
+import { passiveCheck } from "../passive-check.js";
 
 interface HeaderRule {
   readonly id: string;
@@ -14,33 +14,43 @@ interface HeaderRule {
 }
 
 /**
- * A check that one response header is right on every API response (never on 404 pages of a
- * static host: only operations of the document and discovered JSON endpoints are judged).
+ * The API's own answers: documented operations (any status but 5xx pages of a proxy) and JSON
+ * bodies anywhere. Never the 404 page of a static host in front of it.
+ */
+export function isApiAnswer(e: Exchange, meta: ExchangeMeta): boolean {
+  if (e.status === 204 || e.status === 304 || e.status < 200) return false;
+  return isJsonResponse(e) || (meta.documented && e.status < 500 && e.status !== 404);
+}
+
+/**
+ * A passive check that one response header is right on every API answer of the scan, whichever
+ * check provoked it: one finding per problem, naming the operations that showed it.
  */
 function headerCheck(rule: HeaderRule): ScanCheck {
-  return {
+  return passiveCheck({
     id: rule.id,
     items: [rule.item],
+    proves: [rule.item],
     severity: "low",
-    intrusive: false,
-    needs: ["api-responses"],
     title: rule.title,
-    async run(context) {
-      const responses = apiResponses(context.target);
-      const bad = responses.filter((e) => rule.problem(e) !== undefined);
-      const first = bad[0];
-      if (!first) return ran();
-      return ran([
-        context.finding({
-          title: rule.problem(first) ?? rule.title,
-          detail: `${bad.length} of ${responses.length} API responses: ${rule.problem(first)}.`,
-          exchange: first,
-          headers: rule.headers,
+    surface: (op) => op.method === "GET",
+    examines: isApiAnswer,
+    summarise: true,
+    inspect: (e) => {
+      const problem = rule.problem(e);
+      if (problem === undefined) return [];
+      return [
+        {
           subject: "header",
-        }),
-      ]);
+          finding: {
+            title: problem,
+            detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status}: ${problem}.`,
+            headers: rule.headers,
+          },
+        },
+      ];
     },
-  };
+  });
 }
 
 /** OUT-01: X-Content-Type-Options: nosniff stops browsers from sniffing JSON into HTML. */

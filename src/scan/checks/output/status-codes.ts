@@ -2,7 +2,8 @@ import type { Finding } from "../../../core/finding.js";
 import { isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { notTested, ran } from "../outcome.js";
-import { malformedProbes } from "../processing/malformed.js";
+import { passiveCheck } from "../passive-check.js";
+import { malformedProbes, provokedSurface } from "../processing/malformed.js";
 
 /**
  * OUT-07: status codes match the outcome. Errors are not disguised as 200 (a made-up path or
@@ -12,13 +13,14 @@ import { malformedProbes } from "../processing/malformed.js";
 export const statusCodesCheck: ScanCheck = {
   id: "out-07-status-codes",
   items: ["OUT-07"],
+  proves: ["OUT-07"],
   severity: "medium",
   intrusive: false,
   needs: [],
   title: "Status codes that match the outcome",
   async run(context) {
     const findings: Finding[] = [];
-    const probes = await malformedProbes(context);
+    const probes = (await malformedProbes(context)).answers;
     if (!context.target.baseline && probes.length === 0)
       return notTested(
         "neither a made-up path nor malformed input got an answer (timeouts or broken responses)",
@@ -52,7 +54,7 @@ export const statusCodesCheck: ScanCheck = {
       );
     }
     findings.push(...authFindings(context));
-    return ran(findings);
+    return ran(findings, provokedSurface(context, await malformedProbes(context), "operations"));
   },
 };
 
@@ -92,3 +94,63 @@ function authFindings(context: CheckContext): Finding[] {
   }
   return [];
 }
+
+/**
+ * OUT-07, passively on every exchange of the scan: a 2xx whose body says the request failed
+ * (the one recogniser, `isErrorBody`), and a 500 provoked by a probe's input (input the server
+ * should have refused with 4xx reached code that crashed on it). One finding per operation. It
+ * can find the item failing, never prove it holds.
+ */
+export const errorStatusCheck: ScanCheck = passiveCheck({
+  id: "out-07-error-status",
+  items: ["OUT-07"],
+  proves: [],
+  severity: "medium",
+  title: "Errors never answered as successes, bad input never as 500",
+  inspect: (e, meta) => {
+    if (e.status >= 200 && e.status < 300 && e.body !== "" && isErrorBody(e.body)) {
+      return [
+        {
+          subject: "error-as-success",
+          finding: {
+            title: `Error answered with ${e.status}`,
+            detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status} with a body that says the request failed: clients, caches and monitoring take it for a success.`,
+            headers: ["content-type"],
+            body: true,
+          },
+        },
+      ];
+    }
+    // RFC 9110 15.5.2 and 15.5.4: no credentials at all is 401 (with a challenge); 403 says the
+    // credentials given do not suffice, and leaves the client no way to learn how to log in.
+    if (e.status === 403 && meta.documented && meta.secured && !meta.authenticated) {
+      return [
+        {
+          subject: "no-credentials-403",
+          finding: {
+            severity: "low",
+            title: "Missing credentials answered with 403 instead of 401",
+            detail: `${e.method} ${new URL(e.url).pathname} requires credentials and answered a request without any with 403: RFC 9110 asks for 401 with a WWW-Authenticate challenge, 403 being for credentials that do not suffice.`,
+            headers: ["www-authenticate", "content-type"],
+            body: true,
+          },
+        },
+      ];
+    }
+    if (e.status === 500 && meta.owner !== "scan") {
+      return [
+        {
+          subject: "probe-500",
+          finding: {
+            severity: "low",
+            title: "Client input answered with 500",
+            detail: `${e.method} ${new URL(e.url).pathname} answered 500 to a probe of ${meta.owner}: input the server should refuse with a 4xx reached code that failed on it.`,
+            headers: ["content-type"],
+            body: true,
+          },
+        },
+      ];
+    }
+    return [];
+  },
+});

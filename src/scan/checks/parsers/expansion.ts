@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { CheckContext, ScanCheck, ScanOperation } from "../../types.js";
-import { notApplicable, notTested, ran } from "../outcome.js";
+import { covered, notApplicable, notTested, ran } from "../outcome.js";
 import {
   budgetReason,
   countOf,
@@ -90,6 +90,7 @@ export function yamlBomb(mark: string): Documents {
 export const xmlExpansionCheck: ScanCheck = {
   id: "proc-05-xml-entity-expansion",
   items: ["PROC-05"],
+  proves: ["PROC-05"],
   severity: "medium",
   intrusive: true,
   needs: ["operations"],
@@ -104,6 +105,7 @@ export const xmlExpansionCheck: ScanCheck = {
 export const yamlExpansionCheck: ScanCheck = {
   id: "proc-05-yaml-alias-expansion",
   items: ["PROC-05"],
+  proves: ["PROC-05"],
   severity: "medium",
   intrusive: true,
   needs: ["operations"],
@@ -117,7 +119,8 @@ async function runExpansion(
   accepts: (type: string) => boolean,
   documents: (mark: string) => Documents,
 ) {
-  const targets = operationsAccepting(context, accepts).slice(0, MAX_OPERATIONS);
+  const all = operationsAccepting(context, accepts);
+  const targets = all.slice(0, MAX_OPERATIONS);
   if (targets.length === 0) return notApplicable(`no operation accepts ${kind}`);
   const findings: Finding[] = [];
   let judged = 0;
@@ -138,7 +141,7 @@ async function runExpansion(
     return notTested(
       `no ${kind} operation read the probe documents (refused before parsing, or every document answered alike)`,
     );
-  return ran(findings);
+  return ran(findings, covered(judged, all.length, `${kind} operations`));
 }
 
 async function probe(

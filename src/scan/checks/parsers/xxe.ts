@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Finding } from "../../../core/finding.js";
 import { type CallbackListener, isLoopbackHost, startCallbackListener } from "../../callback.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { notApplicable, notTested, ran } from "../outcome.js";
+import { covered, notApplicable, notTested, ran } from "../outcome.js";
 import {
   budgetReason,
   isBudgetSpent,
@@ -44,12 +44,14 @@ type Target = { op: ScanOperation; type: string };
 export const xxeCheck: ScanCheck = {
   id: "proc-04-xxe",
   items: ["PROC-04"],
+  proves: ["PROC-04"],
   severity: "high",
   intrusive: true,
   needs: ["operations"],
   title: "XML external entities not resolved",
   async run(context) {
-    const targets = operationsAccepting(context, isXmlType).slice(0, MAX_OPERATIONS);
+    const all = operationsAccepting(context, isXmlType);
+    const targets = all.slice(0, MAX_OPERATIONS);
     if (targets.length === 0) return notApplicable("no operation accepts XML");
     const listener = isLoopbackHost(context.target.base.hostname)
       ? await startCallbackListener()
@@ -71,7 +73,7 @@ export const xxeCheck: ScanCheck = {
         return notTested(
           "every XML operation refused the probes before parsing (401 / 403 / 404 / 429)",
         );
-      return ran(findings);
+      return ran(findings, covered(informative, all.length, "XML operations"));
     } finally {
       await listener?.close();
     }

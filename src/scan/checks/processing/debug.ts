@@ -2,7 +2,8 @@ import { isObject, parseJson } from "../../discovery.js";
 import { excerpt } from "../../evidence.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { ran } from "../outcome.js";
-import { malformedProbes } from "./malformed.js";
+import { passiveCheck } from "../passive-check.js";
+import { malformedProbes, provokedSurface } from "./malformed.js";
 import { findStackTrace } from "./stack-traces.js";
 
 /** Debug and admin consoles of common stacks. */
@@ -17,6 +18,8 @@ export const DEBUG_PATHS = [
   "/__debug__/",
   "/phpinfo.php",
   "/elmah.axd",
+  "/_ignition/health-check",
+  "/__clockwork/app",
 ] as const;
 
 // What each console's answer contains: its structure, never just a 200.
@@ -36,44 +39,61 @@ const CONSOLE_SIGNATURES: readonly { name: string; test: (e: Exchange) => boolea
   { name: "Symfony profiler", test: (e) => /Symfony Profiler/i.test(e.body) },
   { name: "phpinfo()", test: (e) => /<title>phpinfo\(\)<\/title>|PHP Version \d/.test(e.body) },
   { name: "ELMAH error log", test: (e) => /Error Log for/i.test(e.body) && /ELMAH/i.test(e.body) },
+  { name: "Laravel Ignition", test: (e) => jsonHas(e, ["can_execute_commands"]) },
 ];
 
 /**
- * PROC-08: debug mode is off. Three signs of it: stack traces or framework debug pages in error
- * bodies (errors provoked with malformed input, and every response seen), and debug consoles
- * reachable at their usual paths.
+ * PROC-08: debug mode is off. Errors are provoked on purpose (malformed JSON, a broken
+ * percent-encoding, a made-up path) and debug consoles asked for at their usual paths; the
+ * answers to those, and to every other request of the scan, are read for stack traces and debug
+ * pages by {@link stackTraceCheck}.
  */
 export const debugCheck: ScanCheck = {
   id: "proc-08-debug",
   items: ["PROC-08"],
+  proves: ["PROC-08"],
   severity: "high",
   intrusive: false,
   needs: [],
   title: "Debug mode off: no stack traces, debug pages or consoles",
   async run(context) {
-    const findings = [];
     const probes = await malformedProbes(context);
-    const bodies = [...probes, ...context.target.observed.map((o) => o.exchange)];
-    if (context.target.baseline) bodies.push(context.target.baseline);
-    for (const e of bodies) {
-      const trace = findStackTrace(e.body);
-      if (!trace) continue;
-      findings.push(
-        context.finding({
-          title: `${trace.name} in a response`,
-          detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status} with a ${trace.name}: file paths, framework versions and code structure help an attacker aim.`,
-          exchange: e,
-          headers: ["content-type"],
-          evidence: { body: excerpt(e.body, trace.index) },
-          subject: "stack-trace",
-        }),
-      );
-      break;
-    }
-    findings.push(...(await consoleFindings(context)));
-    return ran(findings);
+    const findings = await consoleFindings(context);
+    // The surface: the operations errors were provoked on (their answers are read for traces by
+    // the passive check), out of those that take malformed input.
+    return ran(findings, provokedSurface(context, probes, "operations"));
   },
 };
+
+/**
+ * PROC-08, passively on every answer of the scan, any status: stack traces and framework debug
+ * pages, with the exchange that showed them, one finding per operation. JavaScript and CSS
+ * files are not read (their text is code, not an error).
+ */
+export const stackTraceCheck: ScanCheck = passiveCheck({
+  id: "proc-08-stack-traces",
+  items: ["PROC-08"],
+  proves: [],
+  severity: "high",
+  title: "No stack traces or debug pages in any response",
+  examines: (e) =>
+    !/javascript|ecmascript|text\/css|image\/|font\//i.test(e.headers["content-type"] ?? ""),
+  inspect: (e) => {
+    const trace = findStackTrace(e.body);
+    if (!trace) return [];
+    return [
+      {
+        subject: "stack-trace",
+        finding: {
+          title: `${trace.name} in a response`,
+          detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status} with a ${trace.name}: file paths, framework versions and code structure help an attacker aim.`,
+          headers: ["content-type"],
+          evidence: { body: excerpt(e.body, trace.index) },
+        },
+      },
+    ];
+  },
+});
 
 async function consoleFindings(context: CheckContext) {
   const baseline = context.target.baseline;

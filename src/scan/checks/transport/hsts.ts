@@ -1,5 +1,5 @@
 import type { ScanCheck } from "../../types.js";
-import { notTested, ran } from "../outcome.js";
+import { covered, notTested, ran } from "../outcome.js";
 
 /** One year: the minimum hstspreload.org and most guidance accept. */
 export const HSTS_MIN_MAX_AGE = 31_536_000;
@@ -11,6 +11,7 @@ export const HSTS_MIN_MAX_AGE = 31_536_000;
 export const hstsCheck: ScanCheck = {
   id: "acc-03-hsts",
   items: ["ACC-03"],
+  proves: ["ACC-03"],
   severity: "medium",
   intrusive: false,
   needs: ["https"],
@@ -22,15 +23,18 @@ export const hstsCheck: ScanCheck = {
     if (responses.length === 0) return notTested("no HTTPS response observed");
     const missing = responses.find((e) => e.headers["strict-transport-security"] === undefined);
     if (missing) {
-      return ran([
-        context.finding({
-          title: "Strict-Transport-Security missing",
-          detail: `${responses.filter((e) => !e.headers["strict-transport-security"]).length} of ${responses.length} HTTPS responses carry no Strict-Transport-Security header, so a client's first plain-HTTP request can be intercepted (SSL stripping).`,
-          exchange: missing,
-          headers: ["strict-transport-security", "content-type"],
-          subject: "missing",
-        }),
-      ]);
+      return ran(
+        [
+          context.finding({
+            title: "Strict-Transport-Security missing",
+            detail: `${responses.filter((e) => !e.headers["strict-transport-security"]).length} of ${responses.length} HTTPS responses carry no Strict-Transport-Security header, so a client's first plain-HTTP request can be intercepted (SSL stripping).`,
+            exchange: missing,
+            headers: ["strict-transport-security", "content-type"],
+            subject: "missing",
+          }),
+        ],
+        covered(responses.length, responses.length, "HTTPS responses"),
+      );
     }
     const findings = [];
     for (const e of responses) {
@@ -50,6 +54,6 @@ export const hstsCheck: ScanCheck = {
         break;
       }
     }
-    return ran(findings);
+    return ran(findings, covered(responses.length, responses.length, "HTTPS responses"));
   },
 };

@@ -1,6 +1,6 @@
 import { isJsonResponse } from "../../discovery.js";
 import type { ScanCheck } from "../../types.js";
-import { ran } from "../outcome.js";
+import { ran, whole } from "../outcome.js";
 import { redirectsToHttps, variantsOf } from "./variants.js";
 
 /**
@@ -11,6 +11,7 @@ import { redirectsToHttps, variantsOf } from "./variants.js";
 export const plainHttpCheck: ScanCheck = {
   id: "acc-02-plain-http",
   items: ["ACC-02"],
+  proves: ["ACC-02"],
   severity: "high",
   intrusive: false,
   needs: [],
@@ -19,7 +20,7 @@ export const plainHttpCheck: ScanCheck = {
     const { target } = context;
     const root = target.observed.find((o) => o.source === "root")?.exchange;
     if (target.base.protocol === "http:") {
-      if (root && redirectsToHttps(root)) return ran();
+      if (root && redirectsToHttps(root)) return ran([], whole("host"));
       const variants = variantsOf(context, "https:");
       let https: string | undefined;
       for (const origin of variants) {
@@ -33,25 +34,28 @@ export const plainHttpCheck: ScanCheck = {
           break;
         }
       }
-      return ran([
-        context.finding({
-          title: https
-            ? "Plain HTTP served without a redirect to HTTPS"
-            : "The API is served over plain HTTP only",
-          detail: https
-            ? `The API answers over plain HTTP at ${target.base.origin} although HTTPS is available at ${https}; clients that start on HTTP send tokens in clear text.`
-            : `No HTTPS variant of ${target.base.host} answered; every request, tokens included, crosses the network in clear text.`,
-          ...(root ? { exchange: root, headers: ["location", "content-type"] } : {}),
-          evidence: {
-            note: https
-              ? `HTTPS answered at ${https}; plain HTTP did not redirect`
-              : `checked for HTTPS at: ${variants.join(", ") || "(none known)"}`,
-          },
-          url: target.base.href,
-          method: "GET",
-          subject: https ? "no-redirect" : "no-tls",
-        }),
-      ]);
+      return ran(
+        [
+          context.finding({
+            title: https
+              ? "Plain HTTP served without a redirect to HTTPS"
+              : "The API is served over plain HTTP only",
+            detail: https
+              ? `The API answers over plain HTTP at ${target.base.origin} although HTTPS is available at ${https}; clients that start on HTTP send tokens in clear text.`
+              : `No HTTPS variant of ${target.base.host} answered; every request, tokens included, crosses the network in clear text.`,
+            ...(root ? { exchange: root, headers: ["location", "content-type"] } : {}),
+            evidence: {
+              note: https
+                ? `HTTPS answered at ${https}; plain HTTP did not redirect`
+                : `checked for HTTPS at: ${variants.join(", ") || "(none known)"}`,
+            },
+            url: target.base.href,
+            method: "GET",
+            subject: https ? "no-redirect" : "no-tls",
+          }),
+        ],
+        whole("host"),
+      );
     }
     const findings = [];
     for (const origin of variantsOf(context, "http:")) {
@@ -73,6 +77,6 @@ export const plainHttpCheck: ScanCheck = {
         }),
       );
     }
-    return ran(findings);
+    return ran(findings, whole("host"));
   },
 };

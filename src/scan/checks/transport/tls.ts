@@ -1,7 +1,7 @@
 import { checkServerIdentity } from "node:tls";
 import type { Severity } from "../../../core/severity.js";
 import type { CheckContext, ScanCheck } from "../../types.js";
-import { notApplicable, notTested, ran } from "../outcome.js";
+import { notApplicable, notTested, ran, whole } from "../outcome.js";
 import { handshake } from "./tls-probe.js";
 import { isLoopback, redirectsToHttps, variantsOf } from "./variants.js";
 
@@ -25,6 +25,7 @@ const WEAK_CIPHERS = "kRSA:SHA1:3DES:RC4:NULL:EXPORT:DES:@SECLEVEL=0";
 export const tlsCheck: ScanCheck = {
   id: "acc-02-tls",
   items: ["ACC-02"],
+  proves: ["ACC-02"],
   severity: "medium",
   intrusive: false,
   needs: [],
@@ -95,7 +96,7 @@ export const tlsCheck: ScanCheck = {
       );
     }
     findings.push(...certificateFindings(context, url, normal, at));
-    return ran(findings);
+    return ran(findings, whole("host"));
   },
 };
 

@@ -1,0 +1,194 @@
+import type {
+  Exchange,
+  ExchangeMeta,
+  PassiveHit,
+  PassiveRecord,
+  ScanCheck,
+  ScanOperation,
+  ScanTarget,
+} from "./types.js";
+
+/** Hits kept per passive check: enough evidence, bounded memory on any API. */
+export const MAX_HITS_PER_CHECK = 200;
+
+/** Feeds every answered exchange of a scan to the passive checks. */
+export interface PassiveCollector {
+  observe(exchange: Exchange, owner: string): void;
+  /** Discovery is done: exchanges can be placed on operations (earlier ones are replayed). */
+  start(target: ScanTarget): void;
+  /** What one passive check saw; undefined for active checks. */
+  view(checkId: string): PassiveRecord | undefined;
+}
+
+interface Slot {
+  readonly check: ScanCheck;
+  readonly hits: Map<string, PassiveHit>;
+  readonly examined: Set<string>;
+  readonly examinedDocumented: Set<string>;
+  responses: number;
+}
+
+/**
+ * Runs the passive checks over everything a scan receives, as it arrives, the way ZAP's passive
+ * rules do: each check judges each exchange and keeps the first problem per (operation, subject)
+ * with its exchange as evidence. Nothing else is kept, so memory stays bounded whatever the
+ * scan's size. Exchanges that arrive before discovery knows the operations wait for it.
+ *
+ * @example
+ * ```ts
+ * const passive = createPassiveCollector(SCAN_CHECKS);
+ * const http = createHttpLayer({ ..., onExchange: (e, owner) => passive.observe(e, owner) });
+ * passive.start(await discoverTarget(base, http, options));
+ * ```
+ */
+export function createPassiveCollector(checks: readonly ScanCheck[]): PassiveCollector {
+  const slots = checks
+    .filter((c) => c.inspect !== undefined)
+    .map(
+      (check): Slot => ({
+        check,
+        hits: new Map(),
+        examined: new Set(),
+        examinedDocumented: new Set(),
+        responses: 0,
+      }),
+    );
+  let place: ((exchange: Exchange, owner: string) => ExchangeMeta) | undefined;
+  const early: [Exchange, string][] = [];
+  const answeredDocumented = new Set<string>();
+
+  const judge = (exchange: Exchange, owner: string): void => {
+    if (!place) return;
+    const meta = place(exchange, owner);
+    if (meta.documented) answeredDocumented.add(meta.operation);
+    for (const slot of slots) {
+      if (slot.check.examines && !slot.check.examines(exchange, meta)) continue;
+      slot.responses++;
+      slot.examined.add(meta.operation);
+      if (meta.documented) slot.examinedDocumented.add(meta.operation);
+      for (const problem of slot.check.inspect?.(exchange, meta) ?? []) {
+        const key = `${meta.operation} ${problem.subject}`;
+        if (slot.hits.has(key) || slot.hits.size >= MAX_HITS_PER_CHECK) continue;
+        slot.hits.set(key, {
+          operation: meta.operation,
+          documented: meta.documented,
+          exchange,
+          problem,
+        });
+      }
+    }
+  };
+
+  return {
+    observe(exchange, owner) {
+      if (slots.length === 0) return;
+      if (place) judge(exchange, owner);
+      else early.push([exchange, owner]);
+    },
+    start(target) {
+      place = placer(target);
+      for (const [exchange, owner] of early.splice(0)) judge(exchange, owner);
+    },
+    view(checkId) {
+      const slot = slots.find((s) => s.check.id === checkId);
+      if (!slot) return undefined;
+      return {
+        hits: [...slot.hits.values()],
+        examined: slot.examined,
+        examinedDocumented: slot.examinedDocumented,
+        answeredDocumented,
+        responses: slot.responses,
+      };
+    },
+  };
+}
+
+/** Places exchanges on the documented operations of the target, or on a normalised path. */
+function placer(target: ScanTarget): (exchange: Exchange, owner: string) => ExchangeMeta {
+  // Literal paths before templated ones (OpenAPI 3.1 4.8.8.2): `/users/me` is not `/users/{id}`.
+  const templates = target.operations
+    .map((op) => ({
+      op,
+      pattern: templatePattern(op),
+      params: (op.path.match(/\{/g) ?? []).length,
+    }))
+    .sort((a, b) => a.params - b.params);
+  return (exchange, owner) => {
+    const url = new URL(exchange.url);
+    const match = templates.find(
+      (t) => t.op.method === exchange.method && t.pattern.test(url.pathname),
+    );
+    const authenticated =
+      exchange.requestHeaders.authorization !== undefined ||
+      exchange.requestHeaders.cookie !== undefined;
+    if (match) {
+      return {
+        operation: operationKey(match.op),
+        documented: true,
+        secured: match.op.secured,
+        authenticated,
+        owner,
+      };
+    }
+    return {
+      operation: `${exchange.method} ${normalisePath(url.pathname)}`,
+      documented: false,
+      secured: false,
+      authenticated,
+      owner,
+    };
+  };
+}
+
+/**
+ * `GET /api/users/{id}`: how passive findings and coverage name an operation.
+ *
+ * @example
+ * ```ts
+ * operationKey({ method: "GET", path: "/api/users/{id}" }); // "GET /api/users/{id}"
+ * ```
+ */
+export function operationKey(op: Pick<ScanOperation, "method" | "path">): string {
+  return `${op.method} ${op.path}`;
+}
+
+/** The server's path prefix plus the template, as a regular expression. */
+function templatePattern(op: ScanOperation): RegExp {
+  const prefix = new URL(op.server).pathname.replace(/\/+$/, "");
+  const body = op.path
+    .split("/")
+    .map((segment) =>
+      segment
+        .split(/\{[^}]*\}/)
+        .map(escapeRegExp)
+        .join("[^/]+"),
+    )
+    .join("/");
+  return new RegExp(`^${escapeRegExp(prefix)}${body}/?$`);
+}
+
+/**
+ * A path with its identifier-like segments (numbers, UUIDs, long hex, ObjectIds) replaced by
+ * `{id}`, so that exchanges of one undocumented operation group together.
+ *
+ * @example
+ * ```ts
+ * normalisePath("/api/orders/1042/items/5f2b6c1e9d3a4b0012ab34cd"); // "/api/orders/{id}/items/{id}"
+ * ```
+ */
+export function normalisePath(path: string): string {
+  return path
+    .split("/")
+    .map((segment) =>
+      /^\d+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9a-f]{16,}$/i.test(
+        segment,
+      )
+        ? "{id}"
+        : segment,
+    )
+    .join("/");
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
