@@ -4,6 +4,7 @@
 //
 // Usage: npm run build && node dist/bench/corpus/score.js [--only a,b] [--corpus DIR]
 //          [--profile full|safe] [--max-requests 2000] [--json FILE] [--keep DIR]
+//        node dist/bench/corpus/score.js --rescore DIR   (the reports a run kept, against today's truth)
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -242,6 +243,49 @@ function table(scores: readonly TargetScore[]): string {
   return rows.join("\n");
 }
 
+/** Scores reports an earlier run kept (`<name>.json` in DIR) against the truth as it is now. */
+function rescore(name: string, dir: string): TargetScore {
+  const truth = loadTruth(name);
+  const base = { name, kind: truth.kind, comparisons: [] };
+  const file = join(dir, `${name}.json`);
+  if (!existsSync(file))
+    return {
+      ...base,
+      expected: 0,
+      found: 0,
+      falsePasses: [],
+      falsePositives: [],
+      missed: [],
+      requests: 0,
+      seconds: 0,
+      grade: "-",
+      exitCode: -1,
+      error: `no report kept (${file})`,
+    };
+  const report = JSON.parse(readFileSync(file, "utf8")) as {
+    items: ReportItem[];
+    requests: number;
+    grade: string;
+    durationMs: number;
+  };
+  const comparisons = compare(truth, report.items);
+  const pick = (o: Comparison["outcome"]) =>
+    comparisons.filter((c) => c.outcome === o).map((c) => c.item);
+  return {
+    ...base,
+    expected: comparisons.filter((c) => c.truth === "fail").length,
+    found: pick("found").length,
+    falsePasses: pick("false-pass"),
+    falsePositives: pick("false-positive"),
+    missed: pick("missed"),
+    requests: report.requests,
+    seconds: report.durationMs / 1000,
+    grade: report.grade,
+    exitCode: 0,
+    comparisons,
+  };
+}
+
 async function main(): Promise<void> {
   const corpus = option("--corpus") ?? process.env.RAMPART_CORPUS ?? "/work/corpus";
   const only = option("--only")?.split(",");
@@ -257,7 +301,9 @@ async function main(): Promise<void> {
     keep,
   };
   const scores: TargetScore[] = [];
-  for (const name of names) {
+  const again = option("--rescore");
+  for (const name of again ? names : []) scores.push(rescore(name, resolve(again as string)));
+  for (const name of again ? [] : names) {
     process.stderr.write(`corpus: ${name} ...\n`);
     const score = await scoreTarget(name, corpus, settings);
     process.stderr.write(

@@ -4,10 +4,11 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { Report } from "../../src/core/report.js";
 import { formatReport } from "../../src/report/index.js";
+import { securityTxtCheck } from "../../src/scan/checks/beyond/security-txt.js";
 import { runScan } from "../../src/scan/engine.js";
 import { SCAN_CHECKS } from "../../src/scan/registry.js";
 import { demoPool } from "../helpers/demo-client.js";
-import { catalog } from "./scan-helpers.js";
+import { catalog, countingServer } from "./scan-helpers.js";
 
 const demo = demoPool();
 
@@ -204,5 +205,28 @@ describe("a description with hundreds of operations", () => {
     assert.equal(nosniff?.verdict, "fail");
     const entry = nosniff?.coverage?.find((c) => c.check === "out-01-nosniff");
     assert.ok((entry?.probed ?? 0) >= 30, JSON.stringify(entry));
+  });
+});
+
+describe("EXT-04 on a server that answers unknown paths with 500", () => {
+  test("a 500 for /.well-known/security.txt is no security.txt; a 503 says nothing", async () => {
+    for (const [status, verdict] of [
+      [500, "fail"],
+      [503, "not_tested"],
+    ] as const) {
+      const server = await countingServer((_req, res) => {
+        res.writeHead(status, { "content-type": "text/html" });
+        res.end("<h1>Server Error</h1>");
+      });
+      try {
+        const report = await runScan(
+          { target: server.url },
+          { catalog, checks: [securityTxtCheck] },
+        );
+        assert.equal(report.items.find((i) => i.id === "EXT-04")?.verdict, verdict, `${status}`);
+      } finally {
+        await server.close();
+      }
+    }
   });
 });

@@ -27,8 +27,9 @@ export const securityTxtCheck: ScanCheck = {
       if (m?.[1] && m[2] && !fields.has(m[1].toLowerCase()))
         fields.set(m[1].toLowerCase(), m[2].trim());
     }
-    // Throttled or failing: that says nothing about the file.
-    if (e.status === 429 || e.status >= 500)
+    // Throttled or a gateway in trouble says nothing about the file. A 500 or 501 is the
+    // server's own answer for that path: whatever the reason, nothing is published there.
+    if (e.status === 429 || e.status >= 502)
       return notTested(`${SECURITY_TXT_PATH} answered ${e.status}`);
     const plain = /^text\/plain/i.test(e.headers["content-type"] ?? "");
     if (e.status !== 200 || !plain || !fields.has("contact")) {
