@@ -58,6 +58,9 @@ export async function scanCommand(
     options.config === undefined
       ? undefined
       : loadConfigFile(resolve(io.cwd, options.config), today);
+  const fromConfig = config?.scan
+    ? scanConfigOptions(config.scan, options.bearer !== undefined)
+    : ({} as ReturnType<typeof scanConfigOptions>);
   const scanOptions: ScanOptions = {
     target: url,
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
@@ -66,10 +69,11 @@ export async function scanCommand(
     ...number("--rate", options.rate, "rate", false),
     ...number("--concurrency", options.concurrency, "concurrency", true),
     ...number("--timeout", options.timeout, "timeoutSeconds", false),
-    headers: parseHeaders(options.header ?? []),
     ...(options.bearer !== undefined ? { bearer: options.bearer } : {}),
     scope: options.scope ?? [],
-    ...(config?.scan ? scanConfigOptions(config.scan, options.bearer !== undefined) : {}),
+    ...fromConfig,
+    // Command-line headers win over an identity's hand-made ones.
+    headers: { ...(fromConfig.headers ?? {}), ...parseHeaders(options.header ?? []) },
     ...(options.publicKey !== undefined
       ? publicKeyOption(options.publicKey, config?.scan, io.cwd)
       : {}),

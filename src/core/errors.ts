@@ -27,6 +27,11 @@ export const ERROR_CODES = {
   /** The target of a scan could not be reached. */
   ERR_TARGET_UNREACHABLE: { exit: 3 },
   /**
+   * A scan's login (recipe, OAuth grant or `scan.credentials`) was refused or gave no token: the
+   * message names the request, the answer's status and a redacted excerpt of its body.
+   */
+  ERR_LOGIN_FAILED: { exit: 2 },
+  /**
    * A scan spent its request budget (`--max-requests`). Raised inside the scan only: the check
    * that hits it is reported as not tested, and the scan still exits with its findings' code.
    */

@@ -35,6 +35,8 @@ export interface Report {
   readonly checks: readonly CheckRun[];
   /** Scan: how much of the checklist the scan could decide, and why it stopped short. */
   readonly coverage?: ScanCoverage;
+  /** Scan: how it authenticated, in words (the login found or run, where the token was). */
+  readonly authentication?: string;
   /** Present when compared with an earlier report (`--baseline`). */
   readonly baseline?: BaselineSummary;
 }

@@ -44,6 +44,7 @@ const REPORT: Shape = {
     "requests",
     "score",
     "grade",
+    "authentication",
     "coverage",
     "items",
     "findings",

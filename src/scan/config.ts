@@ -1,11 +1,13 @@
 import { type Static, Type } from "@sinclair/typebox";
+import { CredentialsSchema, IdentitiesSchema, LoginSchema } from "./auth/schema.js";
 import { LockoutSchema } from "./checks/abuse/lockout-schema.js";
-import { IdentitiesSchema, LoginSchema, OAuthClientSchema } from "./identities-schema.js";
+import { OAuthClientSchema } from "./identities-schema.js";
 import { JwtConfigSchema } from "./jwt/config-schema.js";
 
 /**
- * The `scan:` section of `rampart.yaml`. Today it holds the login recipe: one JSON POST whose
- * answer carries an access token, used as a bearer token by every in-scope request of the scan.
+ * The `scan:` section of `rampart.yaml`: how the scan logs in (a login recipe, hand-made
+ * credentials per identity, or just a username and password to find the login with), the
+ * identities, the OAuth client, the lockout test account and the JWT settings.
  *
  * @example
  * ```yaml
@@ -13,12 +15,15 @@ import { JwtConfigSchema } from "./jwt/config-schema.js";
  *   login:
  *     path: /auth/login
  *     body: { username: scanner, password: scanner-test-password }
- *     tokenField: access_token
+ *     token: { pointer: /access_token }
  * ```
  */
 export const ScanConfigSchema = Type.Object(
   {
+    /** The scan's login recipe (src/scan/auth/schema.ts). */
     login: Type.Optional(LoginSchema),
+    /** A username and password only: the scan finds the login operation and the token itself. */
+    credentials: Type.Optional(CredentialsSchema),
     /** Named test identities (src/scan/identities.ts): the first is the primary, a second enables BOLA. */
     identities: Type.Optional(IdentitiesSchema),
     /** The OAuth client the OAuth checks use (src/scan/identities.ts). */

@@ -7,6 +7,7 @@ import { exampleParameter, exampleValue } from "./examples.js";
 import type {
   Exchange,
   Observation,
+  ScanAuth,
   ScanHttp,
   ScanOperation,
   ScanParameter,
@@ -51,6 +52,15 @@ export interface DiscoveryOptions {
   readonly authenticated: boolean;
   /** The login exchange, when a login recipe ran. */
   readonly login?: Exchange;
+  /** The scan's authentication, when it has one already. */
+  readonly auth?: ScanAuth;
+  /**
+   * Logs in once the document's operations are known and before they are sampled (zero-config
+   * login, `scan.credentials`): the login's answer and the authentication, or undefined.
+   */
+  readonly authenticate?: (
+    operations: readonly ScanOperation[],
+  ) => Promise<{ readonly exchange: Exchange; readonly auth: ScanAuth } | undefined>;
 }
 
 /**
@@ -67,8 +77,10 @@ export interface DiscoveryOptions {
 export async function discoverTarget(
   base: URL,
   http: ScanHttp,
-  options: DiscoveryOptions,
+  given: DiscoveryOptions,
 ): Promise<ScanTarget> {
+  // A zero-config login changes these once the document is known (see explore()).
+  const options: { -readonly [K in keyof DiscoveryOptions]: DiscoveryOptions[K] } = { ...given };
   const observed: Observation[] = [];
   const urls = new Set<string>();
   const root = await http.send({ url: base });
@@ -99,6 +111,7 @@ export async function discoverTarget(
     operations,
     observed,
     authenticated: options.authenticated,
+    ...(options.auth ? { auth: options.auth } : {}),
     urls: [...urls],
     ...(baseline ? { baseline } : {}),
   };
@@ -107,7 +120,7 @@ export async function discoverTarget(
 async function explore(
   base: URL,
   http: ScanHttp,
-  options: DiscoveryOptions,
+  options: { -readonly [K in keyof DiscoveryOptions]: DiscoveryOptions[K] },
   root: Exchange,
   observed: Observation[],
   urls: Set<string>,
@@ -141,6 +154,14 @@ async function explore(
   const prefix = found ? serverPrefix(found.document, base) : "";
   let operations = documented.map((op) => toScanOperation(op, base, prefix));
   state.operations = operations;
+  if (options.authenticate) {
+    const login = await options.authenticate(operations);
+    if (login) {
+      options.authenticated = true;
+      options.auth = login.auth;
+      observed.push({ source: "login", exchange: login.exchange, authenticated: false });
+    }
+  }
   if (found) {
     const gets = operations.filter((op) => op.method === "GET").slice(0, MAX_SAMPLED_OPERATIONS);
     const answers = await Promise.all(gets.map((op) => http.trySend({ url: op.url })));

@@ -6,6 +6,9 @@ import type { CheckCoverage, Finding } from "../core/finding.js";
 import { redact } from "../core/redact.js";
 import { buildReport, type CheckRun, type ItemOutcome, type Report } from "../core/report.js";
 import { type Severity, severityRank } from "../core/severity.js";
+import { credentialHeaders, type LoggedIn, performLogin, type Sender } from "./auth/login.js";
+import type { LoginRecipe } from "./auth/schema.js";
+import { authOfHeaders, authOfSession, discoverLogin, logInOrThrow } from "./auth/session.js";
 import { createBudget } from "./budget.js";
 import { isWhole } from "./checks/outcome.js";
 import { discoverTarget } from "./discovery.js";
@@ -15,7 +18,7 @@ import { resolveScanOptions, type ScanOptions } from "./options.js";
 import { createPassiveCollector, type PassiveCollector } from "./passive.js";
 import { type ScanProgress, SILENT_PROGRESS } from "./progress.js";
 import { apiResponses } from "./responses.js";
-import type { CheckContext, CheckOutcome, Exchange, ScanCheck, ScanTarget } from "./types.js";
+import type { CheckContext, CheckOutcome, ScanCheck, ScanOperation, ScanTarget } from "./types.js";
 
 export interface ScanDependencies {
   readonly catalog: Catalog;
@@ -52,6 +55,8 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
   });
   const credentials: Record<string, string> = { ...opts.headers };
   const passive = createPassiveCollector(deps.checks);
+  // Set once the scan has logged in: logs in again when a token expires mid-scan.
+  let relogin: (() => Promise<boolean>) | undefined;
   const http = createHttpLayer({
     base: opts.target,
     scope: opts.scope,
@@ -61,18 +66,52 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     signal: opts.signal,
     onRequest: () => progress.request(),
     onExchange: (exchange, owner) => passive.observe(exchange, owner),
+    onUnauthorized: () => relogin?.() ?? Promise.resolve(false),
   });
+  const anonymous: Sender = (request) => http.send({ ...request, anonymous: true });
   const records = new Map<string, CheckRecord>();
   const findings: Finding[] = [];
   const memo = new Map<string, Promise<unknown>>();
   let discoveryCutShort = false;
+  let authentication: string | undefined;
+  const useSession = (session: LoggedIn, recipe: LoginRecipe) => {
+    for (const key of Object.keys(credentials)) delete credentials[key];
+    Object.assign(credentials, opts.headers, credentialHeaders(session));
+    relogin = reloginOnce(anonymous, recipe, (fresh) => {
+      for (const key of Object.keys(credentials)) delete credentials[key];
+      Object.assign(credentials, opts.headers, credentialHeaders(fresh));
+    });
+    return authOfSession(session, recipe);
+  };
   try {
-    const login = opts.login ? await logIn(http, opts.login, credentials) : undefined;
+    const session = opts.login ? await logInOrThrow(anonymous, opts.login) : undefined;
+    const auth =
+      session && opts.login ? useSession(session, opts.login) : authOfHeaders(credentials);
+    authentication = session?.described ?? auth?.described;
+    const zeroConfig = !session && !auth ? opts.config?.credentials : undefined;
     const target = await discoverTarget(opts.target, http, {
       ...(opts.openapi !== undefined ? { openapi: opts.openapi } : {}),
       cwd: opts.cwd,
       authenticated: Object.keys(credentials).length > 0,
-      ...(login ? { login } : {}),
+      ...(session ? { login: session.exchange } : {}),
+      ...(auth ? { auth } : {}),
+      ...(zeroConfig
+        ? {
+            authenticate: async (operations: readonly ScanOperation[]) => {
+              const found = await discoverLogin(anonymous, operations, zeroConfig);
+              if (!found)
+                throw new RampartError(
+                  "ERR_LOGIN_FAILED",
+                  "login: scan.credentials were given, but no login operation of the document (nor at the common paths) took them",
+                );
+              authentication = `found by itself: ${found.session.described}`;
+              return {
+                exchange: found.session.exchange,
+                auth: useSession(found.session, found.recipe),
+              };
+            },
+          }
+        : {}),
     });
     discoveryCutShort = budget.refusals > 0 || http.lost !== undefined;
     passive.start(target);
@@ -115,6 +154,7 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(performance.now() - startedMs),
       requests: http.requests,
+      ...(authentication !== undefined ? { authentication: redact(authentication) } : {}),
       findings: deps.suppress ? [...deps.suppress(dedupe(findings))] : dedupe(findings),
       checks: runs,
     },
@@ -351,32 +391,34 @@ function dedupe(findings: readonly Finding[]): Finding[] {
   });
 }
 
-async function logIn(
-  http: HttpLayer,
-  recipe: NonNullable<ReturnType<typeof resolveScanOptions>["login"]>,
-  credentials: Record<string, string>,
-): Promise<Exchange> {
-  const exchange = await http.send({
-    method: "POST",
-    url: recipe.path,
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify(recipe.body),
-    anonymous: true,
-  });
-  let token: unknown;
-  try {
-    token = (JSON.parse(exchange.body) as Record<string, unknown>)[
-      recipe.tokenField ?? "access_token"
-    ];
-  } catch {
-    token = undefined;
-  }
-  if (exchange.status >= 300 || typeof token !== "string") {
-    throw new RampartError(
-      "ERR_USAGE",
-      `login recipe: POST ${recipe.path} answered ${exchange.status} without a token in "${recipe.tokenField ?? "access_token"}"`,
-    );
-  }
-  credentials.authorization = `Bearer ${token}`;
-  return exchange;
+/**
+ * A re-login for a token that expired mid-scan (a 401 to the scan's credentials): one at a time,
+ * and at most {@link MAX_RELOGINS} per scan, so that operations that always answer 401 (an admin
+ * area) cannot turn the scan into a login loop.
+ */
+function reloginOnce(
+  send: Sender,
+  recipe: LoginRecipe,
+  apply: (session: LoggedIn) => void,
+): () => Promise<boolean> {
+  let count = 0;
+  let running: Promise<boolean> | undefined;
+  return () => {
+    if (running) return running;
+    if (count >= MAX_RELOGINS) return Promise.resolve(false);
+    count++;
+    running = performLogin(send, recipe)
+      .then((attempt) => {
+        if (attempt.ok) apply(attempt.session);
+        return attempt.ok;
+      })
+      .catch(() => false)
+      .finally(() => {
+        running = undefined;
+      });
+    return running;
+  };
 }
+
+/** Re-logins per scan at most. */
+export const MAX_RELOGINS = 3;

@@ -24,6 +24,11 @@ export interface HttpLayerOptions {
   readonly onRequest?: (exchange: Exchange | undefined) => void;
   /** Every answered exchange, with the owner that sent it (passive analysis). */
   readonly onExchange?: (exchange: Exchange, owner: string) => void;
+  /**
+   * The scan's credentials were answered 401: log in again and say whether to retry (once). Only
+   * requests that carried the scan's credentials trigger it, never anonymous or forged ones.
+   */
+  readonly onUnauthorized?: () => Promise<boolean>;
 }
 
 /** What one owner's requests came to. */
@@ -92,7 +97,12 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
     }
   };
 
-  const send = async (req: ScanRequest, owner: string, stats?: OwnerStats): Promise<Exchange> => {
+  const send = async (
+    req: ScanRequest,
+    owner: string,
+    stats?: OwnerStats,
+    retried = false,
+  ): Promise<Exchange> => {
     const url = resolve(options.base, req.url);
     const sameHost = req.transportProbe === true && url.hostname === options.base.hostname;
     if (!inScope(url) && !sameHost)
@@ -110,6 +120,7 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
       });
     }
     const release = await acquire(owner, stats);
+    let released = false;
     const { signal, clear } = deadline(options.signal, options.timeoutMs);
     try {
       const res = await request(url, {
@@ -127,6 +138,14 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
       failuresInARow = 0;
       options.onRequest?.(exchange);
       options.onExchange?.(exchange, owner);
+      const credentialed =
+        !req.anonymous && inScope(url) && Object.keys(options.headers).length > 0;
+      if (exchange.status === 401 && credentialed && !retried && options.onUnauthorized) {
+        clear();
+        release();
+        released = true;
+        if (await options.onUnauthorized()) return send(req, owner, stats, true);
+      }
       return exchange;
     } catch (error) {
       options.onRequest?.(undefined);
@@ -140,8 +159,10 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
         cause: error,
       });
     } finally {
-      clear();
-      release();
+      if (!released) {
+        clear();
+        release();
+      }
     }
   };
 

@@ -1,3 +1,4 @@
+import { credentialHeaders, performLogin } from "./auth/login.js";
 import type { ScanConfig } from "./config.js";
 import type { LoginRecipe, ScanOptions } from "./options.js";
 import type { CheckContext, Exchange, ScanRequest } from "./types.js";
@@ -6,8 +7,10 @@ import type { CheckContext, Exchange, ScanRequest } from "./types.js";
 export interface Identity {
   readonly name: string;
   readonly admin: boolean;
-  /** The credentials to send (`authorization`); redact before showing. */
+  /** The credentials to send (an Authorization header, a named header, cookies); redact before showing. */
   readonly headers: Readonly<Record<string, string>>;
+  /** Its credential token (an access token, a session cookie's value), when it has one. */
+  readonly token?: string;
   /** The user's own id, from the token's `sub` claim or a `/me` answer, when found. */
   readonly userId?: string;
 }
@@ -31,13 +34,30 @@ export interface Identities {
 export function scanConfigOptions(
   scan: Readonly<ScanConfig>,
   bearerGiven: boolean,
-): Pick<ScanOptions, "config" | "login" | "bearer"> {
+): Pick<ScanOptions, "config" | "login" | "bearer" | "headers"> {
   const primary = scan.identities?.[0];
   const login: LoginRecipe | undefined = scan.login ?? primary?.login;
   if (bearerGiven) return { config: scan };
   if (login) return { config: scan, login };
   if (primary?.bearer) return { config: scan, bearer: primary.bearer };
+  const headers = handMade(primary);
+  if (headers) return { config: scan, headers };
   return { config: scan };
+}
+
+/** The headers of an identity's hand-made credentials (`headers:` or `cookies:`). */
+function handMade(
+  spec: NonNullable<ScanConfig["identities"]>[number] | undefined,
+): Record<string, string> | undefined {
+  if (spec?.headers)
+    return Object.fromEntries(Object.entries(spec.headers).map(([k, v]) => [k.toLowerCase(), v]));
+  if (spec?.cookies)
+    return {
+      cookie: Object.entries(spec.cookies)
+        .map(([k, v]) => `${k}=${v}`)
+        .join("; "),
+    };
+  return undefined;
 }
 
 /**
@@ -55,17 +75,18 @@ export function identitiesOf(context: CheckContext): Promise<Identities> {
     const list: Identity[] = [];
     const problems: string[] = [];
     for (const spec of context.config?.identities ?? []) {
-      const token = spec.bearer ?? (spec.login ? await logIn(context, spec.login) : undefined);
-      if (token === undefined) {
+      const credentials = await credentialsOf(context, spec);
+      if (!credentials) {
         problems.push(`identity "${spec.name}" could not log in`);
         continue;
       }
-      const headers = { authorization: `Bearer ${token}` };
-      const userId = subjectOf(token) ?? (await ownId(context, headers));
+      const { headers, token } = credentials;
+      const userId = (token ? subjectOf(token) : undefined) ?? (await ownId(context, headers));
       list.push({
         name: spec.name,
         admin: spec.admin === true,
         headers,
+        ...(token !== undefined ? { token } : {}),
         ...(userId !== undefined ? { userId } : {}),
       });
     }
@@ -94,17 +115,26 @@ export function sendAs(
   });
 }
 
-async function logIn(context: CheckContext, recipe: LoginRecipe): Promise<string | undefined> {
-  const exchange = await context.http.trySend({
-    method: "POST",
-    url: recipe.path,
-    headers: { "content-type": "application/json", accept: "application/json" },
-    body: JSON.stringify(recipe.body),
-    anonymous: true,
-  });
-  if (!exchange || exchange.status >= 300) return undefined;
-  const token = jsonObject(exchange.body)?.[recipe.tokenField ?? "access_token"];
-  return typeof token === "string" && /^[A-Za-z0-9._~+/=-]+$/.test(token) ? token : undefined;
+/** The credentials of one configured identity: logged in, or hand-made. */
+async function credentialsOf(
+  context: CheckContext,
+  spec: NonNullable<ScanConfig["identities"]>[number],
+): Promise<{ headers: Record<string, string>; token?: string } | undefined> {
+  if (spec.bearer)
+    return { headers: { authorization: `Bearer ${spec.bearer}` }, token: spec.bearer };
+  const made = handMade(spec);
+  if (made) return { headers: made };
+  if (!spec.login) return undefined;
+  const attempt = await performLogin(
+    (request) => context.http.trySend({ ...request, anonymous: true }),
+    spec.login,
+  );
+  if (!attempt.ok) return undefined;
+  const { session } = attempt;
+  return {
+    headers: credentialHeaders(session),
+    ...(session.token !== undefined ? { token: session.token } : {}),
+  };
 }
 
 /** The `sub` claim of a JWT, read without verifying: it only names the caller for comparisons. */

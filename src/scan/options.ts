@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { RampartError } from "../core/errors.js";
+import type { LoginRecipe } from "./auth/schema.js";
 import type { ScanConfig } from "./config.js";
 import { SCAN_PROFILES, type ScanProfile } from "./types.js";
 
@@ -23,15 +24,7 @@ export const SCAN_DEFAULTS = Object.freeze({
   profile: "safe" as ScanProfile,
 });
 
-/** A login recipe: one request that returns a bearer token (and maybe a session cookie). */
-export interface LoginRecipe {
-  /** Path (or in-scope URL) of the login operation, e.g. `/auth/login`. */
-  readonly path: string;
-  /** The JSON body to POST, e.g. `{ "username": "...", "password": "..." }`. */
-  readonly body: Readonly<Record<string, unknown>>;
-  /** The field of the JSON answer that holds the access token. Default `access_token`. */
-  readonly tokenField?: string;
-}
+export type { LoginRecipe } from "./auth/schema.js";
 
 /** The options of one scan, as the CLI or a program gives them. */
 export interface ScanOptions {

@@ -4,6 +4,7 @@ import type { ItemId } from "../catalog/ids.js";
 import type { Evidence, Finding } from "../core/finding.js";
 import type { Confidence, Severity } from "../core/severity.js";
 import type { LoadedDocument } from "../openapi/types.js";
+import type { LoginRecipe } from "./auth/schema.js";
 import type { ScanConfig } from "./config.js";
 
 /** `safe` never locks accounts, floods or sends bombs; `full` adds the checks marked intrusive. */
@@ -105,6 +106,18 @@ export interface Observation {
   readonly authenticated: boolean;
 }
 
+/** How the scan authenticates, when it does: what the token checks and forgeries build on. */
+export interface ScanAuth {
+  /** The scan's own credential: an access token, or a session cookie's value. */
+  readonly token?: string;
+  /** The headers that carry another token the way the scan's own is carried (forged copies). */
+  withToken(token: string): Readonly<Record<string, string>>;
+  /** How the credentials were obtained, in words, for the report (never the credentials). */
+  readonly described: string;
+  /** The login recipe the scan ran, when it logged in (the lockout and session checks replay it). */
+  readonly recipe?: LoginRecipe;
+}
+
 /** What the engine knows about the target before the checks run. */
 export interface ScanTarget {
   /** The base URL as given, without a trailing slash. */
@@ -118,6 +131,8 @@ export interface ScanTarget {
   readonly observed: readonly Observation[];
   /** Credentials were configured (`--header`, `--bearer`, login). */
   readonly authenticated: boolean;
+  /** The scan's authentication, when it has one. */
+  readonly auth?: ScanAuth;
   /** Absolute URLs seen during discovery (links, metadata endpoints, redirects). */
   readonly urls: readonly string[];
   /**

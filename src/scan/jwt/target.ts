@@ -25,6 +25,9 @@ export interface ScanToken {
  * ```
  */
 export function scanToken(target: ScanTarget): ScanToken | undefined {
+  const given = target.auth?.token;
+  const decoded = given ? decodeJwt(given) : undefined;
+  if (given && decoded) return { token: given, jwt: decoded };
   for (const { exchange, authenticated } of target.observed) {
     if (!authenticated) continue;
     const token = /^Bearer\s+(\S+)$/i.exec(exchange.requestHeaders.authorization ?? "")?.[1];
@@ -147,8 +150,21 @@ export function sendToken(
     method: proof.method,
     url: proof.url,
     anonymous: true,
-    headers: { authorization: `Bearer ${token}` },
+    headers: carrying(context, token),
   });
+}
+
+/**
+ * The headers that carry `token` the way the scan's own credential travels (a scheme, a named
+ * header, a cookie), `Authorization: Bearer` when the scan has none.
+ *
+ * @example
+ * ```ts
+ * carrying(context, "rampart.malformed.token"); // { authorization: "Token rampart.malformed.token" }
+ * ```
+ */
+export function carrying(context: CheckContext, token: string): Readonly<Record<string, string>> {
+  return context.target.auth?.withToken(token) ?? { authorization: `Bearer ${token}` };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
-import { isErrorBody } from "../../responses.js";
+import { type LoginAttempt, performLogin, type Sender } from "../../auth/login.js";
+import type { LoginRecipe } from "../../auth/schema.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { notTested, ran, whole } from "../outcome.js";
 
@@ -70,98 +71,85 @@ function validAttempts(account: LockoutAccount): number {
   return attempts;
 }
 
+/**
+ * The recipe the lockout check replays: the scan's own login (or the first identity's), at the
+ * lockout account's path when it names one; without any recipe, a JSON POST of `username` and
+ * `password` to that path.
+ */
+function lockoutRecipe(context: CheckContext, account: LockoutAccount): LoginRecipe | undefined {
+  const recipe =
+    context.target.auth?.recipe ??
+    context.config?.login ??
+    context.config?.identities?.find((i) => i.login)?.login;
+  if (recipe?.grant) return recipe;
+  if (recipe && (account.path === undefined || account.path === recipe.path)) return recipe;
+  if (account.path === undefined) return undefined;
+  if (recipe) return { ...recipe, path: account.path };
+  return { path: account.path, body: { username: account.username, password: account.password } };
+}
+
 async function runLockout(context: CheckContext, account: LockoutAccount, attempts: number) {
-  const recipe = context.target.observed.find((o) => o.source === "login")?.exchange;
-  const path = account.path ?? (recipe ? new URL(recipe.url).pathname : undefined);
-  if (path === undefined)
-    return notTested("no login path: set scan.lockout.path or a scan.login recipe");
-  const fields = credentialFields(recipe?.requestBody);
+  const recipe = lockoutRecipe(context, account);
+  if (!recipe) return notTested("no login path: set scan.lockout.path or a scan.login recipe");
+  const where = recipe.grant
+    ? `POST ${recipe.tokenUrl}`
+    : `${recipe.method ?? "POST"} ${recipe.path}`;
+  const send: Sender = (request) => context.http.trySend({ ...request, anonymous: true });
   const attempt = (password: string) =>
-    context.http.send({
-      method: "POST",
-      url: path,
-      headers: { "content-type": "application/json", accept: "application/json" },
-      body: JSON.stringify({
-        ...fields.base,
-        [fields.username]: account.username,
-        [fields.password]: password,
-      }),
-      anonymous: true,
-    });
+    performLogin(send, recipe, { username: account.username, password });
   const first = await attempt(account.password);
-  if (!isSuccess(first))
+  if (!first.ok)
     return notTested(
-      `the lockout account could not log in at POST ${path} (${first.status}); check scan.lockout`,
+      `the lockout account could not log in at ${where} (${first.reason}); check scan.lockout`,
     );
   const wrong = `rampart-wrong-${randomBytes(6).toString("hex")}`;
-  const grants = (e: Exchange) => isSuccess(e) && sameKind(e, first);
+  // Logged in as the first good login was: a token or a session of the same kind.
+  const grants = (a: LoginAttempt) => a.ok && sameKind(a.session.exchange, first.session.exchange);
   const failures: Exchange[] = [];
   for (let i = 1; i <= attempts; i++) {
     const answer = await attempt(wrong);
     if (grants(answer))
-      return notTested(`a wrong password was answered like a login (${answer.status})`);
-    failures.push(answer);
+      return notTested(
+        `a wrong password was answered like a login (${answer.ok ? answer.session.exchange.status : "?"})`,
+      );
+    if (!answer.ok && !answer.exchange)
+      return notTested(`a failed login at ${where} got no answer`);
+    if (!answer.ok && answer.exchange) failures.push(answer.exchange);
   }
   const last = await attempt(account.password);
+  const surface = whole("login operations");
   // Refused (status or failure body), or refused some attempts already: a lockout or throttle.
-  if (!grants(last) || failures.some((f) => LOCKED_STATUSES.has(f.status)))
-    return ran([], whole("login operations"));
+  if (!grants(last) || failures.some((f) => LOCKED_STATUSES.has(f.status))) return ran([], surface);
+  const granted = last.ok ? last.session.exchange : undefined;
   return ran(
     [
       context.finding({
         title: `No lockout after ${attempts} failed logins`,
-        detail: `${attempts} logins of the test account with a wrong password, then the right one: it still got in (${last.status}). Nothing stops an attacker from guessing passwords at full speed.`,
-        exchange: last,
+        detail: `${attempts} logins of the test account with a wrong password, then the right one: it still got in (${granted?.status}). Nothing stops an attacker from guessing passwords at full speed.`,
+        ...(granted ? { exchange: granted } : {}),
         evidence: {
-          request: `POST ${path} HTTP/1.1 (the right password after ${attempts} wrong ones)`,
-          note: `wrong-password answers: ${summarise(failures)}; right password afterwards: ${last.status} with a token`,
+          request: `${where} HTTP/1.1 (the right password after ${attempts} wrong ones)`,
+          note: `wrong-password answers: ${summarise(failures)}; right password afterwards: ${granted?.status} with a token or session`,
         },
         subject: "lockout",
       }),
     ],
-    whole("login operations"),
+    surface,
   );
 }
 
-/** The login body's field names: those of the login recipe when it has them. */
-function credentialFields(recipeBody: string | undefined): {
-  base: Record<string, unknown>;
-  username: string;
-  password: string;
-} {
-  let body: Record<string, unknown> = {};
-  try {
-    const parsed: unknown = recipeBody === undefined ? {} : JSON.parse(recipeBody);
-    if (parsed && typeof parsed === "object" && !Array.isArray(parsed))
-      body = parsed as Record<string, unknown>;
-  } catch {
-    body = {};
-  }
-  const keys = Object.keys(body);
-  const password = keys.find((k) => /pass|secret|pin/i.test(k)) ?? "password";
-  const username =
-    keys.find((k) => k !== password && /user|login|email|name|account/i.test(k)) ?? "username";
-  const base = Object.fromEntries(
-    Object.entries(body).filter(([k]) => k !== password && k !== username),
-  );
-  return { base, username, password };
-}
-
-/** 2xx with something that grants access: a token field or a cookie, and no error body. */
-function isSuccess(exchange: Exchange): boolean {
-  if (exchange.status < 200 || exchange.status >= 300) return false;
-  if (isErrorBody(exchange.body)) return false;
-  return exchange.setCookies.length > 0 || hasToken(exchange);
-}
-
-/** Grants access the way the first good login did: a token field, or a cookie and its body keys. */
+/** Logged in the same way: the same class of status, and the same redirect or answer keys. */
 function sameKind(answer: Exchange, success: Exchange): boolean {
-  if (hasToken(success)) return hasToken(answer);
-  return answer.setCookies.length > 0 && keysOf(answer.body) === keysOf(success.body);
+  if (Math.floor(answer.status / 100) !== Math.floor(success.status / 100)) return false;
+  if (success.status >= 300 && success.status < 400)
+    return (
+      pathOf(answer.headers.location, answer.url) === pathOf(success.headers.location, success.url)
+    );
+  return keysOf(answer.body) === keysOf(success.body);
 }
 
-function hasToken(exchange: Exchange): boolean {
-  return /"(access_token|id_token|token|session|sessionId|jwt)"\s*:\s*"[^"]/i.test(exchange.body);
+function pathOf(location: string | undefined, base: string): string {
+  return new URL(location ?? "/", base).pathname;
 }
 
 function keysOf(body: string): string {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
 import { listOperations } from "../../../openapi/operations.js";
 import { identitiesOf, sendAs } from "../../identities.js";
+import { carrying } from "../../jwt/target.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, ran } from "../outcome.js";
 import { delivers } from "./objects.js";
@@ -85,7 +86,7 @@ export const missingAuthCheck: ScanCheck = {
         for (const variant of variants) {
           const exchange = await sendAs(context, undefined, {
             url: op.url,
-            headers: { ...ACCEPT, authorization: `Bearer ${variant.token}` },
+            headers: { ...ACCEPT, ...carrying(context, variant.token) },
           });
           if (!granted(exchange, context)) continue;
           findings.push(

@@ -1,17 +1,13 @@
-import { identitiesOf, jsonObject } from "../../identities.js";
+import { identitiesOf } from "../../identities.js";
 import type { CheckContext } from "../../types.js";
 
 /**
- * A real access token of the scan, to derive forged copies from: the primary identity's, else
- * the one the login recipe obtained. Undefined when the scan has none (or not a JWT).
+ * A real access token of the scan, to derive forged copies from: the scan's own (its login or
+ * its given credentials), else the primary identity's. Undefined when none is a JWT.
  */
 export async function realJwt(context: CheckContext): Promise<string | undefined> {
   const { list } = await identitiesOf(context);
-  const fromIdentity = list[0]?.headers.authorization?.replace(/^Bearer /, "");
-  const login = context.target.observed.find((o) => o.source === "login")?.exchange;
-  const field = context.config?.login?.tokenField ?? "access_token";
-  const fromLogin = login ? jsonObject(login.body)?.[field] : undefined;
-  const token = fromIdentity ?? (typeof fromLogin === "string" ? fromLogin : undefined);
+  const token = context.target.auth?.token ?? list[0]?.token;
   return token !== undefined && /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token) ? token : undefined;
 }
 

@@ -133,7 +133,7 @@ async function acceptedFindings(
   const { target, http } = context;
   const header = target.observed.find((o) => o.authenticated && o.source === "operation")?.exchange
     .requestHeaders;
-  const bearer = /^Bearer\s+(\S+)$/i.exec(header?.authorization ?? "")?.[1];
+  const bearer = target.auth?.token ?? /^Bearer\s+(\S+)$/i.exec(header?.authorization ?? "")?.[1];
   const apiKey = header?.["x-api-key"];
   if (!bearer && !apiKey) return none;
   // An operation that needs credentials and answers with them: the header version works.

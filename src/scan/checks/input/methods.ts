@@ -3,6 +3,12 @@ import { isCatchAll, isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, notTested, ran } from "../outcome.js";
 
+/**
+ * A method no API implements but every HTTP parser reads (a WebDAV method, read-only): a server
+ * that answers it with success answers every method alike.
+ */
+export const UNKNOWN_METHOD = "PROPFIND";
+
 /** Paths probed with a method they do not declare, at most. */
 export const MAX_METHOD_PATHS = 40;
 
@@ -45,7 +51,9 @@ export function unsupportedMethods(operations: readonly ScanOperation[]): Method
  * IN-01: a method a path does not support gets 405 with an Allow header (RFC 9110 15.5.6), on
  * every documented path, and TRACE is off (it echoes the request, cookies and credentials
  * included: cross-site tracing). A 404 counts only where the same URL is known to exist (its
- * GET answered 2xx, or the path answered something else than 404 before).
+ * GET answered 2xx, or the path answered something else than 404 before); a success counts only
+ * when {@link UNKNOWN_METHOD} succeeds too (else the server merely supports an undocumented
+ * method).
  */
 export const methodsCheck: ScanCheck = {
   id: "in-01-methods",
@@ -83,6 +91,15 @@ export const methodsCheck: ScanCheck = {
           return;
         }
         if (answer.status === 404 && !(await exists(context, probe))) return;
+        if (answer.status >= 200 && answer.status < 300) {
+          // Success may only mean the document is incomplete (a PATCH the server does support).
+          // A method no API implements tells the two apart: refused, the server checks methods.
+          const bogus = await context.http.trySend({ method: UNKNOWN_METHOD, url: probe.op.url });
+          if (!bogus || bogus.status < 200 || bogus.status >= 300) {
+            if (bogus) conclusive++;
+            return;
+          }
+        }
         conclusive++;
         wrong.push({ probe, answer });
       }),
@@ -93,15 +110,15 @@ export const methodsCheck: ScanCheck = {
         .slice(0, 5)
         .map((w) => `${w.probe.method} ${w.probe.op.path}: ${w.answer.status}`)
         .join("; ");
-      const succeeded = wrong.some((w) => w.answer.status < 300);
+      const lead = wrong.find((w) => w.answer.status < 300);
       findings.push(
         context.finding({
-          severity: succeeded ? "medium" : "low",
-          title: succeeded
-            ? `${first.probe.method} answered on a path that does not support it`
+          severity: lead ? "medium" : "low",
+          title: lead
+            ? `${lead.probe.method} answered on a path that does not support it`
             : "Unsupported method not answered with 405",
           detail: `${wrong.length} of ${conclusive} documented paths answer a method they do not declare with something else than 405 Method Not Allowed (${list}${wrong.length > 5 ? "; ..." : ""}).`,
-          exchange: (wrong.find((w) => w.answer.status < 300) ?? first).answer,
+          exchange: (lead ?? first).answer,
           headers: ["allow", "content-type"],
           body: true,
           subject: "no-405",

@@ -1,4 +1,5 @@
 import type { Finding } from "../../../core/finding.js";
+import { performLogin } from "../../auth/login.js";
 import { analyseSamples } from "../../jwt/randomness.js";
 import { isJwt } from "../../jwt/token.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
@@ -61,7 +62,16 @@ export const sessionRandomnessCheck: ScanCheck = {
   },
 };
 
-function replay(context: CheckContext, login: Exchange): Promise<Exchange | undefined> {
+/** The login again: through its recipe (a CSRF step stays fresh), else the same request. */
+async function replay(context: CheckContext, login: Exchange): Promise<Exchange | undefined> {
+  const recipe = context.target.auth?.recipe;
+  if (recipe) {
+    const attempt = await performLogin(
+      (request) => context.http.trySend({ ...request, anonymous: true }),
+      recipe,
+    );
+    return attempt.ok ? attempt.session.exchange : attempt.exchange;
+  }
   const headers: Record<string, string> = {};
   for (const name of ["content-type", "accept"])
     if (login.requestHeaders[name] !== undefined) headers[name] = login.requestHeaders[name];
