@@ -36,6 +36,8 @@ interface TargetSpec {
   readonly start: string;
   readonly ready?: string;
   readonly openapi?: string;
+  /** A Postman collection the project ships, when it has no OpenAPI document. */
+  readonly postman?: string;
 }
 
 interface ReportItem {
@@ -183,6 +185,7 @@ async function scoreTarget(
       "-o",
       `json=${reportFile}`,
       ...(spec.openapi ? ["--openapi", spec.openapi] : []),
+      ...(spec.postman ? ["--postman", spec.postman] : []),
     ];
     const started = performance.now();
     const { code, stderr } = await runCli(args);

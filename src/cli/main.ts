@@ -95,6 +95,8 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .description("Verify a live API against the checklist (loopback or any URL you may test)")
     .argument("<url>", "base URL of the API, e.g. https://api.example.com")
     .option("--openapi <file|url>", "the API's OpenAPI document (else discovered)")
+    .option("--postman <file>", "a Postman collection (v2.x): more operations to scan")
+    .option("--har <file>", "a HAR recording (browser or proxy): more operations to scan")
     .addOption(
       new Option("--profile <profile>", "safe, or full to add intrusive checks")
         .choices(["safe", "full"])

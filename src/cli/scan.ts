@@ -23,6 +23,8 @@ import {
 
 export interface ScanCliOptions {
   readonly openapi?: string;
+  readonly postman?: string;
+  readonly har?: string;
   readonly profile: ScanProfile;
   readonly maxRequests?: string;
   readonly rate?: string;
@@ -64,6 +66,8 @@ export async function scanCommand(
   const scanOptions: ScanOptions = {
     target: url,
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
+    ...(options.postman !== undefined ? { postman: options.postman } : {}),
+    ...(options.har !== undefined ? { har: options.har } : {}),
     profile: options.profile,
     ...number("--max-requests", options.maxRequests, "maxRequests", true),
     ...number("--rate", options.rate, "rate", false),

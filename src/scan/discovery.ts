@@ -1,9 +1,15 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve as resolvePath } from "node:path";
 import { RampartError } from "../core/errors.js";
 import { loadOpenApiFile, loadOpenApiText } from "../openapi/load.js";
 import { listOperations } from "../openapi/operations.js";
 import type { LoadedDocument, Operation } from "../openapi/types.js";
 import { exampleParameter, exampleValue } from "./examples.js";
+import { crawl } from "./sources/crawl.js";
+import { harOperations } from "./sources/har.js";
+import { mergeOperations } from "./sources/operation.js";
+import { postmanOperations } from "./sources/postman.js";
 import type {
   Exchange,
   Observation,
@@ -48,6 +54,10 @@ export const MAX_SAMPLED_OPERATIONS = 30;
 export interface DiscoveryOptions {
   /** `--openapi`: a file path or an in-scope URL. */
   readonly openapi?: string;
+  /** `--postman`: a Postman collection (v2.x) file. */
+  readonly postman?: string;
+  /** `--har`: a HAR 1.2 recording. */
+  readonly har?: string;
   readonly cwd: string;
   readonly authenticated: boolean;
   /** The login exchange, when a login recipe ran. */
@@ -192,7 +202,8 @@ async function explore(
     for (const exchange of again)
       if (exchange)
         observed.push({ source: "operation", exchange, authenticated: options.authenticated });
-  } else {
+  }
+  if (!found) {
     const links = [...linksOf(root, http), ...COMMON_PATHS].slice(0, 12);
     await each(
       links.map((url) => http.trySend({ url })),
@@ -207,6 +218,31 @@ async function explore(
       },
     );
   }
+  // Beyond the description: a Postman collection, a HAR recording, and what the API links to.
+  const imported = [
+    ...(options.postman
+      ? postmanOperations(
+          readSource("--postman", options.postman, options.cwd),
+          base.href.replace(/\/$/, ""),
+        )
+      : []),
+    ...(options.har
+      ? harOperations(readSource("--har", options.har, options.cwd), (url) => http.inScope(url))
+      : []),
+  ];
+  const importedGets = imported
+    .filter((op) => op.method === "GET")
+    .slice(0, MAX_SAMPLED_OPERATIONS);
+  for (const exchange of await Promise.all(importedGets.map((op) => http.trySend({ url: op.url }))))
+    if (exchange)
+      observed.push({ source: "operation", exchange, authenticated: options.authenticated });
+  const crawled = await crawl(
+    http,
+    observed.map((o) => o.exchange),
+  );
+  for (const exchange of crawled.exchanges)
+    observed.push({ source: "discovered", exchange, authenticated: options.authenticated });
+  state.operations = mergeOperations(operations, imported, crawled.operations);
 }
 
 /** Hands each result to `use` in order once all have settled, then throws the first failure. */
@@ -293,6 +329,16 @@ async function findDocument(
     }
   }
   return undefined;
+}
+
+/** Reads a file given on the command line, or says which and why it cannot (ERR_USAGE). */
+function readSource(flag: string, file: string, cwd: string): string {
+  try {
+    return readFileSync(resolvePath(cwd, file), "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? "unreadable";
+    throw new RampartError("ERR_USAGE", `${flag} ${file}: cannot read it (${code})`);
+  }
 }
 
 /** GET operations re-asked with path values learnt from the API's answers, at most. */

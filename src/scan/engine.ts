@@ -91,6 +91,8 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     const zeroConfig = !session && !auth ? opts.config?.credentials : undefined;
     const target = await discoverTarget(opts.target, http, {
       ...(opts.openapi !== undefined ? { openapi: opts.openapi } : {}),
+      ...(opts.postman !== undefined ? { postman: opts.postman } : {}),
+      ...(opts.har !== undefined ? { har: opts.har } : {}),
       cwd: opts.cwd,
       authenticated: Object.keys(credentials).length > 0,
       ...(session ? { login: session.exchange } : {}),
@@ -197,7 +199,10 @@ async function runCheck(
     if (need === "https" && target.base.protocol !== "https:")
       return skip("not_applicable", "the target is plain HTTP (scan its https:// URL)");
     if (need === "operations" && target.operations.length === 0)
-      return skip("not_tested", "no OpenAPI document found (give one with --openapi)");
+      return skip(
+        "not_tested",
+        "no operation known: no OpenAPI document found and nothing to crawl (give --openapi, --postman or --har)",
+      );
     if (need === "api-responses" && apiResponses(target).length === 0)
       return skip("not_tested", "no API response observed (give --openapi or a JSON endpoint)");
     if (need === "auth" && !target.authenticated)

@@ -31,6 +31,10 @@ export interface ScanOptions {
   readonly target: string;
   /** OpenAPI document: a file path or an in-scope URL. */
   readonly openapi?: string;
+  /** A Postman collection (v2.x) file: more operations. */
+  readonly postman?: string;
+  /** A HAR 1.2 recording: more operations. */
+  readonly har?: string;
   readonly profile?: ScanProfile;
   readonly maxRequests?: number;
   /** Requests per second; undefined: as fast as concurrency allows. */
@@ -54,6 +58,8 @@ export interface ScanOptions {
 export interface ResolvedScanOptions {
   readonly target: URL;
   readonly openapi?: string;
+  readonly postman?: string;
+  readonly har?: string;
   readonly profile: ScanProfile;
   readonly maxRequests: number;
   readonly rate?: number;
@@ -124,6 +130,8 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
   return Object.freeze({
     target: target as URL,
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
+    ...(options.postman !== undefined ? { postman: options.postman } : {}),
+    ...(options.har !== undefined ? { har: options.har } : {}),
     profile,
     maxRequests,
     ...(options.rate !== undefined ? { rate: options.rate } : {}),

@@ -124,7 +124,7 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
     if (match) {
       return {
         operation: operationKey(match.op),
-        documented: true,
+        documented: isDocumented(match.op),
         secured: match.op.secured,
         authenticated,
         owner,
@@ -138,6 +138,11 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
       owner,
     };
   };
+}
+
+/** The operation comes from the API description (not a collection, a recording or a crawl). */
+export function isDocumented(op: Pick<ScanOperation, "source">): boolean {
+  return op.source === undefined || op.source === "document";
 }
 
 /**
@@ -154,7 +159,7 @@ export function operationKey(op: Pick<ScanOperation, "method" | "path">): string
 
 /** The server's path prefix plus the template, as a regular expression. */
 function templatePattern(op: ScanOperation): RegExp {
-  const prefix = new URL(op.server).pathname.replace(/\/+$/, "");
+  const prefix = URL.canParse(op.server) ? new URL(op.server).pathname.replace(/\/+$/, "") : "";
   const body = op.path
     .split("/")
     .map((segment) =>

@@ -63,6 +63,13 @@ export interface ScanHttp {
   readonly requests: number;
 }
 
+/**
+ * Where the scan learnt an operation: the API description, a Postman collection, a HAR file, or
+ * crawling what the API itself linked to. Only `document` operations make a known surface: the
+ * others say what exists, never all that exists.
+ */
+export type OperationSource = "document" | "postman" | "har" | "crawl";
+
 /** An operation of the API with concrete example values, ready to send. */
 export interface ScanOperation {
   readonly method: string;
@@ -86,6 +93,8 @@ export interface ScanOperation {
   readonly exampleForm?: Readonly<Record<string, string>>;
   /** JSON pointer of the operation in the document. */
   readonly pointer?: string;
+  /** Where it was learnt (default: the API description). */
+  readonly source?: OperationSource;
 }
 
 /** A declared parameter of an operation with the example value the scan uses. */

@@ -54,9 +54,9 @@ export function whole(unit: string): Surface {
  * ```
  */
 export function undescribed(context: {
-  readonly target: { readonly operations: readonly unknown[] };
+  readonly target: { readonly document?: unknown };
 }): string[] {
-  return context.target.operations.length === 0
+  return context.target.document === undefined
     ? ["no API description: only the endpoints met during the scan were probed"]
     : [];
 }
@@ -69,6 +69,24 @@ export function isWhole(surface: Surface): boolean {
 /** The check could not run, with the reason. */
 export function notTested(reason: string, findings: readonly Finding[] = []): CheckResult {
   return { findings, outcome: { status: "not_tested", reason } };
+}
+
+/**
+ * Nothing of the kind the check needs among the operations: not applicable when they come from
+ * an API description (they are all there is), not tested otherwise (only what was met is known).
+ *
+ * @example
+ * ```ts
+ * if (xml.length === 0) return nothingOfTheKind(context, "no operation accepts XML");
+ * ```
+ */
+export function nothingOfTheKind(
+  context: { readonly target: { readonly document?: unknown } },
+  reason: string,
+): CheckResult {
+  return context.target.document === undefined
+    ? notTested(`${reason} among the operations met (no API description)`)
+    : notApplicable(reason);
 }
 
 /** The check does not apply to this target, with the reason. */

@@ -1,7 +1,7 @@
 import type { ItemId } from "../../catalog/ids.js";
 import type { Finding } from "../../core/finding.js";
 import type { Severity } from "../../core/severity.js";
-import { operationKey } from "../passive.js";
+import { isDocumented, operationKey } from "../passive.js";
 import type {
   CheckContext,
   CheckResult,
@@ -118,7 +118,7 @@ function passiveResult(context: CheckContext, spec: PassiveSpec): CheckResult {
     );
   }
   const wanted = spec.surface ?? (() => true);
-  const expected = context.target.operations.filter(wanted);
+  const expected = context.target.operations.filter((op) => isDocumented(op) && wanted(op));
   if (expected.length === 0) {
     const n = record.examined.size;
     return ran(

@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { covered, notTested, ran } from "../outcome.js";
+import { covered, notTested, ran, undescribed } from "../outcome.js";
 import {
   type Collection,
   collectionsOf,
@@ -107,7 +107,7 @@ function objectSurface(
           `${paths.size - done} operations addressing an object were not tried as another identity (no object of the first identity found for them)`,
         ]
       : [];
-  return covered(done, paths.size, "operations", gaps, identities);
+  return covered(done, paths.size, "operations", [...gaps, ...undescribed(context)], identities);
 }
 
 /**

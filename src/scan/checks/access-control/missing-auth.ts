@@ -4,7 +4,7 @@ import { listOperations } from "../../../openapi/operations.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import { carrying } from "../../jwt/target.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { covered, ran } from "../outcome.js";
+import { covered, ran, undescribed } from "../outcome.js";
 import { delivers } from "./objects.js";
 import { MALFORMED_TOKEN, realJwt, unsignedCopy } from "./tokens.js";
 
@@ -121,7 +121,10 @@ export const missingAuthCheck: ScanCheck = {
     ];
     return ran(
       findings,
-      covered(gets.length + conclusive, gets.length + writes.length, "operations", gaps),
+      covered(gets.length + conclusive, gets.length + writes.length, "operations", [
+        ...gaps,
+        ...undescribed(context),
+      ]),
     );
   },
 };

@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { isErrorBody } from "../../responses.js";
 import type { ScanCheck } from "../../types.js";
-import { covered, notApplicable, notTested, ran } from "../outcome.js";
+import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import { budgetReason, isBudgetSpent, marker } from "../parsers/documents.js";
 import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
 
@@ -30,7 +30,7 @@ export const nosqlInjectionCheck: ScanCheck = {
   async run(context) {
     const operations = jsonBodyOperations(context);
     if (operations.length === 0)
-      return notApplicable("no operation takes a JSON object with string fields");
+      return nothingOfTheKind(context, "no operation takes a JSON object with string fields");
     const findings: Finding[] = [];
     let tested = 0;
     for (const [index, { op, body }] of operations.entries()) {
@@ -83,6 +83,9 @@ export const nosqlInjectionCheck: ScanCheck = {
       tested < operations.length
         ? [`${operations.length - tested} operations accepted random values (nothing to compare)`]
         : [];
-    return ran(findings, covered(tested, operations.length, "operations", gaps));
+    return ran(
+      findings,
+      covered(tested, operations.length, "operations", [...gaps, ...undescribed(context)]),
+    );
   },
 };

@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { CheckContext, CheckResult, Exchange } from "../../types.js";
-import { covered, notApplicable, notTested, ran } from "../outcome.js";
+import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import { isBudgetSpent } from "../parsers/documents.js";
 import { baseline, type InjectionPoint } from "./points.js";
 
@@ -38,7 +38,7 @@ export async function probePoints(
   points: readonly InjectionPoint[],
   spec: PointProbe,
 ): Promise<CheckResult> {
-  if (points.length === 0) return notApplicable(spec.nothing);
+  if (points.length === 0) return nothingOfTheKind(context, spec.nothing);
   const chosen = points.slice(0, spec.cap);
   const findings: Finding[] = [];
   let tested = 0;
@@ -72,6 +72,7 @@ export async function probePoints(
       : []),
     ...(unreached > 0 ? [`${unreached} inputs never reached a handler (401 / 403 / 404 ...)`] : []),
     ...(budgetAt !== undefined ? [`budget exhausted after ${budgetAt} of ${chosen.length}`] : []),
+    ...undescribed(context),
   ];
   return ran(findings, covered(tested, points.length, "inputs", gaps));
 }

@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { ScanCheck } from "../../types.js";
-import { covered, notApplicable, notTested, ran } from "../outcome.js";
+import { covered, nothingOfTheKind, notTested, ran } from "../outcome.js";
 import { budgetReason, isBudgetSpent } from "../parsers/documents.js";
 import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
 
@@ -23,7 +23,7 @@ export const typeConfusionCheck: ScanCheck = {
   async run(context) {
     const operations = jsonBodyOperations(context);
     if (operations.length === 0)
-      return notApplicable("no operation takes a JSON object with string fields");
+      return nothingOfTheKind(context, "no operation takes a JSON object with string fields");
     const findings: Finding[] = [];
     let tested = 0;
     for (const [index, { op, body }] of operations.entries()) {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { isCatchAll, isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { covered, notTested, ran } from "../outcome.js";
+import { covered, notTested, ran, undescribed } from "../outcome.js";
 
 /**
  * A method no API implements but every HTTP parser reads (a WebDAV method, read-only): a server
@@ -149,7 +149,10 @@ export const methodsCheck: ScanCheck = {
         ? [`${probes.length - conclusive} paths answered 401/403/429 or 404 on an unknown object`]
         : []),
     ];
-    return ran(findings, covered(conclusive, all.length, "paths", gaps));
+    return ran(
+      findings,
+      covered(conclusive, all.length, "paths", [...gaps, ...undescribed(context)]),
+    );
   },
 };
 

@@ -1,6 +1,6 @@
 import { isCatchAll } from "../../responses.js";
 import type { Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { covered, notTested, ran } from "../outcome.js";
+import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 
 /** Not JSON and not valid for any business rule: nothing can be created from it. */
 export const PROBE_BODY = "rampart probe: this body is deliberately not JSON";
@@ -31,7 +31,7 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
         (a, b) =>
           Number(a.secured) - Number(b.secured) || methodRank(a.method) - methodRank(b.method),
       );
-    if (candidates.length === 0) return notApplicable();
+    if (candidates.length === 0) return nothingOfTheKind(context, "no operation takes a JSON body");
     const probed = candidates.slice(0, MAX_MEDIA_TYPE_PROBES);
     const wrong: { op: ScanOperation; answer: Exchange }[] = [];
     let conclusive = 0;
@@ -74,19 +74,15 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
         ? [`${probed.length - conclusive} operations refused before reading the body`]
         : []),
     ];
-    return ran(findings, covered(conclusive, candidates.length, "operations", gaps));
+    return ran(
+      findings,
+      covered(conclusive, candidates.length, "operations", [...gaps, ...undescribed(context)]),
+    );
   },
 };
 
 /** Operations sent a body in the wrong Content-Type, at most. */
 export const MAX_MEDIA_TYPE_PROBES = 8;
-
-function notApplicable() {
-  return {
-    findings: [],
-    outcome: { status: "not_applicable" as const, reason: "no operation takes a JSON body" },
-  };
-}
 
 // Creating is safer to probe than replacing or patching.
 function methodRank(method: string): number {

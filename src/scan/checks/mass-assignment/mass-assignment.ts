@@ -2,7 +2,7 @@ import type { Finding } from "../../../core/finding.js";
 import { jsonObject } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { type Collection, collectionsOf, createdId, itemUrl } from "../access-control/objects.js";
-import { covered, notTested, ran } from "../outcome.js";
+import { covered, notTested, ran, undescribed } from "../outcome.js";
 
 /** Privileged members and the value an attacker would give each (one per request). */
 const PRIVILEGED: readonly { field: string; value: unknown }[] = [
@@ -66,7 +66,13 @@ export const massAssignmentCheck: ScanCheck = {
             `${writes.length - tried} other JSON writes (updates of one object, registrations) not tried`,
           ]
         : [];
-    return ran(findings, covered(tried, Math.max(writes.length, tried), "operations", gaps));
+    return ran(
+      findings,
+      covered(tried, Math.max(writes.length, tried), "operations", [
+        ...gaps,
+        ...undescribed(context),
+      ]),
+    );
   },
 };
 

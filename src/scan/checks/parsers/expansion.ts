@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { CheckContext, ScanCheck, ScanOperation } from "../../types.js";
-import { covered, notApplicable, notTested, ran } from "../outcome.js";
+import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import {
   budgetReason,
   countOf,
@@ -121,7 +121,7 @@ async function runExpansion(
 ) {
   const all = operationsAccepting(context, accepts);
   const targets = all.slice(0, MAX_OPERATIONS);
-  if (targets.length === 0) return notApplicable(`no operation accepts ${kind}`);
+  if (targets.length === 0) return nothingOfTheKind(context, `no operation accepts ${kind}`);
   const findings: Finding[] = [];
   let judged = 0;
   for (const [index, target] of targets.entries()) {
@@ -141,7 +141,7 @@ async function runExpansion(
     return notTested(
       `no ${kind} operation read the probe documents (refused before parsing, or every document answered alike)`,
     );
-  return ran(findings, covered(judged, all.length, `${kind} operations`));
+  return ran(findings, covered(judged, all.length, `${kind} operations`, undescribed(context)));
 }
 
 async function probe(

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { Finding } from "../../../core/finding.js";
 import { type CallbackListener, isLoopbackHost, startCallbackListener } from "../../callback.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { covered, notApplicable, notTested, ran } from "../outcome.js";
+import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import {
   budgetReason,
   isBudgetSpent,
@@ -52,7 +52,7 @@ export const xxeCheck: ScanCheck = {
   async run(context) {
     const all = operationsAccepting(context, isXmlType);
     const targets = all.slice(0, MAX_OPERATIONS);
-    if (targets.length === 0) return notApplicable("no operation accepts XML");
+    if (targets.length === 0) return nothingOfTheKind(context, "no operation accepts XML");
     const listener = isLoopbackHost(context.target.base.hostname)
       ? await startCallbackListener()
       : undefined;
@@ -73,7 +73,10 @@ export const xxeCheck: ScanCheck = {
         return notTested(
           "every XML operation refused the probes before parsing (401 / 403 / 404 / 429)",
         );
-      return ran(findings, covered(informative, all.length, "XML operations"));
+      return ran(
+        findings,
+        covered(informative, all.length, "XML operations", undescribed(context)),
+      );
     } finally {
       await listener?.close();
     }

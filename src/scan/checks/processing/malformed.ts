@@ -69,7 +69,7 @@ export function malformedProbes(context: CheckContext): Promise<MalformedProbes>
 export function provokedSurface(context: CheckContext, probes: MalformedProbes, unit: string) {
   const answeredOps = new Set(probes.answers.map((e) => `${e.method} ${new URL(e.url).pathname}`));
   const provoked = Math.min(answeredOps.size, probes.candidates);
-  if (context.target.operations.length === 0)
+  if (context.target.document === undefined)
     return covered(probes.answers.length, probes.answers.length, unit, [
       "no API description: errors provoked on paths met by chance only",
     ]);
