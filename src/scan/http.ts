@@ -1,10 +1,17 @@
 import { Agent, request, errors as undiciErrors } from "undici";
 import { RampartError } from "../core/errors.js";
 import { type Budget, DEFAULT_OWNER } from "./budget.js";
+import { normalisePath } from "./passive.js";
 import type { Exchange, ScanHttp, ScanRequest } from "./types.js";
 
 /** Refused or reset connections in a row, with no answer between, that mean the target is gone. */
 export const LOST_AFTER_FAILURES = 8;
+
+/**
+ * Timeouts of one operation (method and path, identifiers folded) after which it is not asked
+ * again: an endpoint that never answers would otherwise cost every probe the full timeout.
+ */
+export const SILENT_AFTER_TIMEOUTS = 2;
 
 /** Bodies are read up to this many bytes: enough for evidence and parsing, never a download. */
 export const BODY_CAP_BYTES = 256 * 1024;
@@ -83,6 +90,7 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
 
   let failuresInARow = 0;
   let lost: string | undefined;
+  const timeouts = new Map<string, number>();
 
   /** A budget slot for the owner, counted in its stats as sent or refused. */
   const acquire = async (owner: string, stats?: OwnerStats): Promise<() => void> => {
@@ -119,6 +127,15 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
         source: url.origin,
       });
     }
+    const operation = `${method} ${normalisePath(url.pathname)}`;
+    if ((timeouts.get(operation) ?? 0) >= SILENT_AFTER_TIMEOUTS) {
+      if (stats) stats.unanswered++;
+      throw new RampartError(
+        "ERR_TARGET_UNREACHABLE",
+        `${operation} timed out ${SILENT_AFTER_TIMEOUTS} times: not asked again`,
+        { source: url.origin },
+      );
+    }
     const release = await acquire(owner, stats);
     let released = false;
     const { signal, clear } = deadline(options.signal, options.timeoutMs);
@@ -152,6 +169,7 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
       if (options.signal.aborted) throw options.signal.reason;
       if (stats) stats.unanswered++;
       const reason = describe(error);
+      if (reason === "timed out") timeouts.set(operation, (timeouts.get(operation) ?? 0) + 1);
       if (/^connection (refused|reset)$/.test(reason) && ++failuresInARow >= LOST_AFTER_FAILURES)
         lost ??= reason;
       throw new RampartError("ERR_TARGET_UNREACHABLE", reason, {

@@ -3,6 +3,7 @@ import { rateLimitCheck, rateLimitHeadersCheck } from "./checks/abuse/rate-limit
 import { directoryListingCheck, listingSeenCheck } from "./checks/access/directory-listing.js";
 import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
 import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
+import { integerIdsCheck } from "./checks/access-control/integer-ids.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
 import { userIdInPathCheck } from "./checks/access-control/user-id-in-path.js";
 import { basicAuthCheck } from "./checks/auth/basic-auth.js";
@@ -12,6 +13,7 @@ import { corsCheck } from "./checks/beyond/cors.js";
 import { securityTxtCheck } from "./checks/beyond/security-txt.js";
 import { INJECTION_CHECKS } from "./checks/injection/index.js";
 import { credentialsInUrlCheck } from "./checks/input/credentials-in-url.js";
+import { limitsCheck } from "./checks/input/limits.js";
 import { methodOverrideCheck } from "./checks/input/method-override.js";
 import { methodsCheck } from "./checks/input/methods.js";
 import { notAcceptableCheck } from "./checks/input/not-acceptable.js";
@@ -79,9 +81,11 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   bolaWriteCheck,
   userIdInPathCheck,
   guessableIdsCheck,
+  integerIdsCheck,
   redirectUriCheck,
   oauthFlowsCheck,
   oauthStateCheck,
   oauthScopesCheck,
   massAssignmentCheck,
+  limitsCheck,
 ]);

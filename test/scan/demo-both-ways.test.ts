@@ -28,6 +28,11 @@ const EXPECTED: readonly { check: string; item: string; title: RegExp }[] = [
   { check: "proc-08-debug", item: "PROC-08", title: /Debug endpoint/ },
   { check: "proc-08-stack-traces", item: "PROC-08", title: /stack trace in a response/ },
   { check: "acc-04-listing-seen", item: "ACC-04", title: /Directory listing/ },
+  {
+    check: "proc-03-integer-ids",
+    item: "PROC-03",
+    title: /Sequential integer ids|Integer ids|addressed by an integer id/,
+  },
   { check: "out-06-secrets", item: "OUT-06", title: /Password hash in a response/ },
   {
     check: "out-07-error-status",
@@ -72,6 +77,8 @@ const SHORT_OF_PASS: Readonly<Record<string, { verdict: string; reason: RegExp }
   "EXT-03": { verdict: "partial", reason: /no response judged for GET \/api\/reports\/\{id\}/ },
   // Admin reads refuse an ordinary user, and the authorize endpoint redirects: no body to read.
   "OUT-06": { verdict: "partial", reason: /no response judged for .*GET \/admin\/users/ },
+  // Ids are judged where the scan met them; public lists and ids in paths are left out.
+  "PROC-03": { verdict: "partial", reason: /public collections/ },
   // A dictionary finds weak secrets; it cannot prove a strong one.
   "JWT-01": { verdict: "partial", reason: /not ruled out/ },
   // Randomness can be found lacking, never proven from outside.
@@ -107,6 +114,7 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   "oauth-03-state": "oauth.test.ts",
   "oauth-04-scopes": "oauth.test.ts",
   "ext-05-mass-assignment": "mass-assignment.test.ts",
+  "ext-06-limits": "limits.test.ts",
 };
 
 describe("scan of the demo API, both ways (HTTPS, logged in, safe profile)", () => {

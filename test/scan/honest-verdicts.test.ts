@@ -230,3 +230,33 @@ describe("EXT-04 on a server that answers unknown paths with 500", () => {
     }
   });
 });
+
+describe("an operation that never answers", () => {
+  test("is asked twice, then left alone: its probes do not each wait for the timeout", async () => {
+    let hung = 0;
+    const document = bigDocument(6, 0);
+    const server = await countingServer((req, res) => {
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      if (path === "/things0") {
+        hung++;
+        return; // never answered
+      }
+      res.setHeader("content-type", "application/json");
+      if (path === "/openapi.json") return res.end(JSON.stringify(document));
+      res.statusCode = Object.keys(document.paths).includes(path) ? 200 : 404;
+      res.end('{"items":[]}');
+    });
+    try {
+      const report = await runScan(
+        { target: server.url, profile: "full", timeoutSeconds: 0.3 },
+        { catalog, checks: SCAN_CHECKS },
+      );
+      // GET, PATCH... each method of it is one operation: at most two of each reached it.
+      assert.ok(hung <= 10, `${hung} requests to the silent operation`);
+      const sql = report.items.find((i) => i.id === "IN-04");
+      assert.notEqual(sql?.verdict, "pass");
+    } finally {
+      await server.close();
+    }
+  });
+});

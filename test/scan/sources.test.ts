@@ -162,7 +162,8 @@ describe("operations beyond the API description", () => {
         'fetch("/api/v1/orders/"+id); const u = "/api/v1/users/:id";',
         "application/javascript",
       ),
-      "/app/products?id=7": page("<p>one</p>"),
+      // A path named in a page's text (documentation, help) is followed too.
+      "/app/products?id=7": page("<p>one; exports at /api/v1/reports.</p>"),
       "/api/v1/users/{id}": page('{"next":"/api/v1/users?page=2"}', "application/json"),
       "/api/v1/users?page=2": page("[]", "application/json"),
     };
@@ -188,6 +189,7 @@ describe("operations beyond the API description", () => {
     const keys = operations.map((o) => `${o.method} ${o.path}`).sort();
     assert.deepEqual(keys, [
       "GET /api/v1/orders/",
+      "GET /api/v1/reports",
       "GET /api/v1/users",
       "GET /api/v1/users/{id}",
       "GET /app/products",

@@ -14,6 +14,9 @@ const STATIC = /\.(css|png|jpe?g|gif|svg|ico|woff2?|ttf|eot|map|pdf|zip|gz|mp4|w
 /** API-looking paths inside JavaScript: quoted, absolute, under a usual API root. */
 const SCRIPT_PATH =
   /["'`](\/(?:api|v\d+|rest|graphql|auth|admin|users?|accounts?|app)(?:\/[\w\-.{}:$]*)*)["'`]/g;
+/** The same roots named in a page's text (documentation pages, help text, error messages). */
+const TEXT_PATH =
+  /(?:^|[\s>(])(\/(?:api|v\d+|rest|graphql|auth|admin|users?|accounts?|app)(?:\/[\w-]+(?:\.[\w-]+)*)*)(?=[\s<)"'`.,;:!?]|$)/gm;
 
 /** What a crawl found: operations (GET links, forms, script paths) and the pages it read. */
 export interface Crawled {
@@ -25,7 +28,7 @@ export interface Crawled {
  * Crawls what the API itself links to, in scope and within {@link MAX_CRAWL_REQUESTS} GETs,
  * breadth first from the answers discovery already has: `<a href>` links, `<form>`s (their
  * method, action and field names, recorded but never submitted), `Location` headers, in-scope
- * paths in JSON answers, and API paths in the single-page app's scripts. Links that read like
+ * paths in JSON answers, API paths in the single-page app's scripts and in pages' text. Links that read like
  * logging out or deleting are neither followed nor recorded.
  *
  * @example
@@ -96,8 +99,8 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
       if (m[1] && !/^(mailto|javascript|tel):/i.test(m[1])) enqueue(m[1], from);
     for (const m of exchange.body.matchAll(/<script\s[^>]*src\s*=\s*["']([^"']+)["']/gi))
       if (m[1]) enqueue(m[1], from);
-    for (const form of formsIn(exchange.body, from))
-      if (!UNSAFE.test(form.url.pathname)) record(form);
+    for (const form of formsIn(exchange.body, from)) record(form);
+    for (const m of exchange.body.matchAll(TEXT_PATH)) if (m[1]) enqueue(m[1], from);
   };
   for (const exchange of start) read(exchange);
   let sent = 0;

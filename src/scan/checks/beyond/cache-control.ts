@@ -19,7 +19,9 @@ export const cacheControlCheck: ScanCheck = passiveCheck({
     e.status < 300 &&
     e.body !== "" &&
     meta.authenticated &&
-    (meta.secured || !meta.documented),
+    (meta.secured || !meta.documented) &&
+    // Data, not the static files a page loads (scripts, styles, images are meant to be cached).
+    /json|html|xml|text\/plain/i.test(e.headers["content-type"] ?? ""),
   surface: (op) => op.secured && op.method === "GET",
   summarise: true,
   inspect: (e) =>

@@ -1,6 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { redactUrl, SENSITIVE_NAME } from "../../../core/redact.js";
-import type { CheckContext, ScanCheck } from "../../types.js";
+import { performLogin } from "../../auth/login.js";
+import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { covered, ran } from "../outcome.js";
 
 /**
@@ -24,12 +25,66 @@ export const credentialsInUrlCheck: ScanCheck = {
       : [
           "the API was not asked to take a credential in the query string (needs credentials and a protected operation that answers them)",
         ];
+    const login = await loginInQuery(context);
     return ran(
-      [...documentFindings(context, live.refused), ...observedFindings(context), ...live.findings],
+      [
+        ...documentFindings(context, live.refused),
+        ...observedFindings(context),
+        ...live.findings,
+        ...(login ? [login] : []),
+      ],
       covered(live.tried ? 1 : 0, 1, "live probes", gaps),
     );
   },
 };
+
+/**
+ * The scan's own login with its username and password moved to the query string and no body:
+ * a login that still succeeds takes passwords in URLs, where logs, histories and Referer
+ * headers keep them.
+ */
+async function loginInQuery(context: CheckContext): Promise<Finding | undefined> {
+  const recipe = context.target.auth?.recipe;
+  if (!recipe?.path || recipe.grant) return undefined;
+  const fields = flatFields(recipe.form ?? recipe.body ?? {});
+  if (Object.keys(fields).length === 0) return undefined;
+  const query = new URLSearchParams(fields).toString();
+  const attempt = await performLogin(
+    (request) => context.http.trySend({ ...request, anonymous: true }),
+    {
+      path: `${recipe.path}${recipe.path.includes("?") ? "&" : "?"}${query}`,
+      form: {},
+      ...(recipe.csrf ? { csrf: recipe.csrf } : {}),
+      ...(recipe.token ? { token: recipe.token } : {}),
+      ...(recipe.tokenField ? { tokenField: recipe.tokenField } : {}),
+    },
+  );
+  if (!attempt.ok) return undefined;
+  return context.finding({
+    title: "Login accepts the password in the query string",
+    detail: `${recipe.method ?? "POST"} ${recipe.path} with the username and password as query parameters and an empty body logged in: clients and links can put passwords in URLs, where logs, browser history and Referer headers keep them.`,
+    exchange: attempt.session.exchange,
+    headers: ["location", "content-type"],
+    evidence: {
+      request: `${recipe.method ?? "POST"} ${recipe.path}?${Object.keys(fields)
+        .map((k) => `${k}=[REDACTED]`)
+        .join("&")} HTTP/1.1 (empty body)`,
+    },
+    subject: "login-query",
+  });
+}
+
+/** The string leaves of a login body by their own names (`user.email` becomes `email`). */
+function flatFields(body: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (value: unknown, key: string) => {
+    if (typeof value === "string") out[key] = value;
+    else if (value && typeof value === "object" && !Array.isArray(value))
+      for (const [k, v] of Object.entries(value)) visit(v, k);
+  };
+  for (const [k, v] of Object.entries(body)) visit(v, k);
+  return out;
+}
 
 /**
  * Findings from the document. When the live API was probed and refused the credential in the
@@ -136,20 +191,35 @@ async function acceptedFindings(
   const bearer = target.auth?.token ?? /^Bearer\s+(\S+)$/i.exec(header?.authorization ?? "")?.[1];
   const apiKey = header?.["x-api-key"];
   if (!bearer && !apiKey) return none;
-  // An operation that needs credentials and answers with them: the header version works.
-  const working = target.observed.find(
-    (o) =>
-      o.authenticated &&
-      o.source === "operation" &&
-      o.exchange.status >= 200 &&
-      o.exchange.status < 300 &&
-      target.operations.some(
-        (op) => op.secured && op.url === o.exchange.url && op.method === o.exchange.method,
-      ),
-  )?.exchange;
-  if (!working) return none;
-  const without = await http.trySend({ url: working.url, anonymous: true });
-  if (!without || (without.status !== 401 && without.status !== 403)) return none;
+  // A read that answers the scan's credentials and refuses their absence: the header version
+  // works there, so the query version can be compared. Documented protected reads first, then
+  // any authenticated read the scan met (an API without a description).
+  const reads = target.observed
+    .filter(
+      (o) =>
+        o.authenticated &&
+        o.source !== "login" &&
+        o.exchange.method === "GET" &&
+        o.exchange.status >= 200 &&
+        o.exchange.status < 300,
+    )
+    .map((o) => o.exchange)
+    .sort(
+      (a, b) =>
+        Number(!target.operations.some((op) => op.secured && op.url === a.url)) -
+        Number(!target.operations.some((op) => op.secured && op.url === b.url)),
+    );
+  let working: Exchange | undefined;
+  let without: Exchange | undefined;
+  for (const read of reads.slice(0, 3)) {
+    const answer = await http.trySend({ url: read.url, anonymous: true });
+    if (answer && (answer.status === 401 || answer.status === 403)) {
+      working = read;
+      without = answer;
+      break;
+    }
+  }
+  if (!working || !without) return none;
   const findings: Finding[] = [];
   const refusals: string[] = [];
   const tries: [string, string | undefined][] = [

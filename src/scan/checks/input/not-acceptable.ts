@@ -16,14 +16,18 @@ export const notAcceptableCheck: ScanCheck = {
   proves: ["IN-02"],
   severity: "low",
   intrusive: false,
-  needs: ["api-responses"],
+  needs: [],
   title: "406 for an unsupported Accept",
   async run(context) {
     if (isCatchAll(context.target))
       return notTested("the target answers every path alike (catch-all)");
+    // The API's answers, and for an application without a JSON API its own pages.
+    const pages = context.target.observed
+      .map((o) => o.exchange)
+      .filter((e) => /^text\/html/i.test(e.headers["content-type"] ?? ""));
     const ok = [
       ...new Map(
-        apiResponses(context.target)
+        [...apiResponses(context.target), ...pages]
           .filter((e) => e.status >= 200 && e.status < 300 && e.method === "GET")
           .map((e) => [e.url, e]),
       ).values(),

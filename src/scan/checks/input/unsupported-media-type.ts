@@ -24,14 +24,16 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
     const candidates = context.target.operations
       .filter(
         (op) =>
-          op.bodyTypes.some((t) => /[/+]json/i.test(t)) &&
-          !op.bodyTypes.some((t) => /^text\/plain|\*\/\*/i.test(t)),
+          op.bodyTypes.some((t) =>
+            /[/+]json|x-www-form-urlencoded|multipart\/form-data/i.test(t),
+          ) && !op.bodyTypes.some((t) => /^text\/plain|\*\/\*/i.test(t)),
       )
       .sort(
         (a, b) =>
           Number(a.secured) - Number(b.secured) || methodRank(a.method) - methodRank(b.method),
       );
-    if (candidates.length === 0) return nothingOfTheKind(context, "no operation takes a JSON body");
+    if (candidates.length === 0)
+      return nothingOfTheKind(context, "no operation takes a JSON or form body");
     const probed = candidates.slice(0, MAX_MEDIA_TYPE_PROBES);
     const wrong: { op: ScanOperation; answer: Exchange }[] = [];
     let conclusive = 0;

@@ -23,6 +23,16 @@ export function isApiAnswer(e: Exchange, meta: ExchangeMeta): boolean {
 }
 
 /**
+ * What the response-header checks judge: the API's answers, and the application's own HTML
+ * pages that answered 2xx (a server-rendered app or a browsable API), where framing and sniffing
+ * matter most. Error pages of whatever sits in front are left out.
+ */
+function judgedForHeaders(e: Exchange, meta: ExchangeMeta): boolean {
+  if (isApiAnswer(e, meta)) return true;
+  return e.status >= 200 && e.status < 300 && /^text\/html/i.test(e.headers["content-type"] ?? "");
+}
+
+/**
  * A passive check that one response header is right on every API answer of the scan, whichever
  * check provoked it: one finding per problem, naming the operations that showed it.
  */
@@ -34,7 +44,7 @@ function headerCheck(rule: HeaderRule): ScanCheck {
     severity: "low",
     title: rule.title,
     surface: (op) => op.method === "GET",
-    examines: isApiAnswer,
+    examines: judgedForHeaders,
     summarise: true,
     inspect: (e) => {
       const problem = rule.problem(e);
