@@ -13,6 +13,18 @@ export const LOST_AFTER_FAILURES = 8;
  */
 export const SILENT_AFTER_TIMEOUTS = 2;
 
+/** How long a stalled target is waited for before its silence is taken as such. */
+export const STALL_WAIT_MS = 45_000;
+
+/**
+ * Once {@link ADAPT_AFTER} answers are in, a request waits at most this many times the 95th
+ * percentile of their durations, never less than {@link MIN_TIMEOUT_MS} nor more than
+ * `--timeout`: an endpoint that hangs costs seconds, not the full timeout, on a fast API.
+ */
+export const TIMEOUT_FACTOR = 20;
+export const MIN_TIMEOUT_MS = 3000;
+export const ADAPT_AFTER = 30;
+
 /** Bodies are read up to this many bytes: enough for evidence and parsing, never a download. */
 export const BODY_CAP_BYTES = 256 * 1024;
 
@@ -91,6 +103,50 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
   let failuresInARow = 0;
   let lost: string | undefined;
   const timeouts = new Map<string, number>();
+  let waiting: Promise<boolean> | undefined;
+  const durations: number[] = [];
+  let adapted = options.timeoutMs;
+  const answeredIn = (ms: number) => {
+    durations.push(ms);
+    if (durations.length > 400) durations.splice(0, durations.length - 400);
+    if (durations.length < ADAPT_AFTER || durations.length % 10 !== 0) return;
+    const sorted = [...durations].sort((a, b) => a - b);
+    const p95 = sorted[Math.floor(sorted.length * 0.95)] ?? options.timeoutMs;
+    adapted = Math.min(options.timeoutMs, Math.max(MIN_TIMEOUT_MS, p95 * TIMEOUT_FACTOR));
+  };
+
+  /**
+   * After a timeout: is the whole target stalled (a blocked event loop, a pause), or only that
+   * operation slow? Asks the root (anonymously, counted in the budget) until it answers, for at
+   * most {@link STALL_WAIT_MS}: true when it answered only after waiting (a stall is over, the
+   * request is worth one retry), false when it answered at once or never.
+   */
+  const stalled = (): Promise<boolean> => {
+    waiting ??= (async () => {
+      const started = performance.now();
+      let waited = false;
+      while (performance.now() - started < STALL_WAIT_MS && !options.signal.aborted) {
+        let timedOut = false;
+        const answer = await send(
+          { url: options.base, anonymous: true },
+          DEFAULT_OWNER,
+          undefined,
+          true,
+        ).catch((error: unknown) => {
+          timedOut = error instanceof RampartError && error.message === "timed out";
+          return undefined;
+        });
+        if (answer) return waited;
+        // Only silence is waited out: a spent budget or a refused connection ends the wait.
+        if (!timedOut) return false;
+        waited = true;
+      }
+      return false;
+    })().finally(() => {
+      waiting = undefined;
+    });
+    return waiting;
+  };
 
   /** A budget slot for the owner, counted in its stats as sent or refused. */
   const acquire = async (owner: string, stats?: OwnerStats): Promise<() => void> => {
@@ -127,7 +183,9 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
         source: url.origin,
       });
     }
-    const operation = `${method} ${normalisePath(url.pathname)}`;
+    // Identifiers and probe values in the path fold into one operation: a hanging endpoint is
+    // recognised whatever its path parameter holds.
+    const operation = `${method} ${normalisePath(url.pathname).replace(/\/[^/]*[^\w./~-][^/]*/g, "/{x}")}`;
     if ((timeouts.get(operation) ?? 0) >= SILENT_AFTER_TIMEOUTS) {
       if (stats) stats.unanswered++;
       throw new RampartError(
@@ -138,7 +196,8 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
     }
     const release = await acquire(owner, stats);
     let released = false;
-    const { signal, clear } = deadline(options.signal, options.timeoutMs);
+    const started = performance.now();
+    const { signal, clear } = deadline(options.signal, adapted);
     try {
       const res = await request(url, {
         method: method as "GET",
@@ -153,6 +212,7 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
         ...(req.body !== undefined ? { requestBody: req.body } : {}),
       };
       failuresInARow = 0;
+      answeredIn(performance.now() - started);
       options.onRequest?.(exchange);
       options.onExchange?.(exchange, owner);
       const credentialed =
@@ -167,8 +227,16 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
     } catch (error) {
       options.onRequest?.(undefined);
       if (options.signal.aborted) throw options.signal.reason;
-      if (stats) stats.unanswered++;
       const reason = describe(error);
+      // Only a target that has answered before can be stalled; one that never did is unreachable.
+      if (reason === "timed out" && !retried && lost === undefined && durations.length > 0) {
+        clear();
+        release();
+        released = true;
+        // A target that stalled for everyone is waited for, and the request asked once more.
+        if (await stalled()) return send(req, owner, stats, true);
+      }
+      if (stats) stats.unanswered++;
       if (reason === "timed out") timeouts.set(operation, (timeouts.get(operation) ?? 0) + 1);
       if (/^connection (refused|reset)$/.test(reason) && ++failuresInARow >= LOST_AFTER_FAILURES)
         lost ??= reason;

@@ -7,6 +7,7 @@ import { formatReport } from "../../src/report/index.js";
 import { securityTxtCheck } from "../../src/scan/checks/beyond/security-txt.js";
 import { runScan } from "../../src/scan/engine.js";
 import { SCAN_CHECKS } from "../../src/scan/registry.js";
+import type { ScanCheck } from "../../src/scan/types.js";
 import { demoPool } from "../helpers/demo-client.js";
 import { catalog, countingServer } from "./scan-helpers.js";
 
@@ -258,5 +259,44 @@ describe("an operation that never answers", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("a target that stalls for everyone, then recovers", () => {
+  test("is waited for: the requests caught in the stall are asked again and answered", async () => {
+    let stalledUntil = 0;
+    const server = await countingServer((req, res) => {
+      const answer = () => {
+        res.setHeader("content-type", "application/json");
+        res.end('{"ok":true}');
+      };
+      // The probe's first request blocks the server for 2.5 s, as a regular expression gone
+      // wild would: it and everything after it waits.
+      if (req.url === "/item/0" && stalledUntil === 0) stalledUntil = Date.now() + 2500;
+      const wait = stalledUntil - Date.now();
+      if (wait > 0) setTimeout(answer, wait);
+      else answer();
+    });
+    const statuses: (number | undefined)[] = [];
+    const probe: ScanCheck = {
+      id: "probe-stall",
+      items: ["OUT-01"],
+      proves: [],
+      severity: "info",
+      intrusive: false,
+      needs: [],
+      title: "asks three times",
+      async run(context) {
+        for (let i = 0; i < 3; i++)
+          statuses.push((await context.http.trySend({ url: `/item/${i}` }))?.status);
+        return { findings: [], outcome: { status: "not_tested", reason: "probe" } };
+      },
+    };
+    try {
+      await runScan({ target: server.url, timeoutSeconds: 1 }, { catalog, checks: [probe] });
+    } finally {
+      await server.close();
+    }
+    assert.deepEqual(statuses, [200, 200, 200]);
   });
 });

@@ -61,7 +61,8 @@ function provokeCheck(spec: ProvokeSpec): ScanCheck {
           for (const provocation of spec.provocations()) {
             const request = requestWith(point, provocation.payload(point.value));
             const answer = await context.http.trySend(request);
-            if (!answer) continue;
+            // No answer: the input may hang the operation; the next payloads would wait too.
+            if (!answer) return undefined;
             const match = provocation.proof.exec(answer.body);
             if (!match || provocation.proof.test(base.body)) continue;
             return context.finding({

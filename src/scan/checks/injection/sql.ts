@@ -90,7 +90,8 @@ async function errorBased(
   for (const probe of ERROR_PROBES) {
     const request = requestWith(point, `${point.value}${probe}`);
     const answer = await context.http.trySend(request);
-    if (!answer) continue;
+    // No answer: the input may hang the operation; the next payloads would wait too.
+    if (!answer) return undefined;
     const signature = SQL_ERROR_SIGNATURES.find(
       (s) => s.pattern.test(answer.body) && !s.pattern.test(base.body),
     );
@@ -131,7 +132,8 @@ async function booleanBased(
     const falsy = await send(pair.falsy);
     const t = truthy.answer;
     const f = falsy.answer;
-    if (!t || !f || t.status >= 300 || f.status !== t.status) continue;
+    if (!t || !f) return undefined;
+    if (t.status >= 300 || f.status !== t.status) continue;
     if (truthy.size < falsy.size + MIN_DIFFERENCE) continue;
     // The false condition must look like no match at all, or the difference may be the data's.
     if (falsy.shape !== nothing.shape) continue;
