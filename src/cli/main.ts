@@ -97,6 +97,11 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .option("--openapi <file|url>", "the API's OpenAPI document (else discovered)")
     .option("--postman <file>", "a Postman collection (v2.x): more operations to scan")
     .option("--har <file>", "a HAR recording (browser or proxy): more operations to scan")
+    .option(
+      "--proxy <url>",
+      "send every request through this proxy (default: HTTPS_PROXY / HTTP_PROXY)",
+    )
+    .option("--ca <file>", "PEM CA to trust for an HTTPS proxy's own certificate")
     .addOption(
       new Option("--profile <profile>", "safe, or full to add intrusive checks")
         .choices(["safe", "full"])

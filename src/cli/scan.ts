@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadCatalog } from "../catalog/catalog.js";
 import { loadConfigFile } from "../core/config.js";
@@ -25,6 +26,8 @@ export interface ScanCliOptions {
   readonly openapi?: string;
   readonly postman?: string;
   readonly har?: string;
+  readonly proxy?: string;
+  readonly ca?: string;
   readonly profile: ScanProfile;
   readonly maxRequests?: string;
   readonly rate?: string;
@@ -68,6 +71,8 @@ export async function scanCommand(
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
     ...(options.postman !== undefined ? { postman: options.postman } : {}),
     ...(options.har !== undefined ? { har: options.har } : {}),
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
+    ...(options.ca !== undefined ? { proxyCa: readCa(resolve(io.cwd, options.ca)) } : {}),
     profile: options.profile,
     ...number("--max-requests", options.maxRequests, "maxRequests", true),
     ...number("--rate", options.rate, "rate", false),
@@ -117,6 +122,22 @@ export async function scanCommand(
     `rampart scan: grade ${report.grade} (${report.score}/100), ${report.findings.length} findings, ${report.requests ?? 0} requests in ${(report.durationMs / 1000).toFixed(1)} s\n`,
   );
   return exitCodeFor(compared, failOn);
+}
+
+/** The PEM text of `--ca`, or ERR_USAGE naming the file. */
+function readCa(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw new RampartError(
+      "ERR_USAGE",
+      `--ca ${file}: cannot read it (${(error as { code?: string }).code ?? "unreadable"})`,
+    );
+  }
+  if (!text.includes("-----BEGIN CERTIFICATE-----"))
+    throw new RampartError("ERR_USAGE", `--ca ${file}: not a PEM certificate`);
+  return text;
 }
 
 function parseHeaders(raw: readonly string[]): Record<string, string> {

@@ -67,6 +67,8 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     onRequest: () => progress.request(),
     onExchange: (exchange, owner) => passive.observe(exchange, owner),
     onUnauthorized: () => relogin?.() ?? Promise.resolve(false),
+    ...(opts.proxy !== undefined ? { proxy: opts.proxy } : {}),
+    ...(opts.proxyCa !== undefined ? { proxyCa: opts.proxyCa } : {}),
   });
   const anonymous: Sender = (request) => http.send({ ...request, anonymous: true });
   const records = new Map<string, CheckRecord>();

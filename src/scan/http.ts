@@ -1,6 +1,14 @@
-import { Agent, request, errors as undiciErrors } from "undici";
+import {
+  Agent,
+  type Dispatcher,
+  EnvHttpProxyAgent,
+  ProxyAgent,
+  request,
+  errors as undiciErrors,
+} from "undici";
 import { RampartError } from "../core/errors.js";
 import { type Budget, DEFAULT_OWNER } from "./budget.js";
+import { isLoopbackHost } from "./callback.js";
 import { normalisePath } from "./passive.js";
 import type { Exchange, ScanHttp, ScanRequest } from "./types.js";
 
@@ -41,6 +49,10 @@ export interface HttpLayerOptions {
   readonly bodyCapBytes?: number;
   /** Called after each request (progress). */
   readonly onRequest?: (exchange: Exchange | undefined) => void;
+  /** An HTTP(S) proxy every request goes through (`--proxy`); default: the environment's. */
+  readonly proxy?: string;
+  /** PEM of a CA to trust for an HTTPS proxy's own certificate (`--ca`). */
+  readonly proxyCa?: string;
   /** Every answered exchange, with the owner that sent it (passive analysis). */
   readonly onExchange?: (exchange: Exchange, owner: string) => void;
   /**
@@ -86,12 +98,7 @@ export interface HttpLayer extends ScanHttp {
 export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
   const origins = new Set([options.base.origin, ...options.scope.map((s) => new URL(s).origin)]);
   const cap = options.bodyCapBytes ?? BODY_CAP_BYTES;
-  const dispatcher = new Agent({
-    connections: options.budget.limits.concurrency,
-    connect: { rejectUnauthorized: false, timeout: options.timeoutMs },
-    headersTimeout: options.timeoutMs,
-    bodyTimeout: options.timeoutMs,
-  });
+  const dispatcher = dispatcherFor(options);
   const inScope = (url: string | URL): boolean => {
     try {
       return origins.has(new URL(url, options.base).origin);
@@ -293,6 +300,30 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
     },
     close: () => dispatcher.close(),
   };
+}
+
+/**
+ * The connection pool: direct, through `--proxy` (Burp, ZAP: every request tunnels through it,
+ * and `--ca` makes an HTTPS proxy's certificate trusted), or through the proxy the environment
+ * names (`HTTPS_PROXY` / `HTTP_PROXY`, with `NO_PROXY` exceptions) when there is one.
+ */
+function dispatcherFor(options: HttpLayerOptions): Dispatcher {
+  const base = {
+    connections: options.budget.limits.concurrency,
+    connect: { rejectUnauthorized: false, timeout: options.timeoutMs },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  };
+  const tls = { rejectUnauthorized: false, timeout: options.timeoutMs };
+  const proxyTls = options.proxyCa ? { ca: options.proxyCa } : {};
+  if (options.proxy)
+    return new ProxyAgent({ ...base, uri: options.proxy, requestTls: tls, proxyTls });
+  const env = process.env;
+  // A loopback target is never reached through the environment's proxy.
+  if (isLoopbackHost(options.base.hostname)) return new Agent(base);
+  if (env.HTTPS_PROXY || env.https_proxy || env.HTTP_PROXY || env.http_proxy)
+    return new EnvHttpProxyAgent({ ...base, requestTls: tls, proxyTls });
+  return new Agent(base);
 }
 
 /**

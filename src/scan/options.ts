@@ -35,6 +35,10 @@ export interface ScanOptions {
   readonly postman?: string;
   /** A HAR 1.2 recording: more operations. */
   readonly har?: string;
+  /** An HTTP(S) proxy for every request (Burp, ZAP); default: HTTPS_PROXY / HTTP_PROXY. */
+  readonly proxy?: string;
+  /** PEM text of a CA to trust for an HTTPS proxy's certificate. */
+  readonly proxyCa?: string;
   readonly profile?: ScanProfile;
   readonly maxRequests?: number;
   /** Requests per second; undefined: as fast as concurrency allows. */
@@ -60,6 +64,8 @@ export interface ResolvedScanOptions {
   readonly openapi?: string;
   readonly postman?: string;
   readonly har?: string;
+  readonly proxy?: string;
+  readonly proxyCa?: string;
   readonly profile: ScanProfile;
   readonly maxRequests: number;
   readonly rate?: number;
@@ -116,6 +122,8 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
       problems.push("--bearer is not a valid token");
     else headers.authorization = `Bearer ${options.bearer}`;
   }
+  if (options.proxy !== undefined && !/^(https?|socks5?):\/\/[^\s/]+/i.test(options.proxy))
+    problems.push(`--proxy must be an http://, https:// or socks5:// URL (got "${options.proxy}")`);
   const scope: string[] = [];
   for (const origin of options.scope ?? []) {
     try {
@@ -132,6 +140,8 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
     ...(options.postman !== undefined ? { postman: options.postman } : {}),
     ...(options.har !== undefined ? { har: options.har } : {}),
+    ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
+    ...(options.proxyCa !== undefined ? { proxyCa: options.proxyCa } : {}),
     profile,
     maxRequests,
     ...(options.rate !== undefined ? { rate: options.rate } : {}),

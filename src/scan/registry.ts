@@ -32,6 +32,7 @@ import { errorStatusCheck, statusCodesCheck } from "./checks/output/status-codes
 import { xmlExpansionCheck, yamlExpansionCheck } from "./checks/parsers/expansion.js";
 import { xxeCheck } from "./checks/parsers/xxe.js";
 import { debugCheck, stackTraceCheck } from "./checks/processing/debug.js";
+import { graphqlIntrospectionCheck } from "./checks/processing/graphql.js";
 import { hstsCheck } from "./checks/transport/hsts.js";
 import { plainHttpCheck } from "./checks/transport/plain-http.js";
 import { tlsCheck } from "./checks/transport/tls.js";
@@ -64,6 +65,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   yamlExpansionCheck,
   debugCheck,
   stackTraceCheck,
+  graphqlIntrospectionCheck,
   nosniffCheck,
   frameOptionsCheck,
   cspCheck,

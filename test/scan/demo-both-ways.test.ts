@@ -115,6 +115,7 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   "oauth-04-scopes": "oauth.test.ts",
   "ext-05-mass-assignment": "mass-assignment.test.ts",
   "ext-06-limits": "limits.test.ts",
+  "proc-08-graphql-introspection": "graphql.test.ts",
 };
 
 describe("scan of the demo API, both ways (HTTPS, logged in, safe profile)", () => {

@@ -32,7 +32,11 @@ describe("scan against a target that stalls after its root answers", () => {
         // No verdict of "pass" from probes that never came back.
         const acc04 = report.items.find((i) => i.id === "ACC-04");
         assert.equal(acc04?.verdict, "not_tested");
-        assert.match(acc04?.reason ?? "", /none of the directory probes answered/);
+        // Why: the probes went unanswered, or the budget ran out waiting on them.
+        assert.match(
+          acc04?.reason ?? "",
+          /none of the directory probes answered|request budget exhausted/,
+        );
         assert.equal(report.items.find((i) => i.id === "IN-01")?.verdict, "not_tested");
         assert.ok(report.items.filter((i) => i.verdict === "not_tested").every((i) => i.reason));
       } finally {

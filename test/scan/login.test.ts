@@ -413,3 +413,51 @@ describe("AUTH-03 lockout through the recipe (a form login)", () => {
     });
   }
 });
+
+describe("OAuth client credentials (RFC 6749 4.4)", () => {
+  test("the client authenticates in the body; the token it gets is used, a wrong secret refused", async () => {
+    const token = randomBytes(12).toString("hex");
+    const server = createServer(async (req, res) => {
+      const body = await readBody(req);
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      if (path === "/oauth/token") {
+        const form = new URLSearchParams(body);
+        const ok =
+          form.get("grant_type") === "client_credentials" &&
+          form.get("client_id") === "machine" &&
+          form.get("client_secret") === "right-secret" &&
+          form.get("scope") === "read";
+        return ok
+          ? json(res, 200, { access_token: token, token_type: "Bearer", expires_in: 300 })
+          : json(res, 401, { error: "invalid_client" });
+      }
+      const ok = req.headers.authorization === `Bearer ${token}`;
+      json(res, ok ? 200 : 401, ok ? { name: "machine" } : { error: "unauthorized" });
+    });
+    const api = await listenLoopback(server);
+    const grant = (clientSecret: string) => ({
+      grant: "client_credentials" as const,
+      tokenUrl: "/oauth/token",
+      clientId: "machine",
+      clientSecret,
+      clientAuth: "body" as const,
+      scope: "read",
+    });
+    try {
+      const seen: { status?: number } = {};
+      const report = await runScan(
+        { target: api.url, login: grant("right-secret") },
+        { catalog, checks: [meProbe(seen)] },
+      );
+      assert.equal(seen.status, 200);
+      assert.match(report.authentication ?? "", /client_credentials grant/);
+      await assert.rejects(
+        runScan({ target: api.url, login: grant("wrong-secret") }, { catalog, checks: [] }),
+        (e: unknown) =>
+          e instanceof RampartError && e.code === "ERR_LOGIN_FAILED" && /401/.test(e.message),
+      );
+    } finally {
+      await api.close();
+    }
+  });
+});
