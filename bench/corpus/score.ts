@@ -153,17 +153,8 @@ async function scoreTarget(
   settings: { profile: string; maxRequests: string; keep: string },
 ): Promise<TargetScore> {
   const truth = loadTruth(name);
-  const empty = { expected: 0, found: 0, requests: 0, seconds: 0, grade: "-", exitCode: -1 };
-  const base = {
-    name,
-    kind: truth.kind,
-    falsePasses: [],
-    falsePositives: [],
-    missed: [],
-    comparisons: [],
-  };
   const specFile = join(corpus, name, "target.json");
-  if (!existsSync(specFile)) return { ...base, ...empty, error: `not built (${specFile})` };
+  if (!existsSync(specFile)) return unscored(name, truth.kind, `not built (${specFile})`);
   const spec = JSON.parse(readFileSync(specFile, "utf8")) as TargetSpec;
   const log = join(settings.keep, `${name}.server.log`);
   const out = openSync(log, "w");
@@ -192,31 +183,11 @@ async function scoreTarget(
     const seconds = (performance.now() - started) / 1000;
     if (!existsSync(reportFile) || code >= 2) {
       const line = stderr.trim().split("\n").pop() ?? "";
-      return { ...base, ...empty, exitCode: code, seconds, error: line };
+      return { ...unscored(name, truth.kind, line), exitCode: code, seconds };
     }
-    const report = JSON.parse(readFileSync(reportFile, "utf8")) as {
-      items: ReportItem[];
-      requests: number;
-      grade: string;
-    };
-    const comparisons = compare(truth, report.items);
-    const pick = (o: Comparison["outcome"]) =>
-      comparisons.filter((c) => c.outcome === o).map((c) => c.item);
-    return {
-      ...base,
-      expected: comparisons.filter((c) => c.truth === "fail").length,
-      found: pick("found").length,
-      falsePasses: pick("false-pass"),
-      falsePositives: pick("false-positive"),
-      missed: pick("missed"),
-      requests: report.requests,
-      seconds,
-      grade: report.grade,
-      exitCode: code,
-      comparisons,
-    };
+    return { ...scoreReport(name, truth, reportFile), seconds, exitCode: code };
   } catch (error) {
-    return { ...base, ...empty, error: error instanceof Error ? error.message : String(error) };
+    return unscored(name, truth.kind, error instanceof Error ? error.message : String(error));
   } finally {
     await stop(child);
   }
@@ -249,22 +220,13 @@ function table(scores: readonly TargetScore[]): string {
 /** Scores reports an earlier run kept (`<name>.json` in DIR) against the truth as it is now. */
 function rescore(name: string, dir: string): TargetScore {
   const truth = loadTruth(name);
-  const base = { name, kind: truth.kind, comparisons: [] };
   const file = join(dir, `${name}.json`);
-  if (!existsSync(file))
-    return {
-      ...base,
-      expected: 0,
-      found: 0,
-      falsePasses: [],
-      falsePositives: [],
-      missed: [],
-      requests: 0,
-      seconds: 0,
-      grade: "-",
-      exitCode: -1,
-      error: `no report kept (${file})`,
-    };
+  if (!existsSync(file)) return unscored(name, truth.kind, `no report kept (${file})`);
+  return scoreReport(name, truth, file);
+}
+
+/** A kept JSON report compared with the truth (its own duration as the time taken). */
+function scoreReport(name: string, truth: Truth, file: string): TargetScore {
   const report = JSON.parse(readFileSync(file, "utf8")) as {
     items: ReportItem[];
     requests: number;
@@ -275,7 +237,8 @@ function rescore(name: string, dir: string): TargetScore {
   const pick = (o: Comparison["outcome"]) =>
     comparisons.filter((c) => c.outcome === o).map((c) => c.item);
   return {
-    ...base,
+    name,
+    kind: truth.kind,
     expected: comparisons.filter((c) => c.truth === "fail").length,
     found: pick("found").length,
     falsePasses: pick("false-pass"),
@@ -286,6 +249,25 @@ function rescore(name: string, dir: string): TargetScore {
     grade: report.grade,
     exitCode: 0,
     comparisons,
+  };
+}
+
+/** A target that could not be scored, and why. */
+function unscored(name: string, kind: string, error: string): TargetScore {
+  return {
+    name,
+    kind,
+    expected: 0,
+    found: 0,
+    falsePasses: [],
+    falsePositives: [],
+    missed: [],
+    requests: 0,
+    seconds: 0,
+    grade: "-",
+    exitCode: -1,
+    comparisons: [],
+    error,
   };
 }
 

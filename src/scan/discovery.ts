@@ -5,7 +5,8 @@ import { RampartError } from "../core/errors.js";
 import { loadOpenApiFile, loadOpenApiText } from "../openapi/load.js";
 import { listOperations } from "../openapi/operations.js";
 import type { LoadedDocument, Operation } from "../openapi/types.js";
-import { exampleParameter, exampleValue } from "./examples.js";
+import { keepOwnAccount, loginFields } from "./auth/own-account.js";
+import { type Deref, exampleParameter, exampleValue } from "./examples.js";
 import { crawl } from "./sources/crawl.js";
 import { harOperations } from "./sources/har.js";
 import { mergeOperations } from "./sources/operation.js";
@@ -114,11 +115,13 @@ export async function discoverTarget(
     if (o.exchange.headers.location)
       urls.add(new URL(o.exchange.headers.location, o.exchange.url).href);
   const { baseline, found, operations } = state;
+  const fields = loginFields(observed.find((o) => o.source === "login")?.exchange);
 
   return {
     base,
     ...(found ? { document: found.document, documentSource: found.source } : {}),
-    operations,
+    operations: keepOwnAccount(operations, fields),
+    ...(fields.size > 0 ? { loginFields: fields } : {}),
     observed,
     authenticated: options.authenticated,
     ...(options.auth ? { auth: options.auth } : {}),
@@ -162,7 +165,8 @@ async function explore(
   if (found) state.found = found;
   const documented = found ? listOperations(found.document) : [];
   const prefix = found ? serverPrefix(found.document, base) : "";
-  let operations = documented.map((op) => toScanOperation(op, base, prefix));
+  const deref = found ? derefOf(found.document) : undefined;
+  let operations = documented.map((op) => toScanOperation(op, base, prefix, deref));
   state.operations = operations;
   if (options.authenticate) {
     const login = await options.authenticate(operations);
@@ -190,7 +194,7 @@ async function explore(
       if (!/\{[^}]+\}/.test(op.path)) return current;
       const values = pathValues(op, known);
       if (values.size === 0) return current;
-      const better = toScanOperation(op, base, prefix, values);
+      const better = toScanOperation(op, base, prefix, deref, values);
       if (better.method === "GET" && (failed.has(current.url) || !gets.includes(current)))
         resolved.push(better);
       return better;
@@ -347,7 +351,19 @@ export const MAX_RESOLVED_OPERATIONS = 30;
 /** The operations of the document with example values, against the target's base URL. */
 export function toScanOperations(document: LoadedDocument, base: URL): ScanOperation[] {
   const prefix = serverPrefix(document, base);
-  return listOperations(document).map((op: Operation) => toScanOperation(op, base, prefix));
+  const deref = derefOf(document);
+  return listOperations(document).map((op: Operation) => toScanOperation(op, base, prefix, deref));
+}
+
+/**
+ * Local references inside a schema (`{"$ref": "#/components/schemas/LoginUser"}`) resolved in
+ * the document, so that example bodies have their nested fields instead of a null.
+ */
+function derefOf(document: LoadedDocument): Deref {
+  return (schema) =>
+    isObject(schema) && typeof schema.$ref === "string" && schema.$ref.startsWith("#/")
+      ? document.resolve(decodeURIComponent(schema.$ref.slice(1)))
+      : schema;
 }
 
 /**
@@ -415,6 +431,7 @@ function toScanOperation(
   op: Operation,
   base: URL,
   prefix: string,
+  deref?: Deref,
   learnt: ReadonlyMap<string, string> = new Map(),
 ): ScanOperation {
   let path = op.path;
@@ -422,7 +439,8 @@ function toScanOperation(
   const parameters: ScanParameter[] = [];
   for (const p of op.parameters) {
     const value =
-      (p.in === "path" ? learnt.get(p.name) : undefined) ?? exampleParameter(p.schema, p.example);
+      (p.in === "path" ? learnt.get(p.name) : undefined) ??
+      exampleParameter(p.schema, p.example, deref);
     parameters.push({ name: p.name, in: p.in, required: p.required, value });
     if (p.in === "path") path = path.replaceAll(`{${p.name}}`, encodeURIComponent(value));
     else if (p.in === "query" && p.required) query.set(p.name, value);
@@ -440,13 +458,13 @@ function toScanOperation(
   const search = query.toString();
   const content = op.requestBody?.content ?? [];
   const json = content.find((c) => /[/+]json$/i.test(c.mediaType.split(";")[0]?.trim() ?? ""));
-  const example = json ? (json.example ?? exampleValue(json.schema)) : undefined;
+  const example = json ? (json.example ?? exampleValue(json.schema, 0, deref)) : undefined;
   const form = content.find((c) =>
     /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i.test(
       c.mediaType.split(";")[0]?.trim() ?? "",
     ),
   );
-  const formExample = form ? (form.example ?? exampleValue(form.schema)) : undefined;
+  const formExample = form ? (form.example ?? exampleValue(form.schema, 0, deref)) : undefined;
   return {
     method: op.method.toUpperCase(),
     path: op.path,

@@ -8,8 +8,18 @@
  * exampleValue({ type: "object", properties: { quantity: { type: "integer", minimum: 1 } }, required: ["quantity"] });
  * // { quantity: 1 }
  * ```
+ *
+ * `deref` turns a `{ $ref }` into the schema it names (the document's own resolution); without
+ * it a reference has no example.
  */
-export function exampleValue(schema: unknown, depth = 0): unknown {
+export type Deref = (schema: unknown) => unknown;
+
+export function exampleValue(
+  given: unknown,
+  depth = 0,
+  deref: Deref = (schema) => schema,
+): unknown {
+  const schema = deref(given);
   if (!isObject(schema) || depth > 6) return null;
   if ("example" in schema) return schema.example;
   if (Array.isArray(schema.examples) && schema.examples.length > 0) return schema.examples[0];
@@ -19,8 +29,11 @@ export function exampleValue(schema: unknown, depth = 0): unknown {
   for (const key of ["allOf", "oneOf", "anyOf"] as const) {
     const list = schema[key];
     if (Array.isArray(list) && list.length > 0) {
-      if (key !== "allOf") return exampleValue(list[0], depth + 1);
-      return Object.assign({}, ...list.map((s) => exampleValue(s, depth + 1)).filter(isObject));
+      if (key !== "allOf") return exampleValue(list[0], depth + 1, deref);
+      return Object.assign(
+        {},
+        ...list.map((s) => exampleValue(s, depth + 1, deref)).filter(isObject),
+      );
     }
   }
   const type = Array.isArray(schema.type)
@@ -32,12 +45,12 @@ export function exampleValue(schema: unknown, depth = 0): unknown {
       const props = isObject(schema.properties) ? schema.properties : {};
       const required = Array.isArray(schema.required) ? schema.required : Object.keys(props);
       for (const name of Object.keys(props).slice(0, 20)) {
-        if (required.includes(name)) out[name] = exampleValue(props[name], depth + 1);
+        if (required.includes(name)) out[name] = exampleValue(props[name], depth + 1, deref);
       }
       return out;
     }
     case "array":
-      return [exampleValue(schema.items, depth + 1)];
+      return [exampleValue(schema.items, depth + 1, deref)];
     case "integer":
     case "number":
       return typeof schema.minimum === "number" ? schema.minimum : 1;
@@ -71,8 +84,8 @@ function exampleString(schema: Record<string, unknown>): string {
 }
 
 /** A value for a path or query parameter, as a string. */
-export function exampleParameter(schema: unknown, example: unknown): string {
-  const value = example !== undefined ? example : exampleValue(schema);
+export function exampleParameter(schema: unknown, example: unknown, deref?: Deref): string {
+  const value = example !== undefined ? example : exampleValue(schema, 0, deref);
   if (value === null || value === undefined) return "1";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
 }

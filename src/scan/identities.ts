@@ -124,10 +124,15 @@ async function credentialsOf(
     return { headers: { authorization: `Bearer ${spec.bearer}` }, token: spec.bearer };
   const made = handMade(spec);
   if (made) return { headers: made };
-  if (!spec.login) return undefined;
+  // A username and password alone: the scan's own login (configured or found), as this user.
+  const recipe =
+    spec.login ??
+    (spec.credentials ? (context.target.auth?.recipe ?? context.config?.login) : undefined);
+  if (!recipe) return undefined;
   const attempt = await performLogin(
     (request) => context.http.trySend({ ...request, anonymous: true }),
-    spec.login,
+    recipe,
+    spec.login ? undefined : spec.credentials,
   );
   if (!attempt.ok) return undefined;
   const { session } = attempt;

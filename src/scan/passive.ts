@@ -1,3 +1,4 @@
+import { escapeRegExp } from "../core/regexp.js";
 import type {
   Exchange,
   ExchangeMeta,
@@ -192,8 +193,4 @@ export function normalisePath(path: string): string {
         : segment,
     )
     .join("/");
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

@@ -142,6 +142,11 @@ export interface ScanTarget {
   readonly authenticated: boolean;
   /** The scan's authentication, when it has one. */
   readonly auth?: ScanAuth;
+  /**
+   * The fields the scan's login took (`email`, `password`) with their values: updates keep them,
+   * so that no probe changes the test account's login mid-scan.
+   */
+  readonly loginFields?: ReadonlyMap<string, string>;
   /** Absolute URLs seen during discovery (links, metadata endpoints, redirects). */
   readonly urls: readonly string[];
   /**

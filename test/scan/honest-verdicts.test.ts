@@ -9,7 +9,7 @@ import { runScan } from "../../src/scan/engine.js";
 import { SCAN_CHECKS } from "../../src/scan/registry.js";
 import type { ScanCheck } from "../../src/scan/types.js";
 import { demoPool } from "../helpers/demo-client.js";
-import { catalog, countingServer } from "./scan-helpers.js";
+import { catalog, countingServer, requestBodyOf } from "./scan-helpers.js";
 
 const demo = demoPool();
 
@@ -26,17 +26,7 @@ function bigDocument(reads: number, writes: number) {
   for (let i = 0; i < writes; i++)
     paths[`/actions${i}`] = {
       post: {
-        requestBody: {
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                required: ["name"],
-                properties: { name: { type: "string" } },
-              },
-            },
-          },
-        },
+        requestBody: requestBodyOf({ name: { type: "string" } }),
         responses: { "201": { description: "created" } },
       },
     };

@@ -15,7 +15,7 @@ import {
 } from "../../src/scan/checks/injection/provoke.js";
 import { runScan } from "../../src/scan/engine.js";
 import type { CheckContext, ScanOperation } from "../../src/scan/types.js";
-import { catalog, findingsOf, listenLoopback, verdictOf } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, requestBodyOf, verdictOf } from "./scan-helpers.js";
 
 /** One operation per input location, each read by a different kind of sink. */
 const DOCUMENT = {
@@ -36,39 +36,22 @@ const DOCUMENT = {
     },
     "/profile": {
       post: {
-        requestBody: {
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                required: ["user"],
-                properties: {
-                  user: {
-                    type: "object",
-                    required: ["bio"],
-                    properties: { bio: { type: "string", example: "about me" } },
-                  },
-                },
-              },
-            },
+        requestBody: requestBodyOf({
+          user: {
+            type: "object",
+            required: ["bio"],
+            properties: { bio: { type: "string", example: "about me" } },
           },
-        },
+        }),
         responses: { "200": { description: "ok" } },
       },
     },
     "/export": {
       post: {
-        requestBody: {
-          content: {
-            "application/x-www-form-urlencoded": {
-              schema: {
-                type: "object",
-                required: ["format"],
-                properties: { format: { type: "string", example: "csv" } },
-              },
-            },
-          },
-        },
+        requestBody: requestBodyOf(
+          { format: { type: "string", example: "csv" } },
+          "application/x-www-form-urlencoded",
+        ),
         responses: { "200": { description: "ok" } },
       },
     },

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage } from "node:http";
 import { describe, test } from "node:test";
 import { limitsCheck } from "../../src/scan/checks/input/limits.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback, verdictOf } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, requestBodyOf, verdictOf } from "./scan-helpers.js";
 
 const ITEMS = Array.from({ length: 30 }, (_, i) => ({ name: `item ${i}` }));
 
@@ -17,17 +17,7 @@ const DOCUMENT = {
         responses: { "200": { description: "ok" } },
       },
       post: {
-        requestBody: {
-          content: {
-            "application/json": {
-              schema: {
-                type: "object",
-                required: ["name"],
-                properties: { name: { type: "string" } },
-              },
-            },
-          },
-        },
+        requestBody: requestBodyOf({ name: { type: "string" } }),
         responses: { "201": { description: "created" } },
       },
     },

@@ -5,9 +5,11 @@ import { describe, test } from "node:test";
 import { RampartError } from "../../src/core/errors.js";
 import { createLockoutCheck } from "../../src/scan/checks/abuse/lockout.js";
 import { runScan } from "../../src/scan/engine.js";
+import { identitiesOf, sendAs } from "../../src/scan/identities.js";
 import type { ScanOptions } from "../../src/scan/options.js";
+import { SCAN_CHECKS } from "../../src/scan/registry.js";
 import type { CheckContext, ScanCheck } from "../../src/scan/types.js";
-import { catalog, listenLoopback } from "./scan-helpers.js";
+import { catalog, listenLoopback, requestBodyOf } from "./scan-helpers.js";
 
 /** How one stub logs in and how it wants the credential back. */
 interface Stub {
@@ -303,7 +305,9 @@ describe("login recipes for real APIs", () => {
 });
 
 describe("zero-config login (scan.credentials)", () => {
-  test("the document's login operation, its nested body and the token's place are found", async () => {
+  // Regression: a body behind $refs (requestBodies, then a schema under a property) had a null
+  // where the nested object goes, so the documented login was never tried.
+  test("the document's login operation, its nested body behind $refs and the token's place are found", async () => {
     const token = randomBytes(12).toString("hex");
     const document = {
       openapi: "3.0.3",
@@ -311,31 +315,37 @@ describe("zero-config login (scan.credentials)", () => {
       paths: {
         "/api/users/login": {
           post: {
-            requestBody: {
-              content: {
-                "application/json": {
-                  schema: {
-                    type: "object",
-                    required: ["user"],
-                    properties: {
-                      user: {
-                        type: "object",
-                        required: ["email", "password"],
-                        properties: {
-                          email: { type: "string", format: "email" },
-                          password: { type: "string" },
-                        },
-                      },
-                    },
-                  },
-                },
-              },
-            },
+            requestBody: { $ref: "#/components/requestBodies/Login" },
             responses: { "200": { description: "ok" } },
           },
         },
         "/api/me": {
           get: { security: [{ token: [] }], responses: { "200": { description: "ok" } } },
+        },
+      },
+      components: {
+        requestBodies: {
+          Login: {
+            content: {
+              "application/json": {
+                schema: {
+                  type: "object",
+                  required: ["user"],
+                  properties: { user: { $ref: "#/components/schemas/LoginUser" } },
+                },
+              },
+            },
+          },
+        },
+        schemas: {
+          LoginUser: {
+            type: "object",
+            required: ["email", "password"],
+            properties: {
+              email: { type: "string", format: "email" },
+              password: { type: "string" },
+            },
+          },
         },
       },
     };
@@ -346,28 +356,150 @@ describe("zero-config login (scan.credentials)", () => {
       if (path === "/api/users/login" && req.method === "POST") {
         const user = (JSON.parse(body || "{}") as { user?: { email?: string; password?: string } })
           .user;
-        return user?.email === "alice@example.test" && user.password === PASSWORD
-          ? json(res, 200, { user: { email: user.email, token } })
+        const accounts: Record<string, string> = {
+          "alice@example.test": token,
+          "bob@example.test": `${token}-bob`,
+        };
+        return user?.email && user.password === PASSWORD && accounts[user.email]
+          ? json(res, 200, { user: { email: user.email, token: accounts[user.email] } })
           : json(res, 422, { errors: { body: ["invalid"] } });
       }
-      const ok = req.headers.authorization === `Bearer ${token}`;
-      json(res, ok ? 200 : 401, ok ? { name: "alice" } : { error: "unauthorized" });
+      const who =
+        req.headers.authorization === `Bearer ${token}`
+          ? "alice"
+          : req.headers.authorization === `Bearer ${token}-bob`
+            ? "bob"
+            : undefined;
+      json(res, who ? 200 : 401, who ? { name: who } : { error: "unauthorized" });
     });
     const api = await listenLoopback(server);
     const seen: { status?: number; auth?: string } = {};
+    const asBob: { name?: unknown } = {};
+    const bobProbe: ScanCheck = {
+      ...meProbe({}),
+      id: "probe-bob",
+      async run(context) {
+        const { list } = await identitiesOf(context);
+        const bob = list.find((i) => i.name === "bob");
+        const answer = await sendAs(context, bob, { url: "/api/me" });
+        asBob.name = answer ? JSON.parse(answer.body).name : undefined;
+        return { findings: [], outcome: { status: "not_tested", reason: "probe" } };
+      },
+    };
     try {
       const report = await runScan(
         {
           target: api.url,
-          config: { credentials: { username: "alice@example.test", password: PASSWORD } },
+          config: {
+            credentials: { username: "alice@example.test", password: PASSWORD },
+            // An identity given only a username and password logs in the way the scan found.
+            identities: [
+              { name: "bob", credentials: { username: "bob@example.test", password: PASSWORD } },
+            ],
+          },
         },
-        { catalog, checks: [meProbe(seen)] },
+        { catalog, checks: [meProbe(seen), bobProbe] },
       );
       assert.equal(seen.status, 200);
+      assert.equal(asBob.name, "bob");
       assert.match(
         report.authentication ?? "",
         /^found by itself: POST \/api\/users\/login: token at \/user\/token, sent as Authorization: Bearer$/,
       );
+    } finally {
+      await api.close();
+    }
+  });
+});
+
+describe("the test account survives the scan", () => {
+  // Regression: once example bodies had their nested fields, PUT /user sent the document's
+  // example email and password, the account's login changed, and every later request was refused.
+  test("a profile update carries the login's own email and password, never the example's", async () => {
+    const account = { email: "alice@example.test", password: PASSWORD };
+    // A token names the account's email, as a JWT's subject does: a changed email ends it.
+    const tokens = new Map<string, string>();
+    const document = {
+      openapi: "3.0.3",
+      info: { title: "profile", version: "1" },
+      components: {
+        securitySchemes: { token: { type: "http", scheme: "bearer" } },
+        schemas: {
+          Login: {
+            type: "object",
+            required: ["email", "password"],
+            properties: {
+              email: { type: "string", format: "email" },
+              password: { type: "string" },
+            },
+          },
+          Update: {
+            type: "object",
+            properties: {
+              email: { type: "string", format: "email" },
+              password: { type: "string" },
+              bio: { type: "string" },
+            },
+          },
+        },
+      },
+      paths: {
+        "/api/users/login": {
+          post: {
+            requestBody: requestBodyOf({ user: { $ref: "#/components/schemas/Login" } }),
+            responses: { "200": { description: "ok" } },
+          },
+        },
+        "/api/user": {
+          put: {
+            security: [{ token: [] }],
+            requestBody: requestBodyOf({ user: { $ref: "#/components/schemas/Update" } }),
+            responses: { "200": { description: "ok" } },
+          },
+        },
+      },
+    };
+    const server = createServer(async (req, res) => {
+      const body = await readBody(req);
+      const path = new URL(req.url ?? "/", "http://x").pathname;
+      if (path === "/openapi.json") return json(res, 200, document);
+      let user: Record<string, unknown> = {};
+      try {
+        user = (JSON.parse(body) as { user?: Record<string, unknown> }).user ?? {};
+      } catch {
+        // the scan sends malformed bodies too
+      }
+      if (path === "/api/users/login" && req.method === "POST") {
+        if (user.email !== account.email || user.password !== account.password)
+          return json(res, 422, { errors: { body: ["invalid"] } });
+        const token = randomBytes(12).toString("hex");
+        tokens.set(token, account.email);
+        return json(res, 200, { user: { email: account.email, token } });
+      }
+      const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+      if (!token || tokens.get(token) !== account.email)
+        return json(res, 401, { error: "unauthorized" });
+      if (path === "/api/user" && req.method === "PUT") {
+        // Numbers taken as strings, as a validator that coerces types does (ajv's coerceTypes).
+        const text = (v: unknown) =>
+          typeof v === "string" || typeof v === "number" ? String(v) : undefined;
+        account.email = text(user.email) ?? account.email;
+        account.password = text(user.password) ?? account.password;
+        return json(res, 200, { user: { email: account.email } });
+      }
+      json(res, 404, { error: "not found" });
+    });
+    const api = await listenLoopback(server);
+    try {
+      await runScan(
+        {
+          target: api.url,
+          profile: "full",
+          config: { credentials: { username: "alice@example.test", password: PASSWORD } },
+        },
+        { catalog, checks: SCAN_CHECKS },
+      );
+      assert.deepEqual(account, { email: "alice@example.test", password: PASSWORD });
     } finally {
       await api.close();
     }

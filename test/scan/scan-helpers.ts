@@ -81,3 +81,18 @@ export function catchAll(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { "Content-Type": "application/json" });
   res.end('{"ok":true}');
 }
+
+/**
+ * An OpenAPI request body of one media type: an object schema that requires every property
+ * given (`requestBodyOf({ name: { type: "string" } })`).
+ */
+export function requestBodyOf(
+  properties: Record<string, unknown>,
+  mediaType = "application/json",
+): Record<string, unknown> {
+  return {
+    content: {
+      [mediaType]: { schema: { type: "object", required: Object.keys(properties), properties } },
+    },
+  };
+}

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { replaceStrings } from "../../src/scan/checks/injection/points.js";
 import { exampleParameter, exampleValue } from "../../src/scan/examples.js";
 import { resolveScanOptions } from "../../src/scan/options.js";
 import { createProgress } from "../../src/scan/progress.js";
@@ -27,10 +28,38 @@ describe("example values from schemas", () => {
     assert.equal(exampleParameter(undefined, 42), "42");
   });
 
+  test("references are followed through the deref the document gives; without it, no example", () => {
+    const schemas: Record<string, unknown> = {
+      Pet: { type: "object", required: ["name"], properties: { name: { type: "string" } } },
+    };
+    const schema = { type: "object", required: ["pet"], properties: { pet: { $ref: "#/Pet" } } };
+    const deref = (s: unknown) =>
+      typeof s === "object" && s !== null && "$ref" in s
+        ? schemas[String((s as { $ref: string }).$ref).slice(2)]
+        : s;
+    assert.deepEqual(exampleValue(schema, 0, deref), { pet: { name: "example" } });
+    assert.deepEqual(exampleValue(schema), { pet: null });
+  });
+
   test("self-referencing schemas stop at a bounded depth", () => {
     const node: Record<string, unknown> = { type: "object", required: ["child"], properties: {} };
     (node.properties as Record<string, unknown>).child = node;
     assert.doesNotThrow(() => JSON.stringify(exampleValue(node)));
+  });
+});
+
+describe("probe bodies", () => {
+  // Regression: only top-level strings were replaced, so a RealWorld-style body ({"user": {...}})
+  // went out unchanged and type confusion reported the example's own 500 as its finding.
+  test("replaceStrings reaches nested fields and leaves the kept ones alone", () => {
+    assert.deepEqual(
+      replaceStrings(
+        { user: { email: "a@example.test", bio: "hi", tags: ["x"] }, n: 1 },
+        (key) => `<${key}>`,
+        new Set(["email"]),
+      ),
+      { user: { email: "a@example.test", bio: "<bio>", tags: ["<tags>"] }, n: 1 },
+    );
   });
 });
 

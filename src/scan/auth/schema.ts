@@ -142,8 +142,9 @@ export const LoginSchema = Type.Object(
 export type LoginRecipe = Static<typeof LoginSchema>;
 
 /**
- * `scan.identities`: named test accounts, each with a login recipe or hand-made credentials (a
- * bearer token, headers, or cookies: one of the four). The first is the primary identity (the
+ * `scan.identities`: named test accounts, each with a login recipe, a username and password for
+ * the scan's own recipe, or hand-made credentials (a bearer token, headers, or cookies): one of
+ * the five. The first is the primary identity (the
  * scan's credentials when `scan.login` is absent); a second one enables the BOLA checks.
  * Identities are ordinary users unless marked `admin: true`.
  *
@@ -171,6 +172,16 @@ export const IdentitiesSchema = Type.Array(
           maxProperties: 10,
         }),
       ),
+      /**
+       * A username and password for the scan's own login recipe (configured or found by itself):
+       * the same login, as this identity.
+       */
+      credentials: Type.Optional(
+        Type.Object(
+          { username: Type.String({ minLength: 1 }), password: Type.String({ minLength: 1 }) },
+          { additionalProperties: false },
+        ),
+      ),
       /** Cookies that carry a session, by name. */
       cookies: Type.Optional(
         Type.Record(Type.String({ pattern: "^[!#$%&'*+.^_`|~0-9A-Za-z-]+$" }), Type.String(), {
@@ -184,7 +195,7 @@ export const IdentitiesSchema = Type.Array(
     {
       additionalProperties: false,
       // Exactly one way to get credentials.
-      oneOf: ["login", "bearer", "headers", "cookies"].map((key) => ({
+      oneOf: ["login", "credentials", "bearer", "headers", "cookies"].map((key) => ({
         type: "object",
         required: [key],
         properties: { [key]: {} },

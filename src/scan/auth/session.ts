@@ -1,5 +1,6 @@
 import { RampartError } from "../../core/errors.js";
 import { redact } from "../../core/redact.js";
+import { jsonObject } from "../identities.js";
 import type { ScanAuth, ScanOperation } from "../types.js";
 import {
   carrierText,
@@ -120,7 +121,7 @@ export async function discoverLogin(
   for (const op of documented) {
     const path = new URL(op.url).pathname;
     const shaped =
-      op.exampleBody !== undefined ? fill(parse(op.exampleBody), credentials) : undefined;
+      op.exampleBody !== undefined ? fill(jsonObject(op.exampleBody), credentials) : undefined;
     if (shaped) candidates.push({ path, body: shaped });
     else if (op.exampleForm) {
       const form = fill(op.exampleForm, credentials) as Record<string, string> | undefined;
@@ -193,17 +194,6 @@ async function schemeOf(
 
 function rankLogin(op: ScanOperation): number {
   return /login|signin|sign-in/i.test(op.path) ? 0 : /token|session/i.test(op.path) ? 1 : 2;
-}
-
-function parse(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The example body with its password and user fields set, or undefined when it has no password. */

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
+import { escapeRegExp } from "../../../core/regexp.js";
 import { listOperations } from "../../../openapi/operations.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import { carrying } from "../../jwt/target.js";
@@ -241,8 +242,4 @@ async function bfla(
     );
   }
   return findings;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }

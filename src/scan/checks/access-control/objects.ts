@@ -1,3 +1,4 @@
+import { escapeRegExp } from "../../../core/regexp.js";
 import { type Identity, jsonObject, sendAs } from "../../identities.js";
 import { isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
@@ -117,10 +118,6 @@ export function createdId(exchange: Exchange): string | undefined {
   }
   const body = jsonObject(exchange.body);
   return body ? idOf(body) : undefined;
-}
-
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /**

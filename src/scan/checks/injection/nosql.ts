@@ -3,7 +3,13 @@ import { isErrorBody } from "../../responses.js";
 import type { ScanCheck } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import { budgetReason, isBudgetSpent, marker } from "../parsers/documents.js";
-import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
+import {
+  describeRequest,
+  jsonBodyOperations,
+  jsonRequest,
+  keptFields,
+  replaceStrings,
+} from "./points.js";
 
 /** Query operators (MongoDB syntax) that match any stored value when taken as a condition. */
 export const NOSQL_OPERATORS: readonly Readonly<Record<string, unknown>>[] = [
@@ -35,7 +41,8 @@ export const nosqlInjectionCheck: ScanCheck = {
     let tested = 0;
     for (const [index, { op, body }] of operations.entries()) {
       try {
-        const replaced = (value: (key: string) => unknown) => replaceStrings(body, value);
+        const kept = keptFields(context, op);
+        const replaced = (value: (key: string) => unknown) => replaceStrings(body, value, kept);
         const control = await context.http.trySend(
           jsonRequest(
             op,

@@ -1,3 +1,4 @@
+import { jsonObject } from "../../identities.js";
 import type { CheckContext, Exchange, ScanOperation, ScanRequest } from "../../types.js";
 
 /** Where a value goes in a request. */
@@ -68,12 +69,14 @@ export function injectionPoints(
       own.push({ op, where: p.in, name: p.name, value: value || "rampart" });
     }
     if (!SAFE_METHODS.has(op.method)) {
+      const kept = keptFields(context, op);
       if (wanted("body"))
-        for (const [pointer, value] of jsonLeaves(parseObject(op.exampleBody)))
-          own.push({ op, where: "body", name: pointer, value });
+        for (const [pointer, value] of jsonLeaves(jsonObject(op.exampleBody ?? "")))
+          if (!kept.has(pointer.split("/").at(-1) ?? ""))
+            own.push({ op, where: "body", name: pointer, value });
       if (wanted("form"))
         for (const [name, value] of Object.entries(op.exampleForm ?? {}))
-          own.push({ op, where: "form", name, value: value || "rampart" });
+          if (!kept.has(name)) own.push({ op, where: "form", name, value: value || "rampart" });
     }
     points.push(...own.sort((a, b) => rank(a) - rank(b)).slice(0, MAX_POINTS_PER_OPERATION));
   }
@@ -107,7 +110,7 @@ export function jsonBodyOperations(
   const found: { op: ScanOperation; body: Record<string, unknown> }[] = [];
   for (const op of context.target.operations) {
     if (SAFE_METHODS.has(op.method)) continue;
-    const body = parseObject(op.exampleBody);
+    const body = jsonObject(op.exampleBody ?? "");
     if (body && jsonLeaves(body).length > 0) found.push({ op, body });
   }
   return found;
@@ -135,7 +138,7 @@ export function requestWith(point: InjectionPoint, value: unknown): ScanRequest 
     headers.cookie = cookies.map(([k, v]) => `${k}=${encodeURIComponent(v ?? "")}`).join("; ");
   const url = urlWith(point, text);
   if (point.where === "body") {
-    const body = setAt(parseObject(op.exampleBody) ?? {}, point.name, value);
+    const body = setAt(jsonObject(op.exampleBody ?? "") ?? {}, point.name, value);
     return {
       method: op.method,
       url,
@@ -198,14 +201,39 @@ function setAt(object: Record<string, unknown>, pointer: string, value: unknown)
   return copy;
 }
 
-/** A copy of a JSON body with each string field replaced by `value(field)`. */
+/**
+ * A copy of a JSON body with each string field, at any depth, replaced by `value(field)`; the
+ * fields in `kept` stay as they are.
+ *
+ * @example
+ * ```ts
+ * replaceStrings({ user: { bio: "hi", email: "a@b" } }, () => 1, new Set(["email"]));
+ * // { user: { bio: 1, email: "a@b" } }
+ * ```
+ */
 export function replaceStrings(
   body: Readonly<Record<string, unknown>>,
   value: (key: string) => unknown,
+  kept: ReadonlySet<string> = new Set(),
 ): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? value(k) : v]),
-  );
+  const visit = (node: unknown, key: string, depth: number): unknown => {
+    if (typeof node === "string") return kept.has(key) ? node : value(key);
+    if (depth > MAX_JSON_DEPTH || node === null || typeof node !== "object") return node;
+    if (Array.isArray(node)) return node.map((v) => visit(v, key, depth + 1));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, k, depth + 1)]));
+  };
+  return visit(body, "", 0) as Record<string, unknown>;
+}
+
+/**
+ * The login's own fields (`email`, `password`) in an update (PUT, PATCH) of an authenticated
+ * scan: probes leave them as they are, since a changed email or password ends the scan's
+ * session and leaves the test account unusable.
+ */
+export function keptFields(context: CheckContext, op: ScanOperation): ReadonlySet<string> {
+  const fields = context.target.loginFields;
+  if (!fields || (op.method !== "PUT" && op.method !== "PATCH")) return new Set();
+  return new Set(fields.keys());
 }
 
 /** A JSON request to an operation. */
@@ -253,16 +281,4 @@ export function baseline(
   return context.shared(`in-04-baseline ${describeRequest(request)}`, () =>
     context.http.trySend(request),
   );
-}
-
-function parseObject(text: string | undefined): Record<string, unknown> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value)
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return undefined;
-  }
 }

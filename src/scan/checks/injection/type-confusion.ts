@@ -2,7 +2,13 @@ import type { Finding } from "../../../core/finding.js";
 import type { ScanCheck } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran } from "../outcome.js";
 import { budgetReason, isBudgetSpent } from "../parsers/documents.js";
-import { describeRequest, jsonBodyOperations, jsonRequest, replaceStrings } from "./points.js";
+import {
+  describeRequest,
+  jsonBodyOperations,
+  jsonRequest,
+  keptFields,
+  replaceStrings,
+} from "./points.js";
 
 /** What goes where a string is expected: a number, an object, an array. */
 const CONFUSIONS: readonly unknown[] = [12345, { rampart: true }, ["rampart"]];
@@ -33,7 +39,7 @@ export const typeConfusionCheck: ScanCheck = {
           continue;
         tested++;
         for (const confusion of CONFUSIONS) {
-          const replaced = replaceStrings(body, () => confusion);
+          const replaced = replaceStrings(body, () => confusion, keptFields(context, op));
           const request = jsonRequest(op, replaced);
           const answer = await context.http.trySend(request);
           if (!answer || answer.status < 500) continue;
