@@ -459,6 +459,9 @@ function toScanOperation(
   const content = op.requestBody?.content ?? [];
   const json = content.find((c) => /[/+]json$/i.test(c.mediaType.split(";")[0]?.trim() ?? ""));
   const example = json ? (json.example ?? exampleValue(json.schema, 0, deref)) : undefined;
+  const full =
+    json && json.example === undefined ? exampleValue(json.schema, 0, deref, true) : undefined;
+  const fullText = full !== undefined ? JSON.stringify(full) : undefined;
   const form = content.find((c) =>
     /^(application\/x-www-form-urlencoded|multipart\/form-data)$/i.test(
       c.mediaType.split(";")[0]?.trim() ?? "",
@@ -472,6 +475,9 @@ function toScanOperation(
     server: `${base.origin}${prefix}`,
     bodyTypes: content.map((c) => c.mediaType),
     ...(example !== undefined ? { exampleBody: JSON.stringify(example) } : {}),
+    ...(fullText !== undefined && fullText !== JSON.stringify(example)
+      ? { fullExampleBody: fullText }
+      : {}),
     ...(isObject(formExample) ? { exampleForm: stringFields(formExample) } : {}),
     secured: op.security !== undefined && op.security.length > 0,
     queryParameters: op.parameters.filter((p) => p.in === "query").map((p) => p.name),

@@ -10,7 +10,7 @@
  * ```
  *
  * `deref` turns a `{ $ref }` into the schema it names (the document's own resolution); without
- * it a reference has no example.
+ * it a reference has no example. `optional` fills the optional properties too.
  */
 export type Deref = (schema: unknown) => unknown;
 
@@ -18,6 +18,7 @@ export function exampleValue(
   given: unknown,
   depth = 0,
   deref: Deref = (schema) => schema,
+  optional = false,
 ): unknown {
   const schema = deref(given);
   if (!isObject(schema) || depth > 6) return null;
@@ -29,10 +30,10 @@ export function exampleValue(
   for (const key of ["allOf", "oneOf", "anyOf"] as const) {
     const list = schema[key];
     if (Array.isArray(list) && list.length > 0) {
-      if (key !== "allOf") return exampleValue(list[0], depth + 1, deref);
+      if (key !== "allOf") return exampleValue(list[0], depth + 1, deref, optional);
       return Object.assign(
         {},
-        ...list.map((s) => exampleValue(s, depth + 1, deref)).filter(isObject),
+        ...list.map((s) => exampleValue(s, depth + 1, deref, optional)).filter(isObject),
       );
     }
   }
@@ -45,12 +46,13 @@ export function exampleValue(
       const props = isObject(schema.properties) ? schema.properties : {};
       const required = Array.isArray(schema.required) ? schema.required : Object.keys(props);
       for (const name of Object.keys(props).slice(0, 20)) {
-        if (required.includes(name)) out[name] = exampleValue(props[name], depth + 1, deref);
+        if (optional || required.includes(name))
+          out[name] = exampleValue(props[name], depth + 1, deref, optional);
       }
       return out;
     }
     case "array":
-      return [exampleValue(schema.items, depth + 1, deref)];
+      return [exampleValue(schema.items, depth + 1, deref, optional)];
     case "integer":
     case "number":
       return typeof schema.minimum === "number" ? schema.minimum : 1;

@@ -81,6 +81,11 @@ export interface ScanOperation {
   readonly bodyTypes: readonly string[];
   /** An example JSON body derived from the schema, when the operation takes JSON. */
   readonly exampleBody?: string;
+  /**
+   * The example with the optional properties filled too, when that differs: for a create that
+   * the API refuses without them (a server that reads a field its schema calls optional).
+   */
+  readonly fullExampleBody?: string;
   /** The operation requires credentials (its effective security is not empty). */
   readonly secured: boolean;
   /** Query parameters of the operation (names), for IN-05. */

@@ -61,11 +61,13 @@ export function keepOwnAccount(
   };
   return operations.map((op) => {
     const body = op.exampleBody !== undefined ? parseJson(op.exampleBody) : undefined;
+    const full = op.fullExampleBody !== undefined ? parseJson(op.fullExampleBody) : undefined;
     const form = op.exampleForm;
     if (body === undefined && form === undefined) return op;
     return {
       ...op,
       ...(body !== undefined ? { exampleBody: JSON.stringify(own(body, 0)) } : {}),
+      ...(full !== undefined ? { fullExampleBody: JSON.stringify(own(full, 0)) } : {}),
       ...(form !== undefined ? { exampleForm: own(form, 0) as Record<string, string> } : {}),
     };
   });

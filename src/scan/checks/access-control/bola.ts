@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
+import { parseJson } from "../../discovery.js";
 import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { covered, notTested, ran, undescribed } from "../outcome.js";
@@ -7,9 +9,12 @@ import {
   collectionsOf,
   createdId,
   delivers,
+  idOf,
   itemUrl,
   listAs,
   type ObjectRef,
+  objectsOf,
+  unwrapped,
 } from "./objects.js";
 
 /** Objects of one identity tried per collection: enough to prove the flaw, few requests. */
@@ -111,8 +116,10 @@ function objectSurface(
 }
 
 /**
- * PROC-02 (write, `full` profile): the first identity creates an object, the second one changes
- * it (the same values written back) and deletes it; the scan deletes what is left.
+ * PROC-02 (write, `full` profile): the first identity creates an object; the second one writes a
+ * marker into one of its text fields, then deletes it. Each is judged by what the owner reads
+ * back (the marker there; the object gone), never by the status alone: some APIs answer 200 to a
+ * write they silently refused. The scan deletes what is left.
  */
 export const bolaWriteCheck: ScanCheck = {
   id: "proc-02-bola-write",
@@ -133,31 +140,46 @@ export const bolaWriteCheck: ScanCheck = {
       const patch = collection.item.find((o) => o.method === "PATCH" || o.method === "PUT");
       const remove = collection.item.find((o) => o.method === "DELETE");
       if (!create?.exampleBody || (!patch && !remove)) continue;
-      const created = await sendAs(context, a, {
-        method: "POST",
-        url: create.url,
-        headers: { ...ACCEPT, "content-type": "application/json" },
-        body: create.exampleBody,
-      });
-      const id = ok(created) ? createdId(created) : undefined;
+      const post = (body: string) =>
+        sendAs(context, a, {
+          method: "POST",
+          url: create.url,
+          headers: { ...ACCEPT, "content-type": "application/json" },
+          body,
+        });
+      let created = await post(create.exampleBody);
+      // Refused as it is: a title that must be unique (a slug made from it) taken by an earlier
+      // probe, or a field the schema calls optional that the server reads anyway. Again with
+      // each plain word made unique, then with the optional fields too.
+      for (const body of [create.exampleBody, create.fullExampleBody]) {
+        const example = body !== undefined ? parseJson(body) : undefined;
+        if (example === undefined || !refused(created)) continue;
+        created = await post(JSON.stringify(uniqued(example)));
+      }
+      const id = ok(created) ? createdId(created, collection.param) : undefined;
       if (id === undefined) continue;
       const url = itemUrl(collection, id);
-      for (const op of [patch, remove]) if (op) tried.add(op.path);
+      const readBack = () => ownerReads(context, a, collection, url, id);
       let deleted = false;
       try {
-        if (patch) {
-          const value = jsonObject(created?.body ?? "") ?? {};
+        // The owner must see its new object first, or its absence later proves nothing (a list
+        // whose first page does not hold it).
+        if (!(await readBack())?.present) continue;
+        const change = patch ? markedChange(created?.body ?? "", patch.exampleBody) : undefined;
+        if (patch && change) {
+          tried.add(patch.path);
           const exchange = await sendAs(context, b, {
             method: patch.method,
             url,
             headers: { ...ACCEPT, "content-type": jsonType(patch.bodyTypes) },
-            body: JSON.stringify(harmlessChange(value, patch.exampleBody)),
+            body: JSON.stringify(change.body),
           });
-          if (ok(exchange))
+          const after = ok(exchange) ? await readBack() : undefined;
+          if (ok(exchange) && after?.present && after.body.includes(change.marker))
             findings.push(
               context.finding({
                 title: "User changes another user's object (BOLA)",
-                detail: `Identity "${b.name}" sent ${patch.method} ${collection.list.path}/${id} (an object "${a.name}" created, its own values written back) and got ${exchange.status}: writes are not checked against the owner.`,
+                detail: `Identity "${b.name}" sent ${patch.method} ${collection.list.path}/${id} (an object "${a.name}" created) with "${change.marker}" in its ${change.field} field, got ${exchange.status}, and "${a.name}" then read that value back: writes are not checked against the owner.`,
                 exchange,
                 body: true,
                 subject: `${collection.list.path}:change`,
@@ -165,13 +187,15 @@ export const bolaWriteCheck: ScanCheck = {
             );
         }
         if (remove) {
+          tried.add(remove.path);
           const exchange = await sendAs(context, b, { method: "DELETE", url, headers: ACCEPT });
-          if (ok(exchange)) {
+          const after = ok(exchange) ? await readBack() : undefined;
+          if (ok(exchange) && after?.gone) {
             deleted = true;
             findings.push(
               context.finding({
                 title: "User deletes another user's object (BOLA)",
-                detail: `Identity "${b.name}" deleted ${collection.list.path}/${id}, an object "${a.name}" created, and got ${exchange.status}.`,
+                detail: `Identity "${b.name}" deleted ${collection.list.path}/${id}, an object "${a.name}" created, got ${exchange.status}, and "${a.name}" then found it gone (${after.how}).`,
                 exchange,
                 subject: `${collection.list.path}:delete`,
               }),
@@ -200,14 +224,84 @@ function jsonType(types: readonly string[]): string {
   );
 }
 
-/** The fields the update takes, with the values the object already has: a change that changes nothing. */
-function harmlessChange(
-  value: Readonly<Record<string, unknown>>,
+/**
+ * What the owner reads of its object: the item itself when the collection has an item GET, else
+ * the object's entry in the list. `gone` only on a clear answer (404 or 410, or a list without it).
+ */
+async function ownerReads(
+  context: CheckContext,
+  owner: Identity,
+  collection: Collection,
+  url: string,
+  id: string,
+): Promise<{ present: boolean; gone: boolean; body: string; how: string } | undefined> {
+  if (collection.item.some((o) => o.method === "GET")) {
+    const exchange = await sendAs(context, owner, { url, headers: ACCEPT });
+    if (!exchange) return undefined;
+    return {
+      present: delivers(exchange, context.target.baseline),
+      gone: exchange.status === 404 || exchange.status === 410,
+      body: exchange.body,
+      how: `${exchange.status} for it`,
+    };
+  }
+  const exchange = await sendAs(context, owner, { url: collection.list.url, headers: ACCEPT });
+  if (exchange?.status !== 200) return undefined;
+  const object = objectsOf(exchange.body).find((o) => idOf(o, collection.param) === id);
+  return {
+    present: object !== undefined,
+    gone: object === undefined,
+    body: object ? JSON.stringify(object) : "",
+    how: `no longer in ${collection.list.path}`,
+  };
+}
+
+/** A create refused for what it held (not for who sent it, nor for where it went). */
+function refused(exchange: Exchange | undefined): boolean {
+  return (
+    exchange !== undefined &&
+    exchange.status >= 400 &&
+    ![401, 403, 404, 405, 429].includes(exchange.status)
+  );
+}
+
+/** The example with each plain-word string made unique (`example` becomes `example-1a2b3c4d`). */
+function uniqued(value: unknown): unknown {
+  const suffix = randomBytes(4).toString("hex");
+  const visit = (node: unknown, depth: number): unknown => {
+    if (typeof node === "string")
+      return /^[A-Za-z][\w -]{0,59}$/.test(node) ? `${node}-${suffix}` : node;
+    if (depth > 6 || node === null || typeof node !== "object") return node;
+    if (Array.isArray(node)) return node.map((v) => visit(v, depth + 1));
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, depth + 1)]));
+  };
+  return visit(value, 0);
+}
+
+/** Text fields a marker can go into without renaming the object (a title may be its slug). */
+const FREE_TEXT =
+  /^(body|content|text|description|note|notes|comment|message|summary|bio|details?|remarks?)$/i;
+const NOT_FREE =
+  /id$|name|title|slug|email|user|pass|url|uri|link|image|status|role|type|date|time/i;
+
+/**
+ * The update: the fields the operation takes, with the values the created object already has,
+ * one free-text field of them set to a marker (under the same wrapper as the example, e.g.
+ * `{"article": {...}}`). Undefined when the update takes no text field the marker could go in.
+ */
+function markedChange(
+  created: string,
   example: string | undefined,
-): Record<string, unknown> {
-  const fields = Object.keys(jsonObject(example ?? "") ?? {});
-  const body = Object.fromEntries(fields.filter((f) => f in value).map((f) => [f, value[f]]));
-  return Object.keys(body).length > 0 ? body : {};
+): { body: Record<string, unknown>; marker: string; field: string } | undefined {
+  const sample = unwrapped(jsonObject(example ?? "") ?? {});
+  const value = unwrapped(jsonObject(created) ?? {}).value;
+  const fields = Object.keys(sample.value).filter((f) => f in value);
+  const texts = fields.filter((f) => typeof value[f] === "string");
+  const field = texts.find((f) => FREE_TEXT.test(f)) ?? texts.find((f) => !NOT_FREE.test(f));
+  if (field === undefined) return undefined;
+  const marker = `rampart-bola-${randomBytes(4).toString("hex")}`;
+  const inner = { ...Object.fromEntries(fields.map((f) => [f, value[f]])), [field]: marker };
+  return { body: sample.key ? { [sample.key]: inner } : inner, marker, field };
 }
 
 /** The answer is the object asked for (not a generic page): it carries the id. */

@@ -11,6 +11,8 @@ export interface Collection {
   readonly item: readonly ScanOperation[];
   /** The create operation (POST on the collection), when documented. */
   readonly create?: ScanOperation;
+  /** The name of the item template's parameter (`id`, `slug`, `orderId`). */
+  readonly param: string;
 }
 
 /** An object of a collection as one identity saw it. */
@@ -21,8 +23,9 @@ export interface ObjectRef {
 }
 
 /**
- * The collections of the document: list operations without path parameters next to an item
- * template one parameter deeper.
+ * The collections of the document: list operations next to an item template one parameter
+ * deeper (read, changed or deleted), nested ones included (`/articles/{slug}/comments` with its parameters filled from
+ * what the API answered).
  *
  * @example
  * ```ts
@@ -32,12 +35,15 @@ export interface ObjectRef {
 export function collectionsOf(operations: readonly ScanOperation[]): Collection[] {
   const result: Collection[] = [];
   for (const list of operations) {
-    if (list.method !== "GET" || list.path.includes("{")) continue;
-    const itemPath = new RegExp(`^${escapeRegExp(list.path.replace(/\/+$/, ""))}/\\{[^}/]+\\}$`);
+    if (list.method !== "GET" || list.path.endsWith("}")) continue;
+    const itemPath = new RegExp(`^${escapeRegExp(list.path.replace(/\/+$/, ""))}/\\{([^}/]+)\\}$`);
     const item = operations.filter((o) => itemPath.test(o.path));
-    if (!item.some((o) => o.method === "GET")) continue;
+    // An item only deleted (`DELETE /articles/{slug}/comments/{id}`) still makes a collection.
+    const first = item.find((o) => o.method === "GET") ?? item[0];
+    if (!first) continue;
+    const param = itemPath.exec(first.path)?.[1] ?? "id";
     const create = operations.find((o) => o.method === "POST" && o.path === list.path);
-    result.push({ list, item, ...(create ? { create } : {}) });
+    result.push({ list, item, param, ...(create ? { create } : {}) });
   }
   return result;
 }
@@ -76,14 +82,49 @@ export function objectsOf(body: string): Record<string, unknown>[] {
   return arrays.length === 1 ? (arrays[0] as Record<string, unknown>[]) : [];
 }
 
-/** The id of an object: its `id` (or `_id`, `uuid`) member when a string or an integer. */
-export function idOf(value: Readonly<Record<string, unknown>>): string | undefined {
-  for (const key of ["id", "_id", "uuid"]) {
+/**
+ * The id of an object: the member named like the item template's parameter (`slug` for
+ * `/articles/{slug}`), else its `id` (or `_id`, `uuid`), when a string or an integer.
+ *
+ * @example
+ * ```ts
+ * idOf({ slug: "how-to", title: "How to" }, "slug"); // "how-to"
+ * ```
+ */
+export function idOf(value: Readonly<Record<string, unknown>>, param?: string): string | undefined {
+  for (const key of [...(param ? [param] : []), "id", "_id", "uuid"]) {
     const id = value[key];
     if (typeof id === "string" && id !== "") return id;
     if (typeof id === "number" && Number.isSafeInteger(id)) return String(id);
   }
   return undefined;
+}
+
+/**
+ * The object itself when an answer wraps it in one member (`{"article": {...}}`, as the
+ * RealWorld APIs do), with the wrapper's name; the value as it is otherwise.
+ *
+ * @example
+ * ```ts
+ * unwrapped({ article: { slug: "a" } }); // { value: { slug: "a" }, key: "article" }
+ * ```
+ */
+export function unwrapped(value: Readonly<Record<string, unknown>>): {
+  value: Readonly<Record<string, unknown>>;
+  key?: string;
+} {
+  const keys = Object.keys(value);
+  const [key] = keys;
+  const inner = key !== undefined ? value[key] : undefined;
+  if (
+    keys.length === 1 &&
+    key !== undefined &&
+    inner !== null &&
+    typeof inner === "object" &&
+    !Array.isArray(inner)
+  )
+    return { value: inner as Record<string, unknown>, key };
+  return { value };
 }
 
 /**
@@ -102,22 +143,25 @@ export function listAs(
     });
     if (exchange?.status !== 200) return { ...(exchange ? { exchange } : {}), objects: [] };
     const objects = objectsOf(exchange.body).flatMap((value) => {
-      const id = idOf(value);
+      const id = idOf(value, collection.param);
       return id === undefined ? [] : [{ id, url: itemUrl(collection, id), value }];
     });
     return { exchange, objects };
   });
 }
 
-/** The id in a `Location` header or a JSON body of a create answer. */
-export function createdId(exchange: Exchange): string | undefined {
+/**
+ * The id in a `Location` header or a JSON body of a create answer (the object itself or the one
+ * member that wraps it), named like the item parameter when given.
+ */
+export function createdId(exchange: Exchange, param?: string): string | undefined {
   const location = exchange.headers.location;
   if (location) {
     const last = new URL(location, exchange.url).pathname.split("/").filter(Boolean).at(-1);
     if (last) return decodeURIComponent(last);
   }
   const body = jsonObject(exchange.body);
-  return body ? idOf(body) : undefined;
+  return body ? (idOf(body, param) ?? idOf(unwrapped(body).value, param)) : undefined;
 }
 
 /**
