@@ -142,15 +142,26 @@ async function credentialsOf(
   };
 }
 
-/** The `sub` claim of a JWT, read without verifying: it only names the caller for comparisons. */
+/** Claims that name the caller, in the order trusted: RFC 7519's `sub`, then common names. */
+const SUBJECT_CLAIMS = ["sub", "id", "user_id", "userId", "uid"] as const;
+
+/**
+ * The caller's id in a JWT's claims, read without verifying: it only names the caller for
+ * comparisons.
+ */
 function subjectOf(token: string): string | undefined {
   const payload = token.split(".")[1];
   if (token.split(".").length !== 3 || !payload) return undefined;
   try {
-    const sub = (
-      JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as { sub?: unknown }
-    ).sub;
-    return typeof sub === "string" || typeof sub === "number" ? String(sub) : undefined;
+    const claims = JSON.parse(Buffer.from(payload, "base64url").toString("utf8")) as Record<
+      string,
+      unknown
+    >;
+    for (const name of SUBJECT_CLAIMS) {
+      const value = claims[name];
+      if (typeof value === "string" || typeof value === "number") return String(value);
+    }
+    return undefined;
   } catch {
     return undefined;
   }

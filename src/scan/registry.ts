@@ -6,6 +6,7 @@ import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
 import { integerIdsCheck } from "./checks/access-control/integer-ids.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
 import { userIdInPathCheck } from "./checks/access-control/user-id-in-path.js";
+import { userRecordsCheck } from "./checks/access-control/user-records.js";
 import { basicAuthCheck } from "./checks/auth/basic-auth.js";
 import { cacheControlCheck } from "./checks/beyond/cache-control.js";
 import { cookieFlagsCheck } from "./checks/beyond/cookies.js";
@@ -82,6 +83,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   bolaReadCheck,
   bolaWriteCheck,
   userIdInPathCheck,
+  userRecordsCheck,
   guessableIdsCheck,
   integerIdsCheck,
   redirectUriCheck,

@@ -108,6 +108,7 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   "proc-02-bola-read": "access.test.ts",
   "proc-02-bola-write": "access.test.ts",
   "proc-02-user-id-in-path": "access.test.ts",
+  "proc-02-user-records": "user-records.test.ts",
   "proc-03-guessable-ids": "access.test.ts",
   "oauth-01-redirect-uri": "oauth.test.ts",
   "oauth-02-flows": "oauth.test.ts",

@@ -5,8 +5,8 @@ import { ran, whole } from "../outcome.js";
 import { delivers } from "./objects.js";
 
 /** `/users/{id}/...`: a user (account, customer...) id parameter followed by a sub-resource. */
-const USER_SEGMENT = /^(?:users?|accounts?|customers?|members?|profiles?|owners?)$/i;
-const USER_PARAM = /^\{(?:user|account|customer|member|owner)[_-]?id\}$/i;
+export const USER_SEGMENT = /^(?:users?|accounts?|customers?|members?|profiles?|owners?)$/i;
+export const USER_PARAM = /^\{(?:user|account|customer|member|owner)[_-]?id\}$/i;
 
 /**
  * The index of the user id parameter in a path template whose sub-resources hang off a user
