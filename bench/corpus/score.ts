@@ -101,6 +101,17 @@ function loadTruth(name: string): Truth {
   return parse(readFileSync(join(TARGETS, name, "truth.yaml"), "utf8")) as Truth;
 }
 
+/** True when anything answers HTTP at the URL. */
+async function answers(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { redirect: "manual", signal: AbortSignal.timeout(2000) });
+    await res.arrayBuffer();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function waitReady(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -156,6 +167,9 @@ async function scoreTarget(
   const specFile = join(corpus, name, "target.json");
   if (!existsSync(specFile)) return unscored(name, truth.kind, `not built (${specFile})`);
   const spec = JSON.parse(readFileSync(specFile, "utf8")) as TargetSpec;
+  // A server left over from another run would be scanned in place of the one start.sh builds.
+  if (await answers(spec.url))
+    return unscored(name, truth.kind, `something already answers at ${spec.url}; stop it first`);
   const log = join(settings.keep, `${name}.server.log`);
   const out = openSync(log, "w");
   const child = spawn("bash", [spec.start], { detached: true, stdio: ["ignore", out, out] });
