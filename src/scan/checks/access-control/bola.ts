@@ -3,6 +3,7 @@ import type { Finding } from "../../../core/finding.js";
 import { parseJson } from "../../discovery.js";
 import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
+import { replaceStrings } from "../injection/points.js";
 import { covered, notTested, ran, undescribed } from "../outcome.js";
 import {
   type Collection,
@@ -268,14 +269,9 @@ function refused(exchange: Exchange | undefined): boolean {
 /** The example with each plain-word string made unique (`example` becomes `example-1a2b3c4d`). */
 function uniqued(value: unknown): unknown {
   const suffix = randomBytes(4).toString("hex");
-  const visit = (node: unknown, depth: number): unknown => {
-    if (typeof node === "string")
-      return /^[A-Za-z][\w -]{0,59}$/.test(node) ? `${node}-${suffix}` : node;
-    if (depth > 6 || node === null || typeof node !== "object") return node;
-    if (Array.isArray(node)) return node.map((v) => visit(v, depth + 1));
-    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, depth + 1)]));
-  };
-  return visit(value, 0);
+  return replaceStrings(value, (_key, text) =>
+    /^[A-Za-z][\w -]{0,59}$/.test(text) ? `${text}-${suffix}` : text,
+  );
 }
 
 /** Text fields a marker can go into without renaming the object (a title may be its slug). */

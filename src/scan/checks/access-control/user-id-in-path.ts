@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import { type Identity, identitiesOf, sendAs } from "../../identities.js";
-import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
+import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { ran, whole } from "../outcome.js";
 import { delivers } from "./objects.js";
 
@@ -29,6 +29,23 @@ export function userIdSegment(path: string): number {
 }
 
 /**
+ * The operation's URL with the path segment at template index `at` set to `value`.
+ *
+ * @example
+ * ```ts
+ * withSegment(op, 3, "42"); // op /api/users/{id}/orders at .../api/users/42/orders
+ * ```
+ */
+export function withSegment(op: ScanOperation, at: number, value: string): string {
+  const url = new URL(op.url);
+  const segments = url.pathname.split("/");
+  // The template and the URL share their segment count (after the server prefix).
+  segments[segments.length - (op.path.split("/").length - at)] = encodeURIComponent(value);
+  url.pathname = segments.join("/");
+  return url.href;
+}
+
+/**
  * PROC-02: the caller's own data is addressed by the caller's user id in the path, which invites
  * changing the id. Reported from the document; confirmed live when an identity's id is known
  * (its own id answers, and another identity's id answers it too: BOLA).
@@ -48,14 +65,7 @@ export const userIdInPathCheck: ScanCheck = {
     for (const op of context.target.operations.filter((o) => o.method === "GET")) {
       const at = userIdSegment(op.path);
       if (at < 0) continue;
-      const urlFor = (id: string) => {
-        const url = new URL(op.url);
-        const segments = url.pathname.split("/");
-        // The template and the URL share their segment count (after the server prefix).
-        segments[segments.length - (op.path.split("/").length - at)] = encodeURIComponent(id);
-        url.pathname = segments.join("/");
-        return url.href;
-      };
+      const urlFor = (id: string) => withSegment(op, at, id);
       let own: Exchange | undefined;
       if (a?.userId) {
         own = await sendAs(context, a, { url: urlFor(a.userId), headers: ACCEPT });

@@ -3,7 +3,7 @@ import { identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import { delivers, unwrapped } from "./objects.js";
-import { USER_PARAM, USER_SEGMENT } from "./user-id-in-path.js";
+import { USER_PARAM, USER_SEGMENT, withSegment } from "./user-id-in-path.js";
 
 /** Members of a user record that are the user's own business, not a public profile's. */
 const PRIVATE_FIELD =
@@ -21,13 +21,14 @@ function userRecord(op: ScanOperation): boolean {
   return USER_PARAM.test(last) || USER_SEGMENT.test(segments.at(-2) ?? "");
 }
 
-/** The URL of the operation with its last path segment set to `id`. */
+/** The URL of the operation with its last parameter (the record's id) set to `id`. */
 function withId(op: ScanOperation, id: string): string {
-  const url = new URL(op.url);
-  const segments = url.pathname.replace(/\/+$/, "").split("/");
-  segments[segments.length - 1] = encodeURIComponent(id);
-  url.pathname = segments.join("/");
-  return url.href;
+  const template = op.path.split("/");
+  return withSegment(
+    op,
+    template.findLastIndex((s) => /^\{[^}]+\}$/.test(s)),
+    id,
+  );
 }
 
 /**

@@ -202,8 +202,8 @@ function setAt(object: Record<string, unknown>, pointer: string, value: unknown)
 }
 
 /**
- * A copy of a JSON body with each string field, at any depth, replaced by `value(field)`; the
- * fields in `kept` stay as they are.
+ * A copy of a JSON body with each string field, at any depth, replaced by `value(field,
+ * current)`; the fields in `kept` stay as they are.
  *
  * @example
  * ```ts
@@ -211,18 +211,18 @@ function setAt(object: Record<string, unknown>, pointer: string, value: unknown)
  * // { user: { bio: 1, email: "a@b" } }
  * ```
  */
-export function replaceStrings(
-  body: Readonly<Record<string, unknown>>,
-  value: (key: string) => unknown,
+export function replaceStrings<T>(
+  body: T,
+  value: (key: string, current: string) => unknown,
   kept: ReadonlySet<string> = new Set(),
-): Record<string, unknown> {
+): T {
   const visit = (node: unknown, key: string, depth: number): unknown => {
-    if (typeof node === "string") return kept.has(key) ? node : value(key);
+    if (typeof node === "string") return kept.has(key) ? node : value(key, node);
     if (depth > MAX_JSON_DEPTH || node === null || typeof node !== "object") return node;
     if (Array.isArray(node)) return node.map((v) => visit(v, key, depth + 1));
     return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, visit(v, k, depth + 1)]));
   };
-  return visit(body, "", 0) as Record<string, unknown>;
+  return visit(body, "", 0) as T;
 }
 
 /**
