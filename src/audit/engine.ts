@@ -6,6 +6,7 @@ import { redact } from "../core/redact.js";
 import type { CheckRun, ItemOutcome } from "../core/report.js";
 import { listOperations } from "../openapi/operations.js";
 import type { LoadedDocument } from "../openapi/types.js";
+import { DEFAULT_VOCABULARY, type Vocabulary } from "../vocabulary/vocabulary.js";
 import { AUDIT_RULES } from "./registry.js";
 import type { AuditRule, RuleContext, RuleHit } from "./rule.js";
 import { excerpt } from "./schemas.js";
@@ -21,6 +22,8 @@ export interface AuditOptions {
   readonly catalog: Catalog;
   /** The rules to run; all registered rules by default. */
   readonly rules?: readonly AuditRule[];
+  /** The vocabulary with the config's additions; default: the built-in words. */
+  readonly vocabulary?: Vocabulary;
   /** The config file's `ignore:` entries. */
   readonly ignore?: readonly IgnoreEntry[];
   /** Today, for expiring `ignore:` entries. */
@@ -61,7 +64,11 @@ export const UNJUSTIFIED_SUPPRESSION = Object.freeze({
 export function auditDocument(doc: LoadedDocument, options: AuditOptions): AuditResult {
   const { catalog } = options;
   const rules = options.rules ?? AUDIT_RULES;
-  const context: RuleContext = { doc, operations: listOperations(doc) };
+  const context: RuleContext = {
+    doc,
+    operations: listOperations(doc),
+    vocabulary: options.vocabulary ?? DEFAULT_VOCABULARY,
+  };
   const checks: CheckRun[] = [];
   const outcomes = new Map<ItemId, ItemOutcome>();
   const byKey = new Map<string, { finding: Finding; places: number }>();

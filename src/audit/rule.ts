@@ -1,11 +1,14 @@
 import type { ItemId } from "../catalog/ids.js";
 import type { Confidence, Severity } from "../core/severity.js";
 import type { LoadedDocument, Operation } from "../openapi/types.js";
+import type { Vocabulary } from "../vocabulary/vocabulary.js";
 
 /** What a rule sees: the loaded document and its operations, normalised across versions. */
 export interface RuleContext {
   readonly doc: LoadedDocument;
   readonly operations: readonly Operation[];
+  /** The words the rules decide with (admin segments, privileged fields, secret names...). */
+  readonly vocabulary: Vocabulary;
 }
 
 /** One problem a rule reports, before the engine locates, de-duplicates and words it. */

@@ -6,6 +6,7 @@ import { loadConfigFile } from "../core/config.js";
 import { buildReport } from "../core/report.js";
 import { loadOpenApiFile } from "../openapi/load.js";
 import type { ReportFormat } from "../report/index.js";
+import { buildVocabulary } from "../vocabulary/vocabulary.js";
 import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
 import {
@@ -57,7 +58,12 @@ export async function auditCommand(
     allowRemoteRefs: options.allowRemoteRefs === true,
   });
   const catalog = loadCatalog();
-  const result = auditDocument(doc, { catalog, ignore: config?.ignore ?? [], today });
+  const result = auditDocument(doc, {
+    catalog,
+    ignore: config?.ignore ?? [],
+    today,
+    ...(config?.vocabulary ? { vocabulary: buildVocabulary(config.vocabulary) } : {}),
+  });
   const report = buildReport(
     {
       kind: "audit",

@@ -12,6 +12,7 @@ import type { ScanOptions } from "../scan/options.js";
 import { createProgress } from "../scan/progress.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
 import type { ScanProfile } from "../scan/types.js";
+import { buildVocabulary } from "../vocabulary/vocabulary.js";
 import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
 import {
@@ -86,6 +87,7 @@ export async function scanCommand(
     ...(options.publicKey !== undefined
       ? publicKeyOption(options.publicKey, config?.scan, io.cwd)
       : {}),
+    ...(config?.vocabulary ? { vocabulary: buildVocabulary(config.vocabulary) } : {}),
     cwd: io.cwd,
     ...(io.signal ? { signal: io.signal } : {}),
   };

@@ -3,6 +3,7 @@ import { type Static, Type } from "@sinclair/typebox";
 import { ITEM_IDS } from "../catalog/ids.js";
 import { GuardSchema } from "../guard/config/schema.js";
 import { ScanConfigSchema } from "../scan/config.js";
+import { VocabularySchema } from "../vocabulary/schema.js";
 import { type Problem, RampartError } from "./errors.js";
 import { IgnoreSchema } from "./ignore.js";
 import { compileSchema, rejectProblems, StringEnum, UNKNOWN_KEY_MESSAGE } from "./validate.js";
@@ -62,6 +63,8 @@ export const ConfigSchema = Type.Object(
     guard: Type.Optional(GuardSchema),
     /** `rampart scan`: the login recipe (src/scan/config.ts). */
     scan: Type.Optional(ScanConfigSchema),
+    /** Words added to the heuristics' lists, for scan, audit and guard (src/vocabulary). */
+    vocabulary: Type.Optional(VocabularySchema),
   },
   { additionalProperties: false },
 );

@@ -6,6 +6,7 @@ import type { CheckCoverage, Finding } from "../core/finding.js";
 import { redact } from "../core/redact.js";
 import { buildReport, type CheckRun, type ItemOutcome, type Report } from "../core/report.js";
 import { type Severity, severityRank } from "../core/severity.js";
+import { DEFAULT_VOCABULARY } from "../vocabulary/vocabulary.js";
 import { credentialHeaders, type LoggedIn, performLogin, type Sender } from "./auth/login.js";
 import type { LoginRecipe } from "./auth/schema.js";
 import { authOfHeaders, authOfSession, discoverLogin, logInOrThrow } from "./auth/session.js";
@@ -220,6 +221,7 @@ async function runCheck(
     profile: opts.profile,
     signal: opts.signal,
     ...(opts.config ? { config: opts.config } : {}),
+    vocabulary: opts.vocabulary ?? DEFAULT_VOCABULARY,
     randomPath: (prefix = "/") => `${prefix}rampart-${randomBytes(6).toString("hex")}`,
     finding: (input) => {
       const finding = buildFinding(check, catalog, target.base, input);

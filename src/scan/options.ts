@@ -1,5 +1,6 @@
 import { setMaxListeners } from "node:events";
 import { RampartError } from "../core/errors.js";
+import type { Vocabulary } from "../vocabulary/vocabulary.js";
 import type { LoginRecipe } from "./auth/schema.js";
 import type { ScanConfig } from "./config.js";
 import { SCAN_PROFILES, type ScanProfile } from "./types.js";
@@ -53,6 +54,8 @@ export interface ScanOptions {
   readonly login?: LoginRecipe;
   /** The `scan:` section of `rampart.yaml`, handed to the checks as `context.config`. */
   readonly config?: Readonly<ScanConfig>;
+  /** The vocabulary with `rampart.yaml`'s additions; default: the built-in words. */
+  readonly vocabulary?: Vocabulary;
   /** Resolves relative `--openapi` paths. */
   readonly cwd?: string;
   readonly signal?: AbortSignal;
@@ -75,6 +78,7 @@ export interface ResolvedScanOptions {
   readonly scope: readonly string[];
   readonly login?: LoginRecipe;
   readonly config?: Readonly<ScanConfig>;
+  readonly vocabulary?: Vocabulary;
   readonly cwd: string;
   readonly signal: AbortSignal;
 }
@@ -151,6 +155,7 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
     scope: Object.freeze(scope),
     ...(options.login ? { login: options.login } : {}),
     ...(options.config ? { config: options.config } : {}),
+    ...(options.vocabulary ? { vocabulary: options.vocabulary } : {}),
     cwd: options.cwd ?? process.cwd(),
     signal: scanSignal(options.signal),
   });

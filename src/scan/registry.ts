@@ -5,6 +5,7 @@ import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
 import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
 import { integerIdsCheck } from "./checks/access-control/integer-ids.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
+import { userDataCheck } from "./checks/access-control/user-data.js";
 import { userIdInPathCheck } from "./checks/access-control/user-id-in-path.js";
 import { userRecordsCheck } from "./checks/access-control/user-records.js";
 import { basicAuthCheck } from "./checks/auth/basic-auth.js";
@@ -80,6 +81,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   cacheControlCheck,
   securityTxtCheck,
   missingAuthCheck,
+  userDataCheck,
   bolaReadCheck,
   bolaWriteCheck,
   userIdInPathCheck,

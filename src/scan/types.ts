@@ -4,6 +4,7 @@ import type { ItemId } from "../catalog/ids.js";
 import type { Evidence, Finding } from "../core/finding.js";
 import type { Confidence, Severity } from "../core/severity.js";
 import type { LoadedDocument } from "../openapi/types.js";
+import type { Vocabulary } from "../vocabulary/vocabulary.js";
 import type { LoginRecipe } from "./auth/schema.js";
 import type { ScanConfig } from "./config.js";
 
@@ -170,6 +171,8 @@ export interface CheckContext {
   readonly signal: AbortSignal;
   /** The `scan:` section of `rampart.yaml` (identities, oauth, ...), when one was given. */
   readonly config?: Readonly<ScanConfig>;
+  /** The words the heuristics decide with (admin segments, privileged fields, ...). */
+  readonly vocabulary: Vocabulary;
   /** A path that should not exist on the target, for catch-all baselines. */
   randomPath(prefix?: string): string;
   /** Builds a finding for this check with the catalog's wording and redacted evidence. */

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createHmac, generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,9 +22,9 @@ import { signHmac } from "../../src/scan/jwt/secret.js";
 import { maxLifetimeSeconds, publicKeyOption } from "../../src/scan/jwt/settings.js";
 import { issuedTokens, scanToken, targetPublicKeys } from "../../src/scan/jwt/target.js";
 import { base64UrlDecode, base64UrlEncode, decodeJwt } from "../../src/scan/jwt/token.js";
-import { buildSecretWordlist } from "../../src/scan/jwt/wordlist.js";
 import type { CheckContext, Exchange, ScanTarget } from "../../src/scan/types.js";
-import { JWT_SECRET_WORDS } from "../../src/scan/wordlists/jwt-secrets.js";
+import { JWT_SECRET_WORDS } from "../../src/vocabulary/jwt-secret-words.js";
+import { buildSecretWordlist, isWeakSecret } from "../../src/vocabulary/jwt-secrets.js";
 import { runCli } from "../helpers/cli.js";
 
 const PAYLOAD = {
@@ -74,11 +74,15 @@ describe("base64url and JWT decoding", () => {
 });
 
 describe("weak-secret search", () => {
-  test("the bundled wordlist has at least 2,000 distinct candidates, classics first", () => {
+  test("the wordlist has 100,000+ distinct candidates: ours and their variants first, then the public lists", () => {
     const words = buildSecretWordlist();
-    assert.ok(new Set(words).size >= 2000, `only ${new Set(words).size}`);
+    assert.ok(words.length >= 100_000, `only ${words.length}`);
     assert.equal(new Set(words).size, words.length, "each candidate once");
     assert.equal(words[0], "your-256-bit-secret");
+    // From @zxcvbn-ts/language-common's passwords, not from our list: after all of ours.
+    assert.ok(!JWT_SECRET_WORDS.includes("jennifer"));
+    const firstPublic = words.indexOf("jennifer");
+    assert.ok(firstPublic >= JWT_SECRET_WORDS.length, `at ${firstPublic}`);
     for (const w of [
       "secret",
       "changeme",
@@ -87,9 +91,27 @@ describe("weak-secret search", () => {
       "Secret2024",
       "s3cr3t",
       "SECRET123",
-    ])
-      assert.ok(words.includes(w), w);
+    ]) {
+      const at = words.indexOf(w);
+      assert.ok(at >= 0 && at < firstPublic, `${w} is ours: before the public lists`);
+    }
     assert.ok(JWT_SECRET_WORDS.length >= 300);
+    // The public passwords keep their order, most frequent first.
+    assert.ok(firstPublic < words.indexOf("michelle"), "most frequent first");
+  });
+
+  test("placeholder secrets composed of a qualifier and a noun, in every sample-config spelling", () => {
+    const words = new Set(buildSecretWordlist());
+    for (const w of [
+      "dummy-secret",
+      "SuperSecret",
+      "superSecret",
+      "my_jwt_key",
+      "DEV_SECRET_KEY",
+      "testsecret",
+    ])
+      assert.ok(words.has(w), w);
+    assert.ok(!words.has("dummy-secret-rampart"));
   });
 
   test("the wordlist adds variants of the target's host name", () => {
@@ -123,6 +145,44 @@ describe("weak-secret search", () => {
         assert.equal(test(`${key}!`), false);
       }
     }
+  });
+
+  test("a password of the public lists is cracked, a random 32-byte secret is not", async () => {
+    const words = buildSecretWordlist("api.example.test");
+    const cracked = await crackHmacSecret(
+      hmacSecretTester(decodeJwt(hs("HS256", "jennifer")) as never) as (c: string) => boolean,
+      words,
+    );
+    assert.equal(cracked.secret, "jennifer");
+    assert.equal(cracked.position, words.indexOf("jennifer") + 1);
+    // The last of the list too: the search reaches the end of the public part.
+    const last = words.at(-1) as string;
+    const tail = await crackHmacSecret(
+      hmacSecretTester(decodeJwt(hs("HS512", last)) as never) as (c: string) => boolean,
+      words,
+    );
+    assert.equal(tail.position, words.length);
+    const strong = await crackHmacSecret(
+      hmacSecretTester(decodeJwt(hs("HS256", randomBytes(32))) as never) as (c: string) => boolean,
+      words,
+    );
+    assert.equal(strong.secret, undefined);
+    assert.equal(strong.tried, words.length);
+  });
+
+  test("isWeakSecret knows our words and the public lists, whole lines only", () => {
+    for (const weak of ["your-256-bit-secret", "Secret2024", "jennifer", "bhrh0h2oof6xbqjeh"])
+      assert.equal(isWeakSecret(weak), true, weak);
+    const last = buildSecretWordlist().at(-1) as string;
+    assert.equal(isWeakSecret(last), true, last);
+    for (const strong of [
+      randomBytes(32).toString("base64url"),
+      "",
+      "hrh0h2oof6xbqje", // inside a line of the public lists, not a line
+      "123456\npassword",
+      "\njennifer\n",
+    ])
+      assert.equal(isWeakSecret(strong), false, JSON.stringify(strong));
   });
 
   test("no tester for RS256 tokens: there is no shared secret to guess", () => {

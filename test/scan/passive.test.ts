@@ -1,5 +1,6 @@
 // Passive analysers, driven the way the engine drives them: exchanges go through the collector
 // (placed on the target's operations), then the check's `run` reads what its slot kept.
+
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { loadCatalog } from "../../src/catalog/catalog.js";
@@ -32,6 +33,7 @@ import type {
   ScanTarget,
   Surface,
 } from "../../src/scan/types.js";
+import { DEFAULT_VOCABULARY } from "../../src/vocabulary/vocabulary.js";
 
 const catalog = loadCatalog();
 const BASE = "http://127.0.0.1:8080";
@@ -120,6 +122,7 @@ async function runPassive(
     catalog,
     profile: "safe",
     signal: new AbortController().signal,
+    vocabulary: DEFAULT_VOCABULARY,
     randomPath: (prefix = "/") => `${prefix}rampart-test`,
     finding: (input) => buildFinding(check, catalog, scanTarget.base, input),
     shared: (_key, probe) => probe(),
@@ -219,6 +222,25 @@ describe("OUT-06 secrets, passively", () => {
   test("an MD5-looking value under an ordinary key is not a password", async () => {
     const body = JSON.stringify({ id: 1, etag: MD5, avatar: `${MD5}.png` });
     assert.deepEqual(secretsIn(exchange("/api/users/1", { body })), []);
+  });
+
+  test("a page whose form carries the OAuth client secret in a hidden field: found, value masked", async () => {
+    const secret = "mWM7pgvjtUSAtfaK8RXLjzOaLmurBxIWxMdQ";
+    const body = `<form method="post" action="/oauth/token/"><input type="hidden" name="client_id" value="ALGGN0Um"><input type='hidden' name='client_secret' value='${secret}'><input type="hidden" name="csrfmiddlewaretoken" value="Zx81kq0aPq"></form>`;
+    const result = await runPassive(secretsCheck, [
+      exchange("/handle-user-token/", { body, headers: { "content-type": "text/html" } }),
+    ]);
+    assert.deepEqual(titles(result), ["Secret returned (client_secret)"]);
+    assertRedacted(result.findings[0], secret);
+  });
+
+  test("a page's publishable API key, CSRF token and empty password field are not secrets", () => {
+    const body =
+      '<form><input name="api_key" value="pk_live_51Hh2kQ"><input name="csrf_token" value="Zx81kq0aPq"><input type="password" name="password" value=""></form>';
+    assert.deepEqual(
+      secretsIn(exchange("/checkout", { body, headers: { "content-type": "text/html" } })),
+      [],
+    );
   });
 
   test("masked, empty and null passwords are not secrets", () => {

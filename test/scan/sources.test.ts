@@ -15,6 +15,18 @@ import { catalog, findingsOf, listenLoopback, verdictOf } from "./scan-helpers.j
 
 const SERVER = "http://127.0.0.1:8080";
 
+/** A page the crawl reads, as an exchange. */
+const page = (body: string, type = "text/html"): Exchange => ({
+  method: "GET",
+  url: `${SERVER}/`,
+  requestHeaders: {},
+  status: 200,
+  headers: { "content-type": type },
+  setCookies: [],
+  body,
+  truncated: false,
+});
+
 const COLLECTION = {
   info: {
     name: "shop",
@@ -144,16 +156,6 @@ describe("operations beyond the API description", () => {
 
   test("crawl: links, forms (recorded, never sent), script paths; logout never followed", async () => {
     const requested: string[] = [];
-    const page = (body: string, type = "text/html"): Exchange => ({
-      method: "GET",
-      url: `${SERVER}/`,
-      requestHeaders: {},
-      status: 200,
-      headers: { "content-type": type },
-      setCookies: [],
-      body,
-      truncated: false,
-    });
     const pages: Record<string, Exchange> = {
       "/app/products": page(
         '<a href="/app/products?id=7">a product</a><form method="post" action="/app/search"><input name="q" value=""><input type="submit" value="go"></form>',
@@ -205,6 +207,49 @@ describe("operations beyond the API description", () => {
       "forms are recorded, never submitted by the crawl",
     );
     assert.ok(operations.every((o) => o.source === "crawl"));
+  });
+
+  test("crawl: endpoints a documentation page names in its text or its inline scripts, with placeholders and example bodies", async () => {
+    const requested: string[] = [];
+    const doc = [
+      "<h3>Challenge</h3><p>GET method <code>http://127.0.0.1:8080/api/v1/books/&lt;ISBN&gt;/</code></p>",
+      "<pre><b>POST</b> http://127.0.0.1:8080/api/v1/activities/</pre><b>POST:</b>",
+      "<pre>{\n  &quot;month&quot;: &lt;month&#40;string&#41;&gt;,\n}</pre>",
+      "<p>DELETE /api/v1/articles/:articleId/ removes one; PUT {base}/api/v1/notes/{note-id}</p>",
+      "<p>Send GET https://elsewhere.example.test/api/collect and GET /api/v1/status too.</p>",
+      "<p>Authorization : Bearer &lt; token_received &gt;</p>",
+      '<script>var x = new XMLHttpRequest(); x.open("GET", "/api/v1/admin/usersapi", true);</script>',
+    ].join("");
+    const pages: Record<string, Exchange> = { "/api/v1/status": page("{}", "application/json") };
+    const http = {
+      inScope: (url: string | URL) => new URL(url, SERVER).origin === SERVER,
+      trySend: async (req: { url: string | URL }) => {
+        const url = new URL(req.url, SERVER);
+        requested.push(url.pathname);
+        return pages[url.pathname]
+          ? { ...pages[url.pathname], url: url.href }
+          : { ...page("", "text/plain"), status: 404, url: url.href };
+      },
+    } as unknown as ScanHttp;
+    const { operations } = await crawl(http, [page(doc)]);
+    assert.deepEqual(operations.map((o) => `${o.method} ${o.path}`).sort(), [
+      "DELETE /api/v1/articles/{articleId}/",
+      "GET /api/v1/admin/usersapi",
+      "GET /api/v1/books/{ISBN}/",
+      "GET /api/v1/status",
+      "POST /api/v1/activities/",
+    ]);
+    const activities = operations.find((o) => o.path === "/api/v1/activities/");
+    assert.deepEqual(JSON.parse(activities?.exampleBody ?? "null"), { month: "1" });
+    assert.deepEqual(activities?.bodyTypes, ["application/json"]);
+    assert.equal(
+      operations.find((o) => o.method === "GET" && o.path.includes("books"))?.url,
+      `${SERVER}/api/v1/books/1/`,
+    );
+    assert.ok(
+      !requested.some((r) => r.includes("books")),
+      "templated reads are recorded, not fetched",
+    );
   });
 });
 

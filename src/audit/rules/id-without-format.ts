@@ -1,4 +1,4 @@
-import { isIdName } from "../names.js";
+import { isIdName } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { typesOf } from "../schemas.js";
 

@@ -1,6 +1,6 @@
 import { childPointer } from "../../openapi/pointer.js";
 import type { LoadedDocument } from "../../openapi/types.js";
-import { isIdName } from "../names.js";
+import { isIdName } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { asObject, typesOf } from "../schemas.js";
 

@@ -2,10 +2,6 @@ import { childPointer } from "../../openapi/pointer.js";
 import type { Operation } from "../../openapi/types.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 
-// Path segments of administrative areas.
-const PRIVILEGED_SEGMENT =
-  /^(?:admin|administration|administrator|internal|manage|management|backoffice|back-office|staff|ops|debug|actuator|console|superuser)$/i;
-
 /**
  * PROC-01: every operation requires authentication unless it is deliberately public, and the
  * document says why (`x-rampart-public: "reason"`). Calibrated:
@@ -22,7 +18,7 @@ export const operationWithoutSecurity: AuditRule = {
   severity: "high",
   title: "Operation without authentication",
   fix: 'Require a security scheme, or mark a deliberately public operation with x-rampart-public: "<why>".',
-  run({ operations }) {
+  run({ operations, vocabulary }) {
     const hits: RuleHit[] = [];
     const secured = operations.filter((op) => isSecured(op));
     if (operations.length > 0 && operations.every((op) => op.security === undefined))
@@ -48,7 +44,7 @@ export const operationWithoutSecurity: AuditRule = {
       }
       const pointer = childPointer(op.pointer, "security");
       const segments = op.path.split("/").filter(Boolean);
-      if (segments.some((s) => PRIVILEGED_SEGMENT.test(s))) {
+      if (segments.some((s) => vocabulary.isAdminSegment(s))) {
         hits.push({
           pointer,
           detail: `${name} is in an administrative area but is explicitly public (security: []).`,

@@ -1,4 +1,4 @@
-import { normaliseName, PRIVILEGED_NAME } from "../names.js";
+import { normaliseName } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { requestSchemaPointers, walkSchema } from "../schemas.js";
 
@@ -21,17 +21,17 @@ export const privilegedPropertyWritable: AuditRule = {
   severity: "high",
   title: "Privileged property writable by clients",
   fix: "Remove the property from request schemas (or mark it readOnly) and bind only an allow-list of fields on the server.",
-  run({ doc, operations }) {
+  run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];
     const seen = new Set<string>();
     for (const op of operations) {
-      if (/\/(?:admin|internal|management)(?:\/|$)/i.test(op.path)) continue;
+      if (vocabulary.isAdminPath(op.path)) continue;
       const selfService = SELF_SERVICE.test(op.path);
       for (const pointer of requestSchemaPointers(op))
         walkSchema(doc, pointer, seen, (node) => {
           if (node.name === undefined || node.schema.readOnly === true) return;
           const name = normaliseName(node.name);
-          if (!PRIVILEGED_NAME.test(name)) return;
+          if (!vocabulary.isPrivilegedName(name)) return;
           // Elsewhere (e.g. granting a role to a collaborator) it may be the operation's purpose.
           if (!selfService && !AUTHORITY.test(name)) return;
           hits.push({

@@ -1,5 +1,5 @@
 import type { Operation } from "../../openapi/types.js";
-import { isSecretName, isTokenName, normaliseName } from "../names.js";
+import { normaliseName } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { asObject, responseSchemaPointers, typesOf, walkSchema } from "../schemas.js";
 
@@ -17,7 +17,7 @@ export const secretInResponse: AuditRule = {
   severity: "high",
   title: "Secret or credential in a response schema",
   fix: "Remove the property from response schemas (a separate input schema, or writeOnly: true) and from what the server serialises.",
-  run({ doc, operations }) {
+  run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];
     const seen = new Set<string>();
     for (const op of operations) {
@@ -31,8 +31,8 @@ export const secretInResponse: AuditRule = {
           const format = node.schema.format;
           if (format === "date" || format === "date-time") return;
           const name = node.name;
-          const secret = isSecretName(name);
-          const token = !secret && isTokenName(name);
+          const secret = vocabulary.isSecretName(name);
+          const token = !secret && vocabulary.isTokenName(name);
           if (!secret && !token) return;
           if (token && (issuer || isTokenResponse(node.parent))) return;
           hits.push({

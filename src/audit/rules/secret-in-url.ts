@@ -1,5 +1,5 @@
 import { childPointer } from "../../openapi/pointer.js";
-import { isSecretName, isTokenName, NOT_SECRET, normaliseName } from "../names.js";
+import { NOT_SECRET, normaliseName } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { typesOf } from "../schemas.js";
 import { securitySchemes } from "./security-schemes.js";
@@ -17,7 +17,7 @@ export const secretInUrl: AuditRule = {
   severity: "high",
   title: "Credential in the URL",
   fix: "Take credentials in the Authorization header (RFC 6750 2.1) or a header-based API key, never in the query or path.",
-  run({ doc, operations }) {
+  run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];
     for (const scheme of securitySchemes(doc))
       if (scheme.value.type === "apiKey" && scheme.value.in === "query")
@@ -35,7 +35,8 @@ export const secretInUrl: AuditRule = {
         seen.add(key);
         const types = p.schema ? typesOf(p.schema) : [];
         if (types.some((t) => t === "boolean" || t === "integer" || t === "number")) continue;
-        const byName = isSecretName(p.name) || isTokenName(p.name) || isUrlToken(p.name);
+        const byName =
+          vocabulary.isSecretName(p.name) || vocabulary.isTokenName(p.name) || isUrlToken(p.name);
         const byFormat = p.schema?.format === "password";
         if (!byName && !byFormat) continue;
         hits.push({

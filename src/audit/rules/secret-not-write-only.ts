@@ -1,4 +1,3 @@
-import { isSecretName } from "../names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { walkRequestSchemas } from "../schemas.js";
 
@@ -12,11 +11,11 @@ export const secretNotWriteOnly: AuditRule = {
   severity: "info",
   title: "Secret request property not writeOnly",
   fix: "Mark password and secret properties writeOnly: true (and format: password).",
-  run({ doc, operations }) {
+  run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];
     walkRequestSchemas(doc, operations, (node) => {
       if (node.name === undefined || node.schema.writeOnly === true) return;
-      if (!isSecretName(node.name)) return;
+      if (!vocabulary.isSecretName(node.name)) return;
       hits.push({
         pointer: node.pointer,
         subject: node.name,

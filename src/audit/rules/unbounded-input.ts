@@ -1,4 +1,4 @@
-import { normaliseName, PAGE_SIZE_NAME } from "../names.js";
+import { normaliseName, PAGE_SIZE_NAME } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { requestSchemaPointers, type SchemaNode, typesOf, walkSchema } from "../schemas.js";
 

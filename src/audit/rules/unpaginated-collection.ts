@@ -1,4 +1,4 @@
-import { normaliseName, PAGING_NAME } from "../names.js";
+import { normaliseName, PAGING_NAME } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { asObject, type Obj, typesOf } from "../schemas.js";
 

@@ -1,10 +1,5 @@
 import { childPointer } from "../../openapi/pointer.js";
-import { normaliseName } from "../names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
-
-const USER_COLLECTION = /^(?:users?|accounts?|members?|customers?|profiles?|people|persons?)$/i;
-const USER_PARAM = /^(?:user|account|member|customer|profile|person|owner)_?(?:id|uuid|name)?$/;
-const ADMIN_SEGMENT = /^(?:admin|administration|internal|management|manage|backoffice|staff)$/i;
 
 /**
  * PROC-02: `/users/{userId}/orders` lets the caller choose whose orders to read: the server must
@@ -17,19 +12,19 @@ export const userIdInPath: AuditRule = {
   severity: "medium",
   title: "User id in the path before the resource",
   fix: "Resolve the caller from the token (e.g. /me/orders); if other users' resources must be reachable, check ownership on every request.",
-  run({ operations }) {
+  run({ operations, vocabulary }) {
     const hits: RuleHit[] = [];
     const seen = new Set<string>();
     for (const op of operations) {
       if (seen.has(op.path)) continue;
       const segments = op.path.split("/").filter(Boolean);
-      if (segments.some((s) => ADMIN_SEGMENT.test(s))) continue;
+      if (segments.some((s) => vocabulary.isAdminSegment(s))) continue;
       for (let i = 0; i < segments.length - 1; i++) {
         const param = /^\{([^}]+)\}$/.exec(segments[i] ?? "")?.[1];
         if (!param) continue;
         const previous = segments[i - 1] ?? "";
-        const byCollection = USER_COLLECTION.test(previous);
-        const byName = USER_PARAM.test(normaliseName(param));
+        const byCollection = vocabulary.isUserSegment(previous);
+        const byName = vocabulary.isUserRefName(param);
         if (!byCollection && !byName) continue;
         const resource = segments[i + 1] ?? "";
         if (resource.startsWith("{")) continue;

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, type KeyObject, webcrypto } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createRemoteJWKSet, type JWTVerifyGetKey, type JWTVerifyOptions } from "jose";
-import { buildSecretWordlist } from "../../scan/jwt/wordlist.js";
+import { isWeakSecret } from "../../vocabulary/jwt-secrets.js";
 import { VerifiedTokenCache } from "./cache.js";
 import { type CompiledForward, compileForward } from "./forward.js";
 import {
@@ -111,7 +111,6 @@ export function compileAuth(
   const issuers = new Map<string, Map<string, CompiledIssuer>>();
   // Which entry pins each (iss, alg): one iss may have several entries, never for one alg.
   const pinned = new Map<string, Map<string, string>>();
-  let weakWords: ReadonlySet<string> | undefined;
   const register = (
     issuer: IssuerSettings,
     path: string,
@@ -173,11 +172,7 @@ export function compileAuth(
       issuer,
       path,
       (p, m) => at(p, m),
-      () =>
-        importKey(issuer, path, baseDir, env, at, () => {
-          weakWords ??= new Set(buildSecretWordlist());
-          return weakWords;
-        }),
+      () => importKey(issuer, path, baseDir, env, at),
     );
   });
   for (const issuer of trusted) {
@@ -260,7 +255,6 @@ function importKey(
   baseDir: string,
   env: NodeJS.ProcessEnv,
   at: AuthProblemReporter,
-  weakWords: () => ReadonlySet<string>,
 ): { key: CompiledIssuer["key"]; remote: boolean } | undefined {
   const sources = Object.keys(issuer.key).filter((k) => k !== "secretEncoding");
   if (sources.length !== 1) {
@@ -305,10 +299,7 @@ function importKey(
           where,
           `HMAC secret of ${bytes.length} bytes is too short: ${needed} bytes at least (RFC 7518 3.2, JWT-01); set allowWeakSecret: true to accept it`,
         );
-      else if (
-        weakWords().has(secret as string) ||
-        weakWords().has(Buffer.from(bytes).toString("utf8"))
-      )
+      else if (isWeakSecret(secret as string) || isWeakSecret(Buffer.from(bytes).toString("utf8")))
         at(
           where,
           "HMAC secret is in the weak-secret list (JWT-01); set allowWeakSecret: true to accept it",

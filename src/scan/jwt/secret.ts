@@ -1,9 +1,9 @@
 import { createHmac } from "node:crypto";
+import { buildSecretWordlist } from "../../vocabulary/jwt-secrets.js";
 import type { CheckContext } from "../types.js";
 import { type CrackResult, crackHmacSecret, hmacSecretTester } from "./crack.js";
 import type { ScanToken } from "./target.js";
 import { base64UrlEncode, type JsonObject } from "./token.js";
-import { buildSecretWordlist } from "./wordlist.js";
 
 /**
  * Runs the dictionary attack on the scan's HS256/384/512 token once per scan (JWT-01 reports
@@ -22,7 +22,11 @@ export function crackedSecret(
   return context.shared("jwt:secret", async () => {
     const tester = hmacSecretTester(own.jwt);
     if (!tester) return undefined;
-    const words = buildSecretWordlist(context.target.base.hostname);
+    // The configuration's own known-weak secrets (vocabulary.jwtSecrets) first.
+    const words = [
+      ...context.vocabulary.words.jwtSecrets,
+      ...buildSecretWordlist(context.target.base.hostname),
+    ];
     return crackHmacSecret(tester, words, { signal: context.signal, minSample: 20_000 });
   });
 }

@@ -1,6 +1,7 @@
 import { isObject, parseJson } from "../discovery.js";
 import type { Exchange, ScanHttp, ScanOperation } from "../types.js";
 import { type SeenOperation, templateOf, toOperation } from "./operation.js";
+import { documentedIn } from "./page-docs.js";
 
 /** Requests the crawl sends at most (GET only). */
 export const MAX_CRAWL_REQUESTS = 40;
@@ -61,7 +62,12 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
       if (scripts++ < MAX_SCRIPTS) queue.unshift(key);
     } else queue.push(key);
   };
-  const record = (form: { method: string; url: URL; fields?: Record<string, string> }) => {
+  const record = (form: {
+    method: string;
+    url: URL;
+    fields?: Record<string, string>;
+    json?: unknown;
+  }) => {
     // A form may post anywhere (another origin, a javascript: action): only the API's own count.
     if (!http.inScope(form.url) || UNSAFE.test(form.url.pathname)) return;
     const { path, pathValues } = templateOf(form.url.pathname);
@@ -76,7 +82,9 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
       pathValues,
       ...(method === "GET"
         ? { query: { ...query, ...(form.fields ?? {}) } }
-        : { query, form: form.fields ?? {} }),
+        : form.json !== undefined || !form.fields
+          ? { query, json: form.json ?? {} }
+          : { query, form: form.fields }),
       source: "crawl",
     });
   };
@@ -101,6 +109,15 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
       if (m[1]) enqueue(m[1], from);
     for (const form of formsIn(exchange.body, from)) record(form);
     for (const m of exchange.body.matchAll(TEXT_PATH)) if (m[1]) enqueue(m[1], from);
+    // A page's inline scripts call the API as the application's script files do.
+    for (const inline of exchange.body.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script\s*>/gi))
+      for (const m of (inline[1] ?? "").matchAll(SCRIPT_PATH))
+        if (m[1] && !m[1].includes("$")) enqueue(m[1].replace(/:(\w+)/g, "{$1}"), from);
+    for (const documented of documentedIn(exchange.body, from)) {
+      const url = new URL(documented.url);
+      if (documented.method === "GET" && !documented.url.includes("{")) enqueue(url.href, from);
+      else record({ ...documented, url });
+    }
   };
   for (const exchange of start) read(exchange);
   let sent = 0;

@@ -9,22 +9,6 @@ import { covered, ran, undescribed } from "../outcome.js";
 import { delivers } from "./objects.js";
 import { MALFORMED_TOKEN, realJwt, unsignedCopy } from "./tokens.js";
 
-/** Path segments that name an administrative area. */
-const ADMIN_SEGMENT =
-  /^(?:admin|administrator|administration|internal|manage|management|staff|superuser|sudo|backoffice|back-office|console|actuator)$/i;
-
-/**
- * True when a path template names an administrative area (`/admin/users`, `/internal/stats`).
- *
- * @example
- * ```ts
- * isAdminPath("/admin/users/{id}"); // true
- * ```
- */
-export function isAdminPath(path: string): boolean {
-  return path.split("/").some((segment) => ADMIN_SEGMENT.test(segment));
-}
-
 /** A 2xx that carries data rather than an error, a login page or a catch-all answer. */
 function granted(exchange: Exchange | undefined, context: CheckContext): exchange is Exchange {
   return delivers(exchange, context.target.baseline);
@@ -180,7 +164,7 @@ function anonymousFinding(
   publicReasons: ReadonlyMap<string | undefined, string | undefined>,
 ): Finding | undefined {
   if (publicReasons.get(op.pointer) !== undefined) return undefined;
-  if (isAdminPath(op.path)) {
+  if (context.vocabulary.isAdminPath(op.path)) {
     return context.finding({
       title: "Admin operation answers without credentials",
       detail: `GET ${op.path} belongs to an administrative area and answered ${exchange.status} to a request without any credentials.`,
@@ -227,7 +211,7 @@ async function bfla(
   const user = list.find((i) => !i.admin);
   if (!user) return [];
   const findings: Finding[] = [];
-  for (const op of gets.filter((o) => isAdminPath(o.path))) {
+  for (const op of gets.filter((o) => context.vocabulary.isAdminPath(o.path))) {
     if (granted(anonymous.get(op.path), context)) continue;
     const exchange = await sendAs(context, user, { url: op.url, headers: ACCEPT });
     if (!granted(exchange, context)) continue;

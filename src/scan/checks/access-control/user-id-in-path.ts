@@ -1,12 +1,28 @@
 import type { Finding } from "../../../core/finding.js";
+import type { Vocabulary } from "../../../vocabulary/vocabulary.js";
 import { type Identity, identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { ran, whole } from "../outcome.js";
 import { delivers } from "./objects.js";
 
-/** `/users/{id}/...`: a user (account, customer...) id parameter followed by a sub-resource. */
-export const USER_SEGMENT = /^(?:users?|accounts?|customers?|members?|profiles?|owners?)$/i;
-export const USER_PARAM = /^\{(?:user|account|customer|member|owner)[_-]?id\}$/i;
+/**
+ * True when a path segment is a parameter holding a user's id: by its name (`{userId}`) or by
+ * the collection before it (`/users/{id}`).
+ *
+ * @example
+ * ```ts
+ * isUserIdParam(["", "users", "{id}"], 2, DEFAULT_VOCABULARY); // true
+ * ```
+ */
+export function isUserIdParam(
+  segments: readonly string[],
+  at: number,
+  vocabulary: Vocabulary,
+): boolean {
+  const name = /^\{([^}]+)\}$/.exec(segments[at] ?? "")?.[1];
+  if (name === undefined) return false;
+  return vocabulary.isUserIdName(name) || vocabulary.isUserSegment(segments[at - 1] ?? "");
+}
 
 /**
  * The index of the user id parameter in a path template whose sub-resources hang off a user
@@ -14,17 +30,14 @@ export const USER_PARAM = /^\{(?:user|account|customer|member|owner)[_-]?id\}$/i
  *
  * @example
  * ```ts
- * userIdSegment("/api/users/{id}/orders"); // 3
- * userIdSegment("/api/users/{id}");        // -1 (the user itself, not the caller's data)
+ * userIdSegment("/api/users/{id}/orders", DEFAULT_VOCABULARY); // 3
+ * userIdSegment("/api/users/{id}", DEFAULT_VOCABULARY);        // -1 (the user itself)
  * ```
  */
-export function userIdSegment(path: string): number {
+export function userIdSegment(path: string, vocabulary: Vocabulary): number {
   const segments = path.split("/");
   return segments.findIndex(
-    (segment, i) =>
-      i < segments.length - 1 &&
-      /^\{[^}]+\}$/.test(segment) &&
-      (USER_PARAM.test(segment) || USER_SEGMENT.test(segments[i - 1] ?? "")),
+    (_segment, i) => i < segments.length - 1 && isUserIdParam(segments, i, vocabulary),
   );
 }
 
@@ -63,7 +76,7 @@ export const userIdInPathCheck: ScanCheck = {
     const [a, b] = list;
     const findings: Finding[] = [];
     for (const op of context.target.operations.filter((o) => o.method === "GET")) {
-      const at = userIdSegment(op.path);
+      const at = userIdSegment(op.path, context.vocabulary);
       if (at < 0) continue;
       const urlFor = (id: string) => withSegment(op, at, id);
       let own: Exchange | undefined;

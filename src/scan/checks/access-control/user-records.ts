@@ -1,24 +1,19 @@
 import type { Finding } from "../../../core/finding.js";
+import type { Vocabulary } from "../../../vocabulary/vocabulary.js";
 import { identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import { delivers, unwrapped } from "./objects.js";
-import { USER_PARAM, USER_SEGMENT, withSegment } from "./user-id-in-path.js";
-
-/** Members of a user record that are the user's own business, not a public profile's. */
-const PRIVATE_FIELD =
-  /^(e-?mail|email_?address|pass(word)?|password_?hash|hash|phone|mobile|address|ssn|birth_?date|dob|salary|card_?number|iban|balance|secret|otp)$/i;
+import { isUserIdParam, withSegment } from "./user-id-in-path.js";
 
 /** Members that carry a record's own id. */
 const ID_FIELDS = ["id", "_id", "user_id", "userId", "uid"] as const;
 
 /** `GET /users/{id}`: a user (account, customer, member) addressed by its id. */
-function userRecord(op: ScanOperation): boolean {
+function userRecord(op: ScanOperation, vocabulary: Vocabulary): boolean {
   if (op.method !== "GET") return false;
   const segments = op.path.replace(/\/+$/, "").split("/");
-  const last = segments.at(-1) ?? "";
-  if (!/^\{[^}]+\}$/.test(last)) return false;
-  return USER_PARAM.test(last) || USER_SEGMENT.test(segments.at(-2) ?? "");
+  return isUserIdParam(segments, segments.length - 1, vocabulary);
 }
 
 /** The URL of the operation with its last parameter (the record's id) set to `id`. */
@@ -45,7 +40,7 @@ export const userRecordsCheck: ScanCheck = {
   needs: ["operations"],
   title: "Users cannot read each other's account records",
   async run(context) {
-    const operations = context.target.operations.filter(userRecord);
+    const operations = context.target.operations.filter((o) => userRecord(o, context.vocabulary));
     if (operations.length === 0)
       return nothingOfTheKind(context, "no operation reads a user record by its id");
     const { list, problems } = await identitiesOf(context);
@@ -65,7 +60,7 @@ export const userRecordsCheck: ScanCheck = {
       const record = unwrapped(jsonObject(exchange.body) ?? {}).value;
       const own = ID_FIELDS.some((k) => record[k] !== undefined && String(record[k]) === a.userId);
       const secrets = Object.keys(record).filter(
-        (k) => PRIVATE_FIELD.test(k) && record[k] !== null && record[k] !== "",
+        (k) => context.vocabulary.isPrivateField(k) && record[k] !== null && record[k] !== "",
       );
       if (!own || secrets.length === 0) continue;
       findings.push(

@@ -1,30 +1,42 @@
 import type { Finding } from "../../../core/finding.js";
-import { jsonObject } from "../../identities.js";
-import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { type Collection, collectionsOf, createdId, itemUrl } from "../access-control/objects.js";
+import { normaliseName } from "../../../vocabulary/names.js";
+import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
+import type { CheckContext, Exchange, ScanCheck, ScanOperation, ScanRequest } from "../../types.js";
+import {
+  type Collection,
+  collectionsOf,
+  createdId,
+  itemUrl,
+  unwrapped,
+} from "../access-control/objects.js";
+import { isUserIdParam, withSegment } from "../access-control/user-id-in-path.js";
 import { covered, notTested, ran, undescribed } from "../outcome.js";
+import { looselySame, privilegedFor } from "./privileged.js";
+import { probeRegistration, registrationsOf } from "./registration.js";
 
-/** Privileged members and the value an attacker would give each (one per request). */
-const PRIVILEGED: readonly { field: string; value: unknown }[] = [
-  { field: "role", value: "admin" },
-  { field: "isAdmin", value: true },
-  { field: "admin", value: true },
-  { field: "is_admin", value: true },
-  { field: "roles", value: ["admin"] },
-  { field: "permissions", value: ["admin"] },
-  { field: "verified", value: true },
-  { field: "emailVerified", value: true },
-  { field: "owner", value: "rampart-probe" },
-];
+/**
+ * Privileged members tried on an update even when the record does not show them (they cannot be
+ * removed afterwards, so only the few that grant authority outright).
+ */
+const AUTHORITY = new Set([
+  "role",
+  "roles",
+  "is_admin",
+  "admin",
+  "permissions",
+  "verified",
+  "email_verified",
+]);
 
 const JSON_HEADERS = { accept: "application/json" };
 
 /**
- * EXT-05 (`full` profile: it changes the caller's own record and restores it, and creates an
- * object it deletes again): privileged members sent on updates of the caller's own resources
- * (PATCH/PUT without path parameters, e.g. `PATCH /api/users/me`) and on creates must be
- * refused or ignored. A member read back with the sent value is a finding; reflected only in
- * the update's answer, a less confident one.
+ * EXT-05 (`full` profile: it changes the caller's own record and restores it, creates objects
+ * and accounts it deletes again): privileged members (the vocabulary's, spelled like the body's
+ * own) sent on sign-ups, on updates of the caller's own record (`PATCH /users/me`, `PUT
+ * /users/{id}` with the caller's id) and on creates must be refused or ignored. A member read
+ * back with the sent value is a finding; reflected only in the write's answer, a less confident
+ * one.
  */
 export const massAssignmentCheck: ScanCheck = {
   id: "ext-05-mass-assignment",
@@ -32,43 +44,68 @@ export const massAssignmentCheck: ScanCheck = {
   proves: ["EXT-05"],
   severity: "high",
   intrusive: true,
-  needs: ["operations", "auth"],
+  needs: ["operations"],
   title: "Privileged fields cannot be mass-assigned",
   async run(context) {
     const ops = context.target.operations;
-    const targets = ops.filter(
-      (o) =>
-        (o.method === "PATCH" || o.method === "PUT") &&
-        !o.path.includes("{") &&
-        o.bodyTypes.some((t) => /json/i.test(t)) &&
-        ops.some((g) => g.method === "GET" && g.path === o.path),
-    );
-    const creates = collectionsOf(ops).filter(
-      (c) => c.create?.exampleBody !== undefined && c.item.some((o) => o.method === "DELETE"),
-    );
-    if (targets.length === 0 && creates.length === 0)
+    const json = (o: ScanOperation) => o.bodyTypes.some((t) => /json/i.test(t));
+    const own = context.target.authenticated
+      ? ops.filter(
+          (o) =>
+            (o.method === "PATCH" || o.method === "PUT") &&
+            !o.path.includes("{") &&
+            json(o) &&
+            ops.some((g) => g.method === "GET" && g.path === o.path),
+        )
+      : [];
+    const { list } = await identitiesOf(context);
+    const me = list[0];
+    const records =
+      me?.userId !== undefined
+        ? ops.filter(
+            (o) =>
+              (o.method === "PATCH" || o.method === "PUT") && json(o) && recordOf(o, ops, context),
+          )
+        : [];
+    const creates = context.target.authenticated
+      ? collectionsOf(ops).filter(
+          (c) => c.create?.exampleBody !== undefined && c.item.some((o) => o.method === "DELETE"),
+        )
+      : [];
+    const signUps = registrationsOf(ops, context.vocabulary);
+    const tried = own.length + records.length + creates.length + signUps.length;
+    if (tried === 0)
       return notTested(
-        "no update of the caller's own resource (PATCH/PUT without path parameters) and no create operation with a delete in the document",
+        "no sign-up, no update of the caller's own record and no create operation with a delete",
       );
     const findings: Finding[] = [];
-    for (const op of targets) findings.push(...(await probe(context, op)));
+    for (const op of own) findings.push(...(await probe(context, op, op.url)));
+    for (const op of records)
+      if (me?.userId !== undefined)
+        findings.push(...(await probe(context, op, recordUrl(op, me.userId), me)));
     for (const collection of creates) findings.push(...(await probeCreate(context, collection)));
-    // Everything that writes a JSON body could take a privileged field; only the two shapes
-    // above are tried today.
-    const writes = ops.filter(
-      (o) =>
-        o.method !== "GET" && o.method !== "DELETE" && o.bodyTypes.some((t) => /json/i.test(t)),
-    );
-    const tried = targets.length + creates.length;
-    const gaps =
-      writes.length > tried
-        ? [
-            `${writes.length - tried} other JSON writes (updates of one object, registrations) not tried`,
-          ]
-        : [];
+    let inconclusive = 0;
+    for (const op of signUps) {
+      const result = await probeRegistration(context, op);
+      if (result.finding) findings.push(result.finding);
+      if (!result.conclusive) inconclusive++;
+    }
+    // Everything that writes a JSON body could take a privileged field; only the shapes above
+    // are tried today.
+    const writes = ops.filter((o) => o.method !== "GET" && o.method !== "DELETE" && json(o));
+    const probed = tried - inconclusive;
+    const gaps = [
+      ...(writes.length > tried
+        ? [`${writes.length - tried} other JSON writes (updates of other objects) not tried`]
+        : []),
+      ...(inconclusive > 0
+        ? [`${inconclusive} sign-ups answered neither a record nor a refusal`]
+        : []),
+      ...(context.target.authenticated ? [] : ["updates and creates need credentials"]),
+    ];
     return ran(
       findings,
-      covered(tried, Math.max(writes.length, tried), "operations", [
+      covered(probed, Math.max(writes.length, tried), "operations", [
         ...gaps,
         ...undescribed(context),
       ]),
@@ -76,28 +113,56 @@ export const massAssignmentCheck: ScanCheck = {
   },
 };
 
-async function probe(context: CheckContext, op: ScanOperation): Promise<Finding[]> {
+/** `PUT /users/{id}`: an update of a user record addressed by its id, readable at the same path. */
+function recordOf(
+  op: ScanOperation,
+  ops: readonly ScanOperation[],
+  context: CheckContext,
+): boolean {
+  const segments = op.path.replace(/\/+$/, "").split("/");
+  return (
+    isUserIdParam(segments, segments.length - 1, context.vocabulary) &&
+    ops.some((g) => g.method === "GET" && g.path === op.path)
+  );
+}
+
+function recordUrl(op: ScanOperation, id: string): string {
+  return withSegment(op, op.path.replace(/\/+$/, "").split("/").length - 1, id);
+}
+
+async function probe(
+  context: CheckContext,
+  op: ScanOperation,
+  url: string,
+  identity?: Identity,
+): Promise<Finding[]> {
+  const send = (request: ScanRequest) =>
+    identity ? sendAs(context, identity, request) : context.http.trySend(request);
   const read = async () => {
-    const exchange = await context.http.trySend({ url: op.url, headers: JSON_HEADERS });
-    return exchange?.status === 200 ? jsonObject(exchange.body) : undefined;
+    const exchange = await send({ url, headers: JSON_HEADERS });
+    return exchange?.status === 200 ? unwrapped(jsonObject(exchange.body) ?? {}).value : undefined;
   };
   const original = await read();
-  if (!original) return [];
+  if (!original || Object.keys(original).length === 0) return [];
   const findings: Finding[] = [];
-  for (const { field, value } of PRIVILEGED) {
-    if (same(original[field], value)) continue;
-    const exchange = await update(context, op, { [field]: value });
+  const fields = privilegedFor(original, context.vocabulary).filter(
+    ({ field }) => field in original || AUTHORITY.has(normaliseName(field)),
+  );
+  for (const { field, value } of fields) {
+    if (looselySame(original[field], value)) continue;
+    const exchange = await update(send, op, url, { [field]: value });
     if (!exchange || exchange.status < 200 || exchange.status >= 300) continue;
     const after = await read();
-    const effective = after !== undefined && same(after[field], value);
-    const reflected = same(jsonObject(exchange.body)?.[field], value);
-    if (field in original) await update(context, op, { [field]: original[field] });
+    const effective = after !== undefined && looselySame(after[field], value);
+    const answer = unwrapped(jsonObject(exchange.body) ?? {}).value;
+    const reflected = looselySame(answer[field], value);
+    if (field in original) await update(send, op, url, { [field]: original[field] });
     if (!effective && !reflected) continue;
     findings.push(
       context.finding({
         confidence: effective ? "high" : "medium",
         title: `Privileged field "${field}" mass-assigned`,
-        detail: `${op.method} ${op.path} with {"${field}": ${JSON.stringify(value)}} answered ${exchange.status} and the value ${effective ? "was read back afterwards" : "came back in the answer"}: the update binds members the caller must not set.${field in original ? ` The original value was restored.` : " The member did not exist before and could not be removed."}`,
+        detail: `${op.method} ${op.path}${identity ? ` (as "${identity.name}", on its own record)` : ""} with {"${field}": ${JSON.stringify(value)}} answered ${exchange.status} and the value ${effective ? "was read back afterwards" : "came back in the answer"}: the update binds members the caller must not set.${field in original ? " The original value was restored." : " The member did not exist before and could not be removed."}`,
         exchange,
         body: true,
         subject: `${op.path}:${field}`,
@@ -116,7 +181,9 @@ async function probeCreate(context: CheckContext, collection: Collection): Promi
   const example = jsonObject(create?.exampleBody ?? "");
   if (!create || !example) return [];
   const extra = Object.fromEntries(
-    PRIVILEGED.filter(({ field }) => !(field in example)).map(({ field, value }) => [field, value]),
+    privilegedFor({}, context.vocabulary)
+      .filter(({ field }) => !(field in example) && AUTHORITY.has(normaliseName(field)))
+      .map(({ field, value }) => [field, value]),
   );
   const exchange = await context.http.trySend({
     method: "POST",
@@ -131,7 +198,9 @@ async function probeCreate(context: CheckContext, collection: Collection): Promi
   const read = await context.http.trySend({ url, headers: JSON_HEADERS });
   await context.http.trySend({ method: "DELETE", url, headers: JSON_HEADERS });
   const stored = read?.status === 200 ? jsonObject(read.body) : undefined;
-  const bound = Object.keys(extra).filter((field) => stored && same(stored[field], extra[field]));
+  const bound = Object.keys(extra).filter(
+    (field) => stored && looselySame(stored[field], extra[field]),
+  );
   if (bound.length === 0 || !read) return [];
   return [
     context.finding({
@@ -145,22 +214,21 @@ async function probeCreate(context: CheckContext, collection: Collection): Promi
 }
 
 function update(
-  context: CheckContext,
+  send: (request: ScanRequest) => Promise<Exchange | undefined>,
   op: ScanOperation,
+  url: string,
   body: Record<string, unknown>,
 ): Promise<Exchange | undefined> {
   const type =
     op.bodyTypes.find((t) => t === "application/json") ??
     op.bodyTypes.find((t) => /json/i.test(t)) ??
     "application/json";
-  return context.http.trySend({
+  // A body wrapped in one member (`{"user": {...}}`) keeps its wrapper.
+  const wrapper = unwrapped(jsonObject(op.exampleBody ?? "") ?? {}).key;
+  return send({
     method: op.method,
-    url: op.url,
+    url,
     headers: { ...JSON_HEADERS, "content-type": type },
-    body: JSON.stringify(body),
+    body: JSON.stringify(wrapper ? { [wrapper]: body } : body),
   });
-}
-
-function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }

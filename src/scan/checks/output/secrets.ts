@@ -55,6 +55,24 @@ function leaves(value: unknown, path = "", key = "", inArray = false, depth = 0)
   return [];
 }
 
+/**
+ * The pre-filled fields of a page's forms, as leaves: a password or a client secret in a form's
+ * `value` attribute is sent to every browser that loads the page (hidden fields included).
+ */
+function formValues(html: string): Leaf[] {
+  const found: Leaf[] = [];
+  for (const m of html.matchAll(/<input\b([^>]*)>/gi)) {
+    const attributes = m[1] ?? "";
+    const name = /\bname\s*=\s*["']([^"']+)["']/i.exec(attributes)?.[1];
+    const value = /\bvalue\s*=\s*["']([^"']*)["']/i.exec(attributes)?.[1];
+    // API keys in pages are often publishable by design (a payment widget's key): only
+    // passwords and secrets proper count.
+    if (name && value && (PASSWORD_KEY.test(name) || /secret|private/i.test(name)))
+      found.push({ path: `form field ${name}`, key: name, value, inArray: false });
+  }
+  return found;
+}
+
 /** The identity claims of a JWT (everything but timing and ids of the token itself). */
 function identityOf(token: string): string | undefined {
   const parts = token.replace(/^Bearer\s+/i, "").split(".");
@@ -121,6 +139,9 @@ function masked(body: string, keyed: readonly (readonly [Leaf, string])[]): stri
     // Some encoders escape "/" (PHP's json_encode).
     for (const form of new Set([quoted, quoted.replaceAll("/", "\\/")]))
       text = text.replaceAll(form, `"${marker(kind)}"`);
+    // A page's attribute may quote it otherwise.
+    if (leaf.path.startsWith("form field ") && leaf.value.length >= 4)
+      text = text.replaceAll(leaf.value, marker(kind));
   }
   return text;
 }
@@ -145,8 +166,10 @@ export function secretsIn(exchange: Exchange): PassiveProblem[] {
   const parsed = parseJson(body);
   const description = isApiDescription(body, parsed);
   const json = description ? undefined : parsed;
-  const values =
-    json === undefined ? [] : leaves(json).filter((l) => l.value !== "" && !MASKED.test(l.value));
+  const html = json === undefined && !description && /^\s*</.test(body);
+  const values = (json !== undefined ? leaves(json) : html ? formValues(body) : []).filter(
+    (l) => l.value !== "" && !MASKED.test(l.value),
+  );
   const keyed = values.flatMap((l): [Leaf, string][] => {
     if (PASSWORD_KEY.test(l.key)) return [[l, "password"]];
     if (SECRET_KEY.test(l.key)) return [[l, "secret"]];
@@ -172,7 +195,7 @@ export function secretsIn(exchange: Exchange): PassiveProblem[] {
     add("private-key", "Private key in a response", "a private key", "private-key");
   for (const { name, pattern } of PROVIDER_KEYS)
     if (pattern.test(body)) add(`provider-${name}`, `${name} in a response`, `a ${name}`, name);
-  if (json === undefined) return problems;
+  if (json === undefined && !html) return problems;
   const password = values.find((l) => PASSWORD_KEY.test(l.key));
   if (password && !hash) {
     const kind = HEX_DIGEST.test(password.value) ? "an unsalted password digest" : "a password";

@@ -35,10 +35,6 @@ export function isTokenName(name: string): boolean {
   return !NOT_SECRET.test(n) && TOKEN_NAME.test(n);
 }
 
-/** Properties a client must never set itself (mass assignment, API3:2023). */
-export const PRIVILEGED_NAME =
-  /^(?:roles?|is_admin|admin|is_superuser|superuser|is_staff|staff|permissions?|privileges?|scopes?|groups?|access_level|user_type|account_type|is_verified|verified|email_verified|is_approved|approved|owner_id|owner|user_id|tenant_id|org_id|organization_id|credits?|balance|plan|tier|is_premium|premium|trusted|is_trusted)$/;
-
 /** Query parameters that choose a page size. */
 export const PAGE_SIZE_NAME =
   /^(?:limit|per_page|page_size|pagesize|size|count|max_results|max_items|top|first|last|take|rows|max|results_per_page|batch_size)$/;

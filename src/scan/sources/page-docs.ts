@@ -1,0 +1,116 @@
+/** Named character references that API documentation pages use around placeholders. */
+const ENTITIES: Readonly<Record<string, string>> = {
+  lt: "<",
+  gt: ">",
+  quot: '"',
+  amp: "&",
+  apos: "'",
+  nbsp: " ",
+};
+
+/**
+ * `GET /api/v1/books/<isbn>/`, `POST: https://host/api/orders`: an upper-case method, an
+ * optional "method" word or colon, then an absolute URL or path whose segments may be
+ * placeholders (`<id>`, `{id}`, `:id`).
+ */
+const ENDPOINT =
+  /\b(GET|POST|PUT|PATCH|DELETE)\b(?:\s+[Mm]ethod)?\s*:?\s+((?:https?:\/\/[\w.:[\]-]+)?\/(?:[\w\-.~%@!$&'()*+,;=]|:[A-Za-z_]\w*|<[^<>\s/]{1,40}>|\{[^{}\s/]{1,40}\}|\/)*)/g;
+
+/** One operation a page documents in its text. */
+export interface DocumentedOperation {
+  readonly method: string;
+  /** The URL with placeholders as `{name}` template parameters (unresolved). */
+  readonly url: string;
+  /** The example JSON body that follows it, placeholders filled, when there is one. */
+  readonly json?: unknown;
+}
+
+/** The visible text of an HTML page: scripts and styles dropped, tags removed, entities decoded. */
+export function pageText(html: string): string {
+  return html
+    .replace(/<(script|style)\b[\s\S]*?<\/\1\s*>/gi, " ")
+    .replace(/<!--[\s\S]*?-->/g, " ")
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&(#x[\da-f]+|#\d+|[a-z]+);/gi, (whole, ref: string) => {
+      if (ref.startsWith("#x") || ref.startsWith("#X"))
+        return String.fromCodePoint(Number.parseInt(ref.slice(2), 16));
+      if (ref.startsWith("#")) return String.fromCodePoint(Number(ref.slice(1)));
+      return ENTITIES[ref.toLowerCase()] ?? whole;
+    });
+}
+
+/** `<article-id>`, `{id}`, `:id` as a `{name}` template parameter. */
+function templated(path: string): string {
+  return path.replace(/<\s*([^<>]+?)\s*>|\{([^{}]+)\}|(?<=\/):([A-Za-z_]\w*)/g, (_, a, b, c) => {
+    const name = String(a ?? b ?? c)
+      .replace(/\(.*\)$/, "")
+      .replace(/\W+/g, "_");
+    return `{${name || "id"}}`;
+  });
+}
+
+/**
+ * The JSON object that starts within the text after an endpoint, with placeholders
+ * (`<month(string)>`) filled with "1", or undefined when none parses.
+ */
+function exampleBody(text: string): unknown {
+  const start = text.indexOf("{");
+  if (start < 0 || start > 200) return undefined;
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    if (text[i] === "{") depth++;
+    else if (text[i] === "}" && --depth === 0) {
+      const filled = text
+        .slice(start, i + 1)
+        .replace(/"?<[^<>]{1,60}>"?/g, '"1"')
+        .replace(/,\s*([}\]])/g, "$1");
+      try {
+        const value = JSON.parse(filled) as unknown;
+        return value !== null && typeof value === "object" ? value : undefined;
+      } catch {
+        return undefined;
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The operations an HTML documentation page names in its text ("GET method
+ * http://host/api/v1/books/&lt;ISBN&gt;/" followed by an example body), for APIs described by
+ * pages instead of a machine-readable document. URLs are resolved against the page.
+ *
+ * @example
+ * ```ts
+ * documentedIn("<pre>POST /api/v1/activities/</pre><pre>{ \"month\": &lt;month&gt; }</pre>", "http://h/")
+ * // [{ method: "POST", url: "http://h/api/v1/activities/", json: { month: "1" } }]
+ * ```
+ */
+export function documentedIn(html: string, page: string): DocumentedOperation[] {
+  const text = pageText(html);
+  const matches = [...text.matchAll(ENDPOINT)];
+  const found: DocumentedOperation[] = [];
+  for (const [i, m] of matches.entries()) {
+    const [whole, method, raw] = m;
+    if (!method || !raw || raw === "/") continue;
+    let url: URL;
+    try {
+      url = new URL(
+        templated(raw).replace(/[{}]/g, (c) => (c === "{" ? "%7B" : "%7D")),
+        page,
+      );
+    } catch {
+      continue;
+    }
+    const end = (m.index ?? 0) + whole.length;
+    const next = matches[i + 1]?.index ?? text.length;
+    const json =
+      method === "GET" || method === "DELETE" ? undefined : exampleBody(text.slice(end, next));
+    found.push({
+      method,
+      url: url.href.replace(/%7B/gi, "{").replace(/%7D/gi, "}"),
+      ...(json !== undefined ? { json } : {}),
+    });
+  }
+  return found;
+}
