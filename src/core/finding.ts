@@ -89,6 +89,8 @@ export interface CheckCoverage {
   readonly settles?: boolean;
   /** Why it did not run, or what it left out. */
   readonly note?: string;
+  /** What the check measured, beside a pass too (the throttle it met: after how many requests). */
+  readonly observed?: string;
 }
 
 /** The outcome for one checklist item in a report. */

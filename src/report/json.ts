@@ -78,6 +78,7 @@ const REPORT: Shape = {
             "complete",
             "settles",
             "note",
+            "observed",
           ],
         },
       },

@@ -378,6 +378,7 @@ function coverageEntry(
     complete: isWhole(surface) && gaps.length === 0,
     ...(surface.settles ? { settles: true } : {}),
     ...(gaps.length > 0 ? { note: gaps.join("; ") } : {}),
+    ...(surface.observed !== undefined ? { observed: redact(surface.observed) } : {}),
   };
 }
 

@@ -114,14 +114,21 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
       params: (op.path.match(/\{/g) ?? []).length,
     }))
     .sort((a, b) => a.params - b.params);
+  // The standard carriers, and the header the scan's own credential travels in (a custom
+  // `Authorization-Token`, an `X-API-Key`).
+  const credentialHeaders = new Set([
+    "authorization",
+    "cookie",
+    ...Object.keys(target.auth?.withToken("x") ?? {}).map((name) => name.toLowerCase()),
+  ]);
   return (exchange, owner) => {
     const url = new URL(exchange.url);
     const match = templates.find(
       (t) => t.op.method === exchange.method && t.pattern.test(url.pathname),
     );
-    const authenticated =
-      exchange.requestHeaders.authorization !== undefined ||
-      exchange.requestHeaders.cookie !== undefined;
+    const authenticated = Object.keys(exchange.requestHeaders).some((name) =>
+      credentialHeaders.has(name.toLowerCase()),
+    );
     if (match) {
       return {
         operation: operationKey(match.op),

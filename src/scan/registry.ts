@@ -28,6 +28,7 @@ import { oauthScopesCheck } from "./checks/oauth/scopes.js";
 import { oauthStateCheck } from "./checks/oauth/state.js";
 import { contentTypeCheck } from "./checks/output/content-type.js";
 import { fingerprintCheck } from "./checks/output/fingerprint.js";
+import { formatParamCheck } from "./checks/output/format-param.js";
 import { secretsCheck } from "./checks/output/secrets.js";
 import { cspCheck, frameOptionsCheck, nosniffCheck } from "./checks/output/security-headers.js";
 import { errorStatusCheck, statusCodesCheck } from "./checks/output/status-codes.js";
@@ -73,6 +74,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   cspCheck,
   fingerprintCheck,
   contentTypeCheck,
+  formatParamCheck,
   secretsCheck,
   statusCodesCheck,
   errorStatusCheck,

@@ -222,6 +222,8 @@ export interface Surface {
    * proves throttling without a burst).
    */
   readonly settles?: boolean;
+  /** What the check measured, in one line, when it is worth reporting beside a pass too. */
+  readonly observed?: string;
 }
 
 /** How a check ended. */

@@ -101,6 +101,36 @@ describe("ACC-01 burst (full profile)", () => {
       assert.equal(runOf(report, "acc-01-burst")?.status, "ran");
       assert.deepEqual(report.findings, []);
       assert.ok(server.count() < 45, `${server.count()} requests: the burst stops at the 429`);
+      const coverage = report.items
+        .find((i) => i.id === "ACC-01")
+        ?.coverage?.find((c) => c.check === "acc-01-burst");
+      assert.match(
+        coverage?.observed ?? "",
+        /^429 after \d+ requests to GET \/ in [\d.]+ s .*; still throttled with a new X-Forwarded-For/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a throttle keyed on X-Forwarded-For: rotating it lifts the limit, reported as a bypass", async () => {
+    const counts = new Map<string, number>();
+    const server = await countingServer((req, res) => {
+      const key = String(req.headers["x-forwarded-for"] ?? req.socket.remoteAddress);
+      const n = (counts.get(key) ?? 0) + 1;
+      counts.set(key, n);
+      res.writeHead(n > 12 ? 429 : 200, { "content-type": "application/json" });
+      res.end(n > 12 ? '{"error":"slow down"}' : '{"status":"ok"}');
+    });
+    try {
+      const report = await runScan(
+        { target: server.url, profile: "full" },
+        { catalog, checks: [createRateLimitCheck({ burst: 30 })] },
+      );
+      const [finding] = findingsOf(report, "acc-01-burst");
+      assert.equal(finding?.title, "Throttle bypassed by rotating X-Forwarded-For");
+      assert.match(finding?.detail ?? "", /a request without them still got 429/);
+      assert.equal(verdictOf(report, "ACC-01").verdict, "fail");
     } finally {
       await server.close();
     }

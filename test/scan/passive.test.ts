@@ -822,6 +822,20 @@ describe("OUT-01..03 security headers, passively", () => {
     }
   });
 
+  test("regression: a CORS preflight's bare 200 is not a page to frame (rw-django failed OUT-02 on it)", async () => {
+    const answers = [
+      exchange("/api/users", { headers: HARDENED }),
+      exchange("/api/user", {
+        method: "OPTIONS",
+        requestHeaders: { origin: "https://x.example", "access-control-request-method": "PUT" },
+        headers: { "content-type": "text/html; charset=utf-8", "access-control-allow-origin": "*" },
+        body: "",
+      }),
+    ];
+    for (const check of [nosniffCheck, frameOptionsCheck, cspCheck])
+      assert.deepEqual((await runPassive(check, answers)).findings, [], check.id);
+  });
+
   test("a CSP without default-src 'none' is reported", async () => {
     const headers = { ...HARDENED, "content-security-policy": "default-src 'self'" };
     const result = await runPassive(cspCheck, [exchange("/api/users", { headers })]);

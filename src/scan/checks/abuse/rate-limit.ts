@@ -169,7 +169,31 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
   const rate = (answered / seconds).toFixed(1);
   // A 429, or a limit announced in headers (its quota may simply be above the burst).
   // A throttle met settles the item: the RateLimit headers check is the other way to see one.
-  if (throttled.length > 0 || announced) return ran([], { ...whole("endpoints"), settles: true });
+  const first = throttled[0];
+  if (first) {
+    const limit = `429 after ${first.index} requests to GET ${path} in ${seconds.toFixed(2)} s (about ${rate} requests per second)`;
+    const bypass = await forwardedBypass(context, target.url);
+    const observed = `${limit}; ${bypass ? `rotating ${FORWARDED_HEADERS.join(" / ")} lifted it` : "still throttled with a new X-Forwarded-For on every request"}`;
+    if (!bypass) return ran([], { ...whole("endpoints"), settles: true, observed });
+    return ran(
+      [
+        context.finding({
+          title: "Throttle bypassed by rotating X-Forwarded-For",
+          detail: `GET ${path} was throttled (${limit}), yet requests that each claimed another client address in ${FORWARDED_HEADERS.join(", ")} were answered ${bypass.status} while a request without them still got 429: the limit is keyed on a header any client sets.`,
+          exchange: bypass,
+          evidence: { note: observed },
+          subject: "forwarded-bypass",
+        }),
+      ],
+      { ...whole("endpoints"), observed },
+    );
+  }
+  if (announced)
+    return ran([], {
+      ...whole("endpoints"),
+      settles: true,
+      observed: `a limit announced in headers on GET ${path} after ${answered} requests`,
+    });
   if (budgetSpent)
     return notTested(
       `the request budget ran out after ${answered} of the ${burst} burst requests to GET ${path} without a 429; raise --max-requests`,
@@ -193,6 +217,38 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
     ],
     whole("endpoints"),
   );
+}
+
+/** Headers proxies use to pass the client's address on (RFC 7239 and the de-facto ones). */
+const FORWARDED_HEADERS = ["X-Forwarded-For", "X-Real-IP", "Forwarded", "X-Client-IP"] as const;
+
+/** Requests sent with rotated client addresses once throttled. */
+const ROTATION_PROBES = 5;
+
+/**
+ * Once throttled: a few requests that each claim another client address (TEST-NET-3, RFC 5737).
+ * The throttle is keyed on those headers when they all get through while a request without them
+ * is still refused: the answer of the last rotated request, or undefined.
+ */
+async function forwardedBypass(context: CheckContext, url: string): Promise<Exchange | undefined> {
+  let last: Exchange | undefined;
+  for (let i = 0; i < ROTATION_PROBES; i++) {
+    const ip = `203.0.113.${10 + i + Math.floor(Math.random() * 200)}`;
+    const exchange = await context.http.trySend({
+      url,
+      headers: {
+        "x-forwarded-for": ip,
+        "x-real-ip": ip,
+        forwarded: `for=${ip}`,
+        "x-client-ip": ip,
+      },
+    });
+    if (!exchange || exchange.status === 429 || exchange.status >= 400) return undefined;
+    last = exchange;
+  }
+  // A window that reset meanwhile would let anything through: the plain request must still fail.
+  const plain = await context.http.trySend({ url });
+  return plain?.status === 429 ? last : undefined;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Finding } from "../../../core/finding.js";
-import { identitiesOf } from "../../identities.js";
+import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { covered, ran } from "../outcome.js";
-import { collectionsOf, createdId, idOf, listAs, objectsOf } from "./objects.js";
+import { anonymousGet, collectionsOf, createdId, idOf, listAs, objectsOf } from "./objects.js";
 
 /** Integers, as numbers or digit strings, up to 12 digits: enumerable by counting. */
 const NUMERIC_ID = /^\d{1,12}$/;
@@ -75,8 +75,11 @@ async function answersWithIds(
   const seen = new Set<string>();
   const add = (exchange: Exchange, ids: string[], where: string) => {
     const key = `${exchange.method} ${new URL(exchange.url).pathname}`;
-    if (ids.length === 0 || seen.has(key)) return;
+    // The same objects listed again elsewhere (`/me/orders` beside `/orders`) say nothing new.
+    const sameObjects = `ids ${[...ids].sort().join(",")}`;
+    if (ids.length === 0 || seen.has(key) || seen.has(sameObjects)) return;
     seen.add(key);
+    seen.add(sameObjects);
     result.push({ exchange, ids, where });
   };
   const { list } = await identitiesOf(context);
@@ -96,6 +99,25 @@ async function answersWithIds(
         "the list answer",
       );
   }
+  // Lists no document describes (crawled, from a collection or a recording) count when they
+  // refuse a caller without credentials: the same protection, learnt from the answers. A
+  // described operation's security is the document's to say.
+  const listed = new Set(collectionsOf(context.target.operations).map((c) => c.list.path));
+  for (const op of context.target.operations) {
+    if (op.method !== "GET" || listed.has(op.path) || op.path.includes("{")) continue;
+    if (op.source === undefined || op.source === "document") continue;
+    const anonymous = await anonymousGet(context, op.url);
+    if (!refusesAnonymous(anonymous)) continue;
+    const exchange = primary
+      ? await sendAs(context, primary, { url: op.url, headers: { accept: "application/json" } })
+      : await context.http.trySend({ url: op.url, headers: { accept: "application/json" } });
+    if (exchange?.status === 200)
+      add(
+        exchange,
+        objectsOf(exchange.body).flatMap((o) => idOf(o) ?? []),
+        "the list answer",
+      );
+  }
   for (const { exchange } of context.target.observed) {
     if (exchange.status === 201 && exchange.headers.location) {
       const id = createdId(exchange);
@@ -103,4 +125,14 @@ async function answersWithIds(
     }
   }
   return result;
+}
+
+/** 401 / 403, or a redirect (to a login page): the list needs credentials. */
+function refusesAnonymous(exchange: Exchange | undefined): boolean {
+  return (
+    exchange !== undefined &&
+    (exchange.status === 401 ||
+      exchange.status === 403 ||
+      (exchange.status >= 300 && exchange.status < 400 && exchange.headers.location !== undefined))
+  );
 }

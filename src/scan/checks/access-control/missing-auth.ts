@@ -6,7 +6,7 @@ import { identitiesOf, sendAs } from "../../identities.js";
 import { carrying } from "../../jwt/target.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, ran, undescribed } from "../outcome.js";
-import { delivers } from "./objects.js";
+import { anonymousGet, delivers } from "./objects.js";
 import { MALFORMED_TOKEN, realJwt, unsignedCopy } from "./tokens.js";
 
 /** A 2xx that carries data rather than an error, a login page or a catch-all answer. */
@@ -47,7 +47,7 @@ export const missingAuthCheck: ScanCheck = {
     const anonymousByPath = new Map<string, Exchange | undefined>();
     await Promise.all(
       gets.map(async (op) => {
-        const anonymous = await sendAs(context, undefined, { url: op.url, headers: ACCEPT });
+        const anonymous = await anonymousGet(context, op.url);
         anonymousByPath.set(op.path, anonymous);
         const isProtected = op.secured || refused(anonymous);
         if (granted(anonymous, context)) {

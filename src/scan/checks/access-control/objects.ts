@@ -57,6 +57,21 @@ export function itemUrl(collection: Collection, id: string): string {
 }
 
 /**
+ * A GET of `url` without any credentials, asking for JSON, sent once per scan whichever check
+ * asks first (missing-auth, user-data and guessable-ids all need it).
+ *
+ * @example
+ * ```ts
+ * const anonymous = await anonymousGet(context, op.url);
+ * ```
+ */
+export function anonymousGet(context: CheckContext, url: string): Promise<Exchange | undefined> {
+  return context.shared(`anonymous:GET ${url}`, () =>
+    sendAs(context, undefined, { url, headers: { accept: "application/json" } }),
+  );
+}
+
+/**
  * The objects of a JSON list answer: a top-level array, or the one array of objects a page
  * wrapper holds (`items`, `data`, `results`...).
  *

@@ -3,7 +3,7 @@ import type { Vocabulary } from "../../../vocabulary/vocabulary.js";
 import { identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, ran, undescribed } from "../outcome.js";
-import { delivers } from "./objects.js";
+import { anonymousGet, delivers } from "./objects.js";
 
 const ACCEPT = { accept: "application/json" };
 const ID_MEMBER = /^(?:_?id|uuid|user_?id|userId|uid|username|user_?name|login)$/i;
@@ -98,7 +98,7 @@ export const userDataCheck: ScanCheck = {
     const findings: Finding[] = [];
     let tried = 0;
     for (const op of gets) {
-      const anonymous = await sendAs(context, undefined, { url: op.url, headers: ACCEPT });
+      const anonymous = await anonymousGet(context, op.url);
       if (anonymous) tried++;
       const leaked = readable(context, anonymous);
       if (anonymous && leaked.length > 0 && accounts(op, leaked, context.vocabulary)) {

@@ -1,4 +1,7 @@
-import type { Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import type { Finding } from "../../../core/finding.js";
+import { identitiesOf, sendAs } from "../../identities.js";
+import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import { anonymousGet, delivers } from "../access-control/objects.js";
 import { covered, notTested, ran } from "../outcome.js";
 
 const BASIC = /(^|,)\s*Basic(\s|,|$)/i;
@@ -77,6 +80,8 @@ export const basicAuthCheck: ScanCheck = {
         );
       }
     }
+    const disguised = await disguisedBasic(context);
+    if (disguised) findings.push(disguised);
     if (!offered && challenges.length === 0 && findings.length === 0)
       return notTested("no authentication challenge observed (no secured operation answered 401)");
     // Whether Basic is accepted can only be tried with a real username and password.
@@ -96,4 +101,51 @@ function parseBody(exchange: Exchange): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `alice:s3cret`: what Basic credentials decode to (RFC 7617 2: user-id ":" password). */
+const USER_PASS = /^[\x21-\x39\x3b-\x7e]{1,128}:[\x20-\x7e]{1,256}$/;
+
+/** The user-id part of a header value that is base64 of `user:password`, or undefined. */
+export function basicPayloadUser(value: string): string | undefined {
+  const encoded = value.replace(/^\s*[A-Za-z][\w-]*\s+(?=\S+$)/, "").trim();
+  if (!/^[A-Za-z0-9+/]{8,}={0,2}$/.test(encoded)) return undefined;
+  const decoded = Buffer.from(encoded, "base64").toString("utf8");
+  return USER_PASS.test(decoded) ? decoded.slice(0, decoded.indexOf(":")) : undefined;
+}
+
+/**
+ * Basic under another name: an identity's credential header whose value is base64 of
+ * `user:password` (a custom `Authorization-Token`, say), accepted by an operation that refuses
+ * the same request without it. The password travels with every request, as with Basic.
+ */
+async function disguisedBasic(context: CheckContext): Promise<Finding | undefined> {
+  const { list } = await identitiesOf(context);
+  for (const identity of list) {
+    for (const [name, value] of Object.entries(identity.headers)) {
+      if (name.toLowerCase() === "authorization" && /^\s*basic\s/i.test(value)) continue;
+      const user = basicPayloadUser(value);
+      if (user === undefined) continue;
+      const gets = context.target.operations.filter((o) => o.method === "GET").slice(0, 12);
+      for (const op of gets) {
+        const without = await anonymousGet(context, op.url);
+        if (!without || (without.status !== 401 && without.status !== 403)) continue;
+        const withIt = await sendAs(context, identity, {
+          url: op.url,
+          headers: { accept: "application/json" },
+        });
+        if (!delivers(withIt, context.target.baseline)) continue;
+        return context.finding({
+          title: "Basic credentials in a custom header",
+          detail: `Identity "${identity.name}" authenticates with ${name}: base64 of "${user}:<password>", which ${op.method} ${op.path} accepts (${withIt.status}; ${without.status} without it): the password itself travels with every request, as with HTTP Basic, in a header no standard tool treats as a secret.`,
+          exchange: withIt,
+          evidence: {
+            note: `${name} decodes to ${user}:<password>; without it: ${without.status}`,
+          },
+          subject: "disguised",
+        });
+      }
+    }
+  }
+  return undefined;
 }

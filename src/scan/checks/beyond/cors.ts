@@ -1,15 +1,37 @@
 import type { Finding } from "../../../core/finding.js";
 import { apiResponses } from "../../responses.js";
-import type { ScanCheck } from "../../types.js";
+import type { Exchange, ScanCheck } from "../../types.js";
 import { covered, ran, undescribed } from "../outcome.js";
 
 /** A made-up site: no API has a reason to trust it. `.example` is reserved (RFC 2606). */
 export const PROBE_ORIGIN = "https://rampart-probe.example";
 
+/** The ways an origin check goes wrong, and the origin that shows each. */
+type Probe = "reflected" | "null" | "prefix" | "suffix" | "preflight";
+
+/**
+ * Origins that pass a careless allow-list of the API's own host: one that starts with it
+ * (`https://api.example.com.rampart-probe.example`, a `startsWith` or unanchored regex) and one
+ * that ends with it without being a subdomain (`https://rampartprobeapi.example.com`, an
+ * `endsWith` or a regex without the dot).
+ */
+function trickOrigins(host: string): Readonly<Record<"prefix" | "suffix", string>> {
+  return { prefix: `https://${host}.rampart-probe.example`, suffix: `https://rampartprobe${host}` };
+}
+
+const WORDING: Readonly<Record<Probe, string>> = {
+  reflected: "CORS reflects any origin",
+  null: "CORS trusts the null origin",
+  prefix: "CORS trusts an origin that merely starts with the API's host",
+  suffix: "CORS trusts an origin that merely ends with the API's host",
+  preflight: "CORS preflight allows any origin",
+};
+
 /**
  * EXT-01: the CORS policy (Fetch standard) trusts only known origins: no arbitrary Origin
- * reflected, no `null` origin trusted (sandboxed frames and file: pages send it), no wildcard
- * with credentials.
+ * reflected (on simple requests and preflights), no `null` origin trusted (sandboxed frames and
+ * file: pages send it), no look-alike of the API's own host (`startsWith` / `endsWith`
+ * allow-lists), no wildcard with credentials (on any answer of the scan, asked or not).
  */
 export const corsCheck: ScanCheck = {
   id: "ext-01-cors",
@@ -29,53 +51,91 @@ export const corsCheck: ScanCheck = {
       ]),
     ];
     const urls = known.length > 0 ? known.slice(0, MAX_CORS_URLS) : [target.base.href];
-    const findings: Finding[] = [];
-    const seen = new Set<string>();
-    const probes = urls.flatMap((url, i) =>
-      (i === 0 ? [PROBE_ORIGIN, "null"] : [PROBE_ORIGIN]).map((origin) => ({ url, origin })),
+    const tricks = trickOrigins(target.base.hostname);
+    // The null origin, the look-alikes and the preflight on the first endpoint only.
+    const probes = urls.flatMap((url, i) => [
+      { url, origin: PROBE_ORIGIN, kind: "reflected" as Probe },
+      ...(i < MAX_TRICK_URLS
+        ? [
+            { url, origin: "null", kind: "null" as Probe },
+            { url, origin: tricks.prefix, kind: "prefix" as Probe },
+            { url, origin: tricks.suffix, kind: "suffix" as Probe },
+            { url, origin: PROBE_ORIGIN, kind: "preflight" as Probe },
+          ]
+        : []),
+    ]);
+    // Endpoints in parallel, one endpoint's probes in turn: an endpoint that never answers is
+    // given up after its first silences instead of holding every probe until the timeout.
+    const send = (p: (typeof probes)[number]) =>
+      context.http.trySend(
+        p.kind === "preflight"
+          ? {
+              method: "OPTIONS",
+              url: p.url,
+              headers: {
+                origin: p.origin,
+                "access-control-request-method": "PUT",
+                "access-control-request-headers": "authorization, content-type",
+              },
+            }
+          : { url: p.url, headers: { origin: p.origin } },
+      );
+    const answers: (Exchange | undefined)[] = new Array(probes.length);
+    await Promise.all(
+      urls.map(async (url) => {
+        for (const [index, probe] of probes.entries())
+          if (probe.url === url) answers[index] = await send(probe);
+      }),
     );
-    const answers = await Promise.all(
-      probes.map((p) => context.http.trySend({ url: p.url, headers: { origin: p.origin } })),
-    );
+    const found = new Map<Probe, { exchange: Exchange; origin: string; credentials: boolean }>();
+    let wildcard: Exchange | undefined;
     for (const [i, e] of answers.entries()) {
-      const origin = probes[i]?.origin ?? PROBE_ORIGIN;
-      if (!e) continue;
+      const probe = probes[i];
+      if (!e || !probe) continue;
       const allow = e.headers["access-control-allow-origin"];
-      const credentials = /^\s*true\s*$/i.test(e.headers["access-control-allow-credentials"] ?? "");
-      const headers = ["access-control-allow-origin", "access-control-allow-credentials", "vary"];
-      const request = `GET ${new URL(e.url).pathname} HTTP/1.1 (Origin: ${origin})`;
-      if (allow === origin) {
-        const kind = origin === "null" ? "null" : "reflected";
-        if (seen.has(kind)) continue;
-        seen.add(kind);
-        findings.push(
-          context.finding({
-            severity: credentials ? "high" : "medium",
-            title: origin === "null" ? "CORS trusts the null origin" : "CORS reflects any origin",
-            detail: `Origin: ${origin} is answered with Access-Control-Allow-Origin: ${allow}${credentials ? " and credentials allowed: any site can read responses with the victim's cookies or credentials" : ": any site can read the responses"}.`,
-            exchange: e,
-            headers,
-            evidence: { request },
-            subject: origin === "null" ? "null" : "reflected",
-          }),
-        );
-      } else if (allow === "*" && credentials && origin !== "null") {
-        if (seen.has("wildcard")) continue;
-        seen.add("wildcard");
-        findings.push(
-          context.finding({
-            severity: "medium",
-            title: "CORS wildcard with credentials",
-            detail:
-              "Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true: browsers refuse it, which tends to get 'fixed' by reflecting the origin.",
-            exchange: e,
-            headers,
-            evidence: { request },
-            subject: "wildcard",
-          }),
-        );
-      }
+      const credentials = allowsCredentials(e);
+      if (allow === probe.origin && !found.has(probe.kind))
+        found.set(probe.kind, { exchange: e, origin: probe.origin, credentials });
+      else if (allow?.trim() === "*" && credentials) wildcard ??= e;
     }
+    // Answers the scan got without asking (no Origin at all) count for the wildcard too.
+    wildcard ??= target.observed
+      .map((o) => o.exchange)
+      .find(
+        (e) => e.headers["access-control-allow-origin"]?.trim() === "*" && allowsCredentials(e),
+      );
+    // A policy that reflects everything reflects the look-alikes and the preflight too: one
+    // finding says it; the others would repeat it.
+    if (found.has("reflected")) {
+      found.delete("prefix");
+      found.delete("suffix");
+      found.delete("preflight");
+    }
+    const findings: Finding[] = [...found.entries()].map(
+      ([kind, { exchange, origin, credentials }]) =>
+        context.finding({
+          severity: credentials ? "high" : "medium",
+          title: WORDING[kind],
+          detail: `${kind === "preflight" ? "A preflight (OPTIONS, Access-Control-Request-Method: PUT) with " : ""}Origin: ${origin} is answered with Access-Control-Allow-Origin: ${origin}${credentials ? " and credentials allowed: that site can read responses with the victim's cookies or credentials" : ": that site can read the responses"}.`,
+          exchange,
+          headers: HEADERS,
+          evidence: {
+            request: `${kind === "preflight" ? "OPTIONS" : "GET"} ${new URL(exchange.url).pathname} HTTP/1.1 (Origin: ${origin})`,
+          },
+          subject: kind,
+        }),
+    );
+    if (wildcard)
+      findings.push(
+        context.finding({
+          severity: "medium",
+          title: "CORS wildcard with credentials",
+          detail: `${new URL(wildcard.url).pathname} answers Access-Control-Allow-Origin: * together with Access-Control-Allow-Credentials: true: browsers refuse the pair, which tends to get "fixed" by reflecting the origin.`,
+          exchange: wildcard,
+          headers: HEADERS,
+          subject: "wildcard",
+        }),
+      );
     const gaps = [
       ...(known.length > urls.length
         ? [`${known.length - urls.length} endpoints beyond the cap`]
@@ -86,5 +146,13 @@ export const corsCheck: ScanCheck = {
   },
 };
 
+const HEADERS = ["access-control-allow-origin", "access-control-allow-credentials", "vary"];
+
+function allowsCredentials(exchange: Exchange): boolean {
+  return /^\s*true\s*$/i.test(exchange.headers["access-control-allow-credentials"] ?? "");
+}
+
 /** Endpoints asked with a foreign Origin at most. */
 export const MAX_CORS_URLS = 40;
+/** Endpoints also asked with the null origin, look-alike origins and a preflight (a policy is usually global). */
+export const MAX_TRICK_URLS = 1;

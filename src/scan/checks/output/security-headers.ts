@@ -28,6 +28,9 @@ export function isApiAnswer(e: Exchange, meta: ExchangeMeta): boolean {
  * matter most. Error pages of whatever sits in front are left out.
  */
 function judgedForHeaders(e: Exchange, meta: ExchangeMeta): boolean {
+  // A CORS preflight's answer is read by the browser's CORS machinery, never rendered or framed.
+  if (e.method === "OPTIONS" && e.requestHeaders["access-control-request-method"] !== undefined)
+    return false;
   if (isApiAnswer(e, meta)) return true;
   return e.status >= 200 && e.status < 300 && /^text\/html/i.test(e.headers["content-type"] ?? "");
 }
