@@ -29,7 +29,7 @@ export const VocabularySchema = Type.Object(
     privateFields: words("members of a user record a public profile must not show"),
     secretNames: words("names of secret values"),
     jwtSecrets: words(
-      "HMAC secrets known to be weak, tried first by the scan's JWT-01 search",
+      "HMAC secrets known to be weak: tried first by the scan's JWT-01 search, refused by the guard",
       Type.String({ minLength: 1, maxLength: 4096 }),
     ),
   },

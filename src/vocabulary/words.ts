@@ -19,7 +19,7 @@ export interface VocabularyWords {
   readonly privateFields: readonly string[];
   /** More names of secret values (passwords, keys), beside the built-in patterns. */
   readonly secretNames: readonly string[];
-  /** More HMAC secrets for the scan's weak-secret search (JWT-01), tried before the built-in list. */
+  /** More weak HMAC secrets: tried first by the scan's JWT-01 search, refused by the guard's auth. */
   readonly jwtSecrets: readonly string[];
 }
 

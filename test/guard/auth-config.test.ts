@@ -64,6 +64,37 @@ describe("guard.auth config (JWT-01)", () => {
     );
   });
 
+  test("a long secret the team lists in vocabulary.jwtSecrets is refused like the built-in ones", async () => {
+    const leaked = `staging-${"k".repeat(40)}`;
+    const config = (vocabulary: boolean) =>
+      [
+        ...(vocabulary ? ["vocabulary:", `  jwtSecrets: [${leaked}]`] : []),
+        "guard:",
+        `  upstream: ${UPSTREAM}`,
+        "  routes: [{ path: /a }]",
+        "  auth:",
+        "    issuers:",
+        "      - name: hs",
+        "        issuer: https://issuer.test",
+        "        audience: api",
+        "        algorithms: [HS256]",
+        `        key: { secret: ${leaked} }`,
+        "",
+      ].join("\n");
+    const path = join(dir, "vocabulary-secret.yaml");
+    writeFileSync(path, config(true));
+    await assert.rejects(
+      () => loadGuard({ config: path }, dir),
+      (error: unknown) =>
+        error instanceof RampartError &&
+        error.problems.some(
+          (p) => p.path === "/guard/auth/issuers/0/key/secret" && /weak-secret/.test(p.message),
+        ),
+    );
+    writeFileSync(path, config(false));
+    assert.ok(await loadGuard({ config: path }, dir));
+  });
+
   test("a secret shorter than 256 bits is refused", () => {
     const problems = problemsOf(() =>
       build({ issuers: [hs({ secret: randomBytes(12).toString("hex") })] }),

@@ -251,6 +251,30 @@ describe("operations beyond the API description", () => {
       "templated reads are recorded, not fetched",
     );
   });
+
+  test("crawl: a documented placeholder takes the sample value its page lists, before or after it", async () => {
+    const doc = [
+      "<h3>IDOR</h3><p>The exam ids of batman: <b>MQ==</b> <b>Mg==</b></p>",
+      "<p>GET method http://127.0.0.1:8080/api/v1/exams/&lt;exam_id&gt;/ (authentication required)</p>",
+      "<h3>Access control</h3><p>GET method http://127.0.0.1:8080/api/v1/articles/&lt;article-id&gt;/</p>",
+      "<table><tr><th>ID</th><th>Title</th></tr><tr><td>2</td><td>gotham</td></tr></table>",
+      "<p>GET /api/v1/tags/{tag}/ lists the articles of a tag.</p>",
+    ].join("");
+    const http = {
+      inScope: (url: string | URL) => new URL(url, SERVER).origin === SERVER,
+      trySend: async (req: { url: string | URL }) => ({
+        ...page("", "text/plain"),
+        status: 404,
+        url: new URL(req.url, SERVER).href,
+      }),
+    } as unknown as ScanHttp;
+    const { operations } = await crawl(http, [page(doc)]);
+    const urlOf = (path: string) => operations.find((o) => o.path === path)?.url;
+    assert.equal(urlOf("/api/v1/exams/{exam_id}/"), `${SERVER}/api/v1/exams/MQ%3D%3D/`);
+    assert.equal(urlOf("/api/v1/articles/{article_id}/"), `${SERVER}/api/v1/articles/2/`);
+    // No sample anywhere near it: the default value.
+    assert.equal(urlOf("/api/v1/tags/{tag}/"), `${SERVER}/api/v1/tags/1/`);
+  });
 });
 
 describe("a scan with a Postman collection and no API description", () => {

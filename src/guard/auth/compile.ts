@@ -102,6 +102,7 @@ export function compileAuth(
   report: AuthProblemReporter,
   env: NodeJS.ProcessEnv = process.env,
   trusted: readonly TrustedIssuer[] = [],
+  weakSecrets: ReadonlySet<string> = new Set(),
 ): CompiledAuth | undefined {
   let ok = true;
   const at = (path: string, message: string) => {
@@ -172,7 +173,7 @@ export function compileAuth(
       issuer,
       path,
       (p, m) => at(p, m),
-      () => importKey(issuer, path, baseDir, env, at),
+      () => importKey(issuer, path, baseDir, env, at, weakSecrets),
     );
   });
   for (const issuer of trusted) {
@@ -255,6 +256,7 @@ function importKey(
   baseDir: string,
   env: NodeJS.ProcessEnv,
   at: AuthProblemReporter,
+  weakSecrets: ReadonlySet<string>,
 ): { key: CompiledIssuer["key"]; remote: boolean } | undefined {
   const sources = Object.keys(issuer.key).filter((k) => k !== "secretEncoding");
   if (sources.length !== 1) {
@@ -299,7 +301,11 @@ function importKey(
           where,
           `HMAC secret of ${bytes.length} bytes is too short: ${needed} bytes at least (RFC 7518 3.2, JWT-01); set allowWeakSecret: true to accept it`,
         );
-      else if (isWeakSecret(secret as string) || isWeakSecret(Buffer.from(bytes).toString("utf8")))
+      else if (
+        weakSecrets.has(secret as string) ||
+        isWeakSecret(secret as string) ||
+        isWeakSecret(Buffer.from(bytes).toString("utf8"))
+      )
         at(
           where,
           "HMAC secret is in the weak-secret list (JWT-01); set allowWeakSecret: true to accept it",

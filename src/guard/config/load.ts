@@ -6,6 +6,7 @@ import { compileSchema } from "../../core/validate.js";
 import { DEFAULT_YAML_LIMITS, parseYaml, type SourceDocument } from "../../core/yaml.js";
 import { loadOpenApiFile } from "../../openapi/load.js";
 import { listOperations } from "../../openapi/operations.js";
+import { ROUTE_POLICIES } from "../registry.js";
 import { basePathOf, routesFromOperations } from "./openapi.js";
 import { buildRouteTable, type RouteTable } from "./route-table.js";
 import { type GuardConfig, GuardSchema, type RouteConfig } from "./schema.js";
@@ -38,10 +39,14 @@ export async function loadGuard(flags: GuardFlags, cwd: string): Promise<RouteTa
   let fileConfig: GuardConfig = {};
   let document: SourceDocument | undefined;
   let baseDir = cwd;
+  let weakSecrets: ReadonlySet<string> = new Set();
   if (flags.config !== undefined) {
     const path = resolve(cwd, flags.config);
     document = parseYaml(readConfigText(path, flags.config), flags.config);
-    fileConfig = loadConfig(document).guard ?? {};
+    const loaded = loadConfig(document);
+    fileConfig = loaded.guard ?? {};
+    // The secrets the team knows to be weak (vocabulary.jwtSecrets) are refused too.
+    weakSecrets = new Set(loaded.vocabulary?.jwtSecrets ?? []);
     baseDir = dirname(path);
   }
   const merged: Record<string, unknown> = structuredClone(fileConfig) as Record<string, unknown>;
@@ -76,6 +81,8 @@ export async function loadGuard(flags: GuardFlags, cwd: string): Promise<RouteTa
     config,
     flagsUsed === undefined && document ? document : { source: flags.config ?? "<flags>" },
     baseDir,
+    ROUTE_POLICIES,
+    weakSecrets,
   );
 }
 

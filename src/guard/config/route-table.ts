@@ -137,7 +137,8 @@ export type ConfigSource = SourceDocument | { readonly source: string; readonly 
 /**
  * Builds the route table of a validated `guard:` section. Every problem (unknown upstream,
  * bad CIDR, conflicting routes, unreadable certificate) is reported at once with its path.
- * `policies` defaults to the registered {@link ROUTE_POLICIES}, in request-path order.
+ * `policies` defaults to the registered {@link ROUTE_POLICIES}, in request-path order;
+ * `weakSecrets` are HMAC secrets refused beside the built-in list (`vocabulary.jwtSecrets`).
  * Errors: ERR_CONFIG_INVALID.
  *
  * @example
@@ -151,6 +152,7 @@ export function buildRouteTable(
   origin: ConfigSource = { source: "<flags>" },
   baseDir = process.cwd(),
   policies: readonly GuardPolicy[] = ROUTE_POLICIES,
+  weakSecrets: ReadonlySet<string> = new Set(),
 ): RouteTable {
   const problems: Problem[] = [];
   const at = (path: string, message: string) => problems.push({ path: `/guard${path}`, message });
@@ -238,7 +240,7 @@ export function buildRouteTable(
       ]
     : [];
   const routePolicies = withTokenExchange(
-    withAuthentication(policies, config.auth, baseDir, at, trusted),
+    withAuthentication(policies, config.auth, baseDir, at, trusted, weakSecrets),
     edge,
   );
   const routes: CompiledRoute[] = [];

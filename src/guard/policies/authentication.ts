@@ -102,8 +102,9 @@ export function withAuthentication(
   baseDir: string,
   report: AuthProblemReporter,
   trusted: readonly TrustedIssuer[] = [],
+  weakSecrets: ReadonlySet<string> = new Set(),
 ): readonly GuardPolicy[] {
-  const auth = compileAuth(config, baseDir, report, process.env, trusted);
+  const auth = compileAuth(config, baseDir, report, process.env, trusted, weakSecrets);
   if (!auth) return policies;
   const bound = createAuthenticationPolicy(auth);
   return policies.map((p) => (p.id === META.id ? bound : p));

@@ -67,10 +67,13 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
     url: URL;
     fields?: Record<string, string>;
     json?: unknown;
+    values?: Readonly<Record<string, string>>;
   }) => {
     // A form may post anywhere (another origin, a javascript: action): only the API's own count.
     if (!http.inScope(form.url) || UNSAFE.test(form.url.pathname)) return;
-    const { path, pathValues } = templateOf(form.url.pathname);
+    const template = templateOf(form.url.pathname);
+    const { path } = template;
+    const pathValues = { ...template.pathValues, ...(form.values ?? {}) };
     const method = form.method.toUpperCase();
     const key = `${method} ${path}`;
     if (operations.has(key)) return;

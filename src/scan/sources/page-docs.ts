@@ -23,6 +23,20 @@ export interface DocumentedOperation {
   readonly url: string;
   /** The example JSON body that follows it, placeholders filled, when there is one. */
   readonly json?: unknown;
+  /** A sample value the page lists for its one path placeholder (`MQ==`, `978-0-06-250217-4`). */
+  readonly values?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The first identifier-like word of a stretch of text: letters, digits and `+/=._-`, with a
+ * digit or base64 padding in it (so that prose words are skipped), punctuation around it dropped.
+ */
+function sampleValue(text: string): string | undefined {
+  for (const word of text.split(/\s+/)) {
+    const token = word.replace(/^[("'[]+|[)"',;:\].]+$/g, "");
+    if (/^[A-Za-z0-9][A-Za-z0-9+/=._-]{0,63}$/.test(token) && /\d|=$/.test(token)) return token;
+  }
+  return undefined;
 }
 
 /** The visible text of an HTML page: scripts and styles dropped, tags removed, entities decoded. */
@@ -90,6 +104,7 @@ export function documentedIn(html: string, page: string): DocumentedOperation[] 
   const text = pageText(html);
   const matches = [...text.matchAll(ENDPOINT)];
   const found: DocumentedOperation[] = [];
+  let claimed = false;
   for (const [i, m] of matches.entries()) {
     const [whole, method, raw] = m;
     if (!method || !raw || raw === "/") continue;
@@ -102,14 +117,27 @@ export function documentedIn(html: string, page: string): DocumentedOperation[] 
     } catch {
       continue;
     }
-    const end = (m.index ?? 0) + whole.length;
+    const start = m.index ?? 0;
+    const end = start + whole.length;
     const next = matches[i + 1]?.index ?? text.length;
+    const previous = i > 0 ? (matches[i - 1]?.index ?? 0) + (matches[i - 1]?.[0].length ?? 0) : 0;
     const json =
       method === "GET" || method === "DELETE" ? undefined : exampleBody(text.slice(end, next));
+    const template = url.href.replace(/%7B/gi, "{").replace(/%7D/gi, "}");
+    const names = [...new URL(url.href).pathname.matchAll(/%7B(\w+)%7D/gi)].map((n) => n[1] ?? "");
+    // The page's own sample values: after the endpoint ("Following are the ISBNs: ..."), else
+    // before it ("the exam ids of batman: MQ== Mg== ... GET /exams/<exam_id>/") unless the
+    // endpoint before took them as its own.
+    const after = sampleValue(text.slice(end, next));
+    const sample = after ?? (claimed ? undefined : sampleValue(text.slice(previous, start)));
+    claimed = after !== undefined;
+    const values =
+      sample !== undefined && names.length === 1 ? { [names[0] as string]: sample } : undefined;
     found.push({
       method,
-      url: url.href.replace(/%7B/gi, "{").replace(/%7D/gi, "}"),
+      url: template,
       ...(json !== undefined ? { json } : {}),
+      ...(values ? { values } : {}),
     });
   }
   return found;

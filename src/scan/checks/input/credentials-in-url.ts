@@ -1,7 +1,9 @@
 import type { Finding } from "../../../core/finding.js";
 import { redactUrl, SENSITIVE_NAME } from "../../../core/redact.js";
 import { performLogin } from "../../auth/login.js";
+import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
+import { anonymousGet } from "../access-control/objects.js";
 import { covered, ran } from "../outcome.js";
 
 /**
@@ -188,8 +190,12 @@ async function acceptedFindings(
   const { target, http } = context;
   const header = target.observed.find((o) => o.authenticated && o.source === "operation")?.exchange
     .requestHeaders;
-  const bearer = target.auth?.token ?? /^Bearer\s+(\S+)$/i.exec(header?.authorization ?? "")?.[1];
+  const primary = target.auth?.token ?? /^Bearer\s+(\S+)$/i.exec(header?.authorization ?? "")?.[1];
   const apiKey = header?.["x-api-key"];
+  // Without credentials of its own the scan asks as its first identity (a token it logged in for).
+  const identity =
+    primary || apiKey ? undefined : (await identitiesOf(context)).list.find((i) => i.token);
+  const bearer = primary ?? identity?.token;
   if (!bearer && !apiKey) return none;
   // A read that answers the scan's credentials and refuses their absence: the header version
   // works there, so the query version can be compared. Documented protected reads first, then
@@ -209,9 +215,21 @@ async function acceptedFindings(
         Number(!target.operations.some((op) => op.secured && op.url === a.url)) -
         Number(!target.operations.some((op) => op.secured && op.url === b.url)),
     );
+  // Then the operations that refuse an anonymous caller, asked with the credential (reads met
+  // during discovery are often public ones, and crawled operations are not met there).
+  const candidates = reads.slice(0, 3);
+  for (const op of target.operations.filter((o) => o.method === "GET").slice(0, 30)) {
+    if (candidates.length >= 6) break;
+    const anonymous = await anonymousGet(context, op.url);
+    if (anonymous?.status !== 401 && anonymous?.status !== 403) continue;
+    const answer = identity
+      ? await sendAs(context, identity, { url: op.url })
+      : await http.trySend({ url: op.url });
+    if (answer && answer.status >= 200 && answer.status < 300) candidates.push(answer);
+  }
   let working: Exchange | undefined;
   let without: Exchange | undefined;
-  for (const read of reads.slice(0, 3)) {
+  for (const read of candidates) {
     const answer = await http.trySend({ url: read.url, anonymous: true });
     if (answer && (answer.status === 401 || answer.status === 403)) {
       working = read;
