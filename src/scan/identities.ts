@@ -1,4 +1,4 @@
-import { credentialHeaders, performLogin } from "./auth/login.js";
+import { credentialHeaders, performLogin, USERNAME_FIELD } from "./auth/login.js";
 import type { ScanConfig } from "./config.js";
 import type { LoginRecipe, ScanOptions } from "./options.js";
 import type { CheckContext, Exchange, ScanRequest } from "./types.js";
@@ -13,6 +13,8 @@ export interface Identity {
   readonly token?: string;
   /** The user's own id, from the token's `sub` claim or a `/me` answer, when found. */
   readonly userId?: string;
+  /** The name it logs in with (user name or email), when its configuration says. */
+  readonly username?: string;
 }
 
 /** The identities of a scan, or why there are none. */
@@ -82,12 +84,14 @@ export function identitiesOf(context: CheckContext): Promise<Identities> {
       }
       const { headers, token } = credentials;
       const userId = (token ? subjectOf(token) : undefined) ?? (await ownId(context, headers));
+      const username = loginName(spec);
       list.push({
         name: spec.name,
         admin: spec.admin === true,
         headers,
         ...(token !== undefined ? { token } : {}),
         ...(userId !== undefined ? { userId } : {}),
+        ...(username !== undefined ? { username } : {}),
       });
     }
     return { list, problems };
@@ -196,4 +200,28 @@ export function jsonObject(body: string): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The user name (or email) an identity logs in with: its credentials, or its login's fields. */
+function loginName(spec: NonNullable<ScanConfig["identities"]>[number]): string | undefined {
+  if (spec.credentials?.username) return spec.credentials.username;
+  const login = spec.login;
+  if (!login) return undefined;
+  if ("username" in login && typeof login.username === "string") return login.username;
+  const fields: Record<string, unknown> = { ...(login.form ?? {}), ...flat(login.body ?? {}) };
+  const key = Object.keys(fields).find(
+    (k) => USERNAME_FIELD.test(k) && typeof fields[k] === "string",
+  );
+  return key === undefined ? undefined : (fields[key] as string);
+}
+
+/** The members of a JSON body and of the objects it wraps (`{"user": {"email": ...}}`). */
+function flat(body: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) {
+    if (v !== null && typeof v === "object" && !Array.isArray(v))
+      Object.assign(out, flat(v as Record<string, unknown>));
+    else out[k] = v;
+  }
+  return out;
 }

@@ -7,6 +7,7 @@ import { integerIdsCheck } from "./checks/access-control/integer-ids.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
 import { userDataCheck } from "./checks/access-control/user-data.js";
 import { userIdInPathCheck } from "./checks/access-control/user-id-in-path.js";
+import { userQueryCheck } from "./checks/access-control/user-query.js";
 import { userRecordsCheck } from "./checks/access-control/user-records.js";
 import { basicAuthCheck } from "./checks/auth/basic-auth.js";
 import { cacheControlCheck } from "./checks/beyond/cache-control.js";
@@ -88,6 +89,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   bolaWriteCheck,
   userIdInPathCheck,
   userRecordsCheck,
+  userQueryCheck,
   guessableIdsCheck,
   integerIdsCheck,
   redirectUriCheck,

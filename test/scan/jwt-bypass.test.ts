@@ -110,3 +110,45 @@ describe("forgery bypasses against hand-made servers", () => {
     assert.match(found[0]?.evidence.note ?? "", /\/jwks\.json/);
   });
 });
+
+describe("forgery proven where a missing token gets 200 and a failure in the body", () => {
+  /** The same API, refusing with `200 {"success": false}` as some frameworks do. */
+  async function scanSoftRefusal(acceptsNone: boolean) {
+    const bearer = strongToken();
+    const server = await countingServer((req, res) => {
+      const token = /^Bearer (\S+)$/.exec(req.headers.authorization ?? "")?.[1];
+      const header = token
+        ? (JSON.parse(Buffer.from(token.split(".")[0] ?? "", "base64url").toString() || "{}") as {
+            alg?: string;
+          })
+        : {};
+      const ok = token === bearer || (acceptsNone && header.alg?.toLowerCase() === "none");
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(ok ? '{"me":"u1","plan":"pro"}' : '{"success":false,"message":"please log in"}');
+    });
+    try {
+      return await runScan({ target: server.url, bearer }, { catalog, checks: JWT_CHECKS });
+    } finally {
+      await server.close();
+    }
+  }
+
+  test("alg none accepted: found, the refusal described as a 200 with a failure in the body", async () => {
+    const report = await scanSoftRefusal(true);
+    const found = report.findings.filter((f) => f.checkId === "jwt-02-forgery");
+    assert.deepEqual(
+      found.map((f) => f.title),
+      ['Unsigned JWT accepted (alg "none")'],
+    );
+    assert.match(found[0]?.evidence.note ?? "", /without a token 200 with a failure in the body/);
+  });
+
+  test("every forgery answered with the failure body: silent, and JWT-02 is decided", async () => {
+    const report = await scanSoftRefusal(false);
+    assert.deepEqual(
+      report.findings.filter((f) => f.checkId === "jwt-02-forgery"),
+      [],
+    );
+    assert.equal(report.checks.find((c) => c.id === "jwt-02-forgery")?.status, "ran");
+  });
+});

@@ -1,4 +1,5 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
+import { isErrorBody } from "../responses.js";
 import type { CheckContext, Exchange, ScanTarget } from "../types.js";
 import { configuredPublicKey } from "./settings.js";
 import { type DecodedJwt, decodeJwt } from "./token.js";
@@ -87,20 +88,25 @@ function jsonObject(body: string): Record<string, unknown> {
     : {};
 }
 
-/** An operation that answers the real token with 2xx and no token with 401/403. */
+/**
+ * An operation whose answer depends on the token: 2xx with the real one, and without one either
+ * 401/403 (`refused`) or a 2xx that says so in its body (`{"success": false}`, an error member)
+ * while the real token's answer does not (`differs`).
+ */
 export interface ProofEndpoint {
   readonly method: string;
   readonly url: string;
   readonly withToken: Exchange;
   readonly withoutToken: Exchange;
+  readonly kind: "refused" | "differs";
 }
 
 const MAX_PROBES = 6;
 
 /**
  * Finds (once per scan) a read-only operation where the scan's token is needed: it answers 2xx
- * with the token and 401/403 without one. Only there does a 2xx to a forged token prove that the
- * forgery was accepted (RFC 6750 3.1).
+ * with the token and 401/403 without one (RFC 6750 3.1), or, failing that, a 2xx whose body
+ * says the caller is refused. Only there does a forged token's answer prove it was accepted.
  *
  * @example
  * ```ts
@@ -120,16 +126,35 @@ export function proofEndpoint(context: CheckContext): Promise<ProofEndpoint | un
         candidates.set(exchange.url, exchange.url);
     }
     let probes = 0;
+    let differs: ProofEndpoint | undefined;
     for (const url of candidates.keys()) {
       if (probes++ >= MAX_PROBES) break;
       const withToken = await http.trySend({ url });
-      if (!withToken || !ok(withToken.status)) continue;
+      if (!withToken || !ok(withToken.status) || isErrorBody(withToken.body)) continue;
       const withoutToken = await http.trySend({ url, anonymous: true });
-      if (withoutToken && (withoutToken.status === 401 || withoutToken.status === 403))
-        return { method: "GET", url, withToken, withoutToken };
+      if (!withoutToken) continue;
+      if (withoutToken.status === 401 || withoutToken.status === 403)
+        return { method: "GET", url, withToken, withoutToken, kind: "refused" };
+      // Some APIs refuse with a 2xx and a failure in the body: proof enough when nothing better.
+      if (ok(withoutToken.status) && isErrorBody(withoutToken.body))
+        differs ??= { method: "GET", url, withToken, withoutToken, kind: "differs" };
     }
-    return undefined;
+    return differs;
   });
+}
+
+/**
+ * Whether the proof endpoint took a token of the scan's making as the real one: a 2xx that, on a
+ * `differs` endpoint, is not the failure a caller without a token gets.
+ *
+ * @example
+ * ```ts
+ * if (accepted(proof, await sendToken(context, proof, forged))) ...
+ * ```
+ */
+export function accepted(proof: ProofEndpoint, answer: Exchange | undefined): answer is Exchange {
+  if (!answer || !ok(answer.status)) return false;
+  return proof.kind === "refused" || !isErrorBody(answer.body);
 }
 
 /**

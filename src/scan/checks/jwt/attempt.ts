@@ -1,6 +1,6 @@
 import type { Finding } from "../../../core/finding.js";
 import type { Forgery, ForgeryTechnique } from "../../jwt/forge.js";
-import { ok, type ProofEndpoint, sendToken } from "../../jwt/target.js";
+import { accepted, type ProofEndpoint, sendToken } from "../../jwt/target.js";
 import type { CheckContext, Exchange } from "../../types.js";
 
 /** The title of each accepted forgery family. */
@@ -15,8 +15,9 @@ const TITLES: Readonly<Record<ForgeryTechnique, string>> = {
 };
 
 /**
- * Sends each forgery to the proof endpoint and returns one finding per family accepted (2xx
- * where no token gets 401/403), with the forged header decoded and the three statuses.
+ * Sends each forgery to the proof endpoint and returns one finding per family accepted (2xx,
+ * not the refusal a request without a token gets), with the forged header decoded and the three
+ * statuses.
  *
  * @example
  * ```ts
@@ -28,22 +29,21 @@ export async function tryForgeries(
   proof: ProofEndpoint,
   forgeries: readonly Forgery[],
 ): Promise<Finding[]> {
-  const accepted = new Map<
+  const taken = new Map<
     ForgeryTechnique,
     { forgery: Forgery; exchange: Exchange; variants: string[] }
   >();
   for (const forgery of forgeries) {
     const answer = await sendToken(context, proof, forgery.token);
-    if (!answer || !ok(answer.status)) continue;
-    const seen = accepted.get(forgery.technique);
+    if (!accepted(proof, answer)) continue;
+    const seen = taken.get(forgery.technique);
     if (seen) seen.variants.push(forgery.variant);
-    else
-      accepted.set(forgery.technique, { forgery, exchange: answer, variants: [forgery.variant] });
+    else taken.set(forgery.technique, { forgery, exchange: answer, variants: [forgery.variant] });
   }
-  return [...accepted.values()].map(({ forgery, exchange, variants }) =>
+  return [...taken.values()].map(({ forgery, exchange, variants }) =>
     context.finding({
       title: TITLES[forgery.technique],
-      detail: `${proof.method} ${pathOf(proof.url)} refuses a request without a token (${proof.withoutToken.status}) and accepted a forged copy of the scan's token (${exchange.status}): ${variants.join("; ")}. Anyone can mint tokens with any claims.`,
+      detail: `${proof.method} ${pathOf(proof.url)} refuses a request without a token (${refusal(proof)}) and accepted a forged copy of the scan's token (${exchange.status}): ${variants.join("; ")}. Anyone can mint tokens with any claims.`,
       exchange,
       evidence: {
         note: `forged header: ${JSON.stringify(forgery.header)}; ${statuses(proof, exchange)}; token redacted`,
@@ -62,7 +62,14 @@ export async function tryForgeries(
  * ```
  */
 export function statuses(proof: ProofEndpoint, forged: Exchange): string {
-  return `status with the real token ${proof.withToken.status}, without a token ${proof.withoutToken.status}, with the forgery ${forged.status}`;
+  return `status with the real token ${proof.withToken.status}, without a token ${refusal(proof)}, with the forgery ${forged.status}`;
+}
+
+/** How the proof endpoint refuses a caller without a token: `401`, or `200 with a failure in the body`. */
+function refusal(proof: ProofEndpoint): string {
+  return proof.kind === "refused"
+    ? String(proof.withoutToken.status)
+    : `${proof.withoutToken.status} with a failure in the body`;
 }
 
 /**

@@ -9,8 +9,8 @@ import {
   tamperedSignature,
 } from "../../jwt/forge.js";
 import {
+  accepted,
   NOT_A_JWT,
-  ok,
   proofEndpoint,
   scanToken,
   sendToken,
@@ -41,10 +41,12 @@ export const jwtForgeryCheck: ScanCheck = {
     if (!own) return notTested(NOT_A_JWT);
     const proof = await proofEndpoint(context);
     if (!proof)
-      return notTested("no GET operation answered 2xx with the token and 401/403 without it");
+      return notTested(
+        "no GET operation answered 2xx with the token and refused a request without it",
+      );
     const control = await sendToken(context, proof, tamperedSignature(own.jwt));
     if (!control) return notTested("the proof endpoint stopped answering");
-    if (ok(control.status)) {
+    if (accepted(proof, control)) {
       return ran(
         [
           context.finding({

@@ -31,7 +31,9 @@ export const jwtKeyUrlCheck: ScanCheck = {
     if (!own) return notTested(NOT_A_JWT);
     const proof = await proofEndpoint(context);
     if (!proof)
-      return notTested("no GET operation answered 2xx with the token and 401/403 without it");
+      return notTested(
+        "no GET operation answered 2xx with the token and refused a request without it",
+      );
     const attacker = createAttackerKey();
     const server = await startKeyServer({ keys: [attacker.jwk] }, await certificateOf(attacker));
     try {

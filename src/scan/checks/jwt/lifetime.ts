@@ -2,6 +2,7 @@ import type { Finding } from "../../../core/finding.js";
 import { crackedSecret, signHmac } from "../../jwt/secret.js";
 import { maxLifetimeSeconds } from "../../jwt/settings.js";
 import {
+  accepted,
   NOT_A_JWT,
   ok,
   proofEndpoint,
@@ -92,7 +93,7 @@ async function expiredAccepted(
     ...(own.jwt.payload.nbf !== undefined ? { nbf: iat } : {}),
   };
   const answer = await sendToken(context, proof, signHmac(own.jwt.header, payload, cracked.secret));
-  if (!answer || !ok(answer.status)) return undefined;
+  if (!accepted(proof, answer)) return undefined;
   return context.finding({
     severity: "high",
     title: "Expired JWT accepted",
