@@ -4,7 +4,6 @@ import { maxLifetimeSeconds } from "../../jwt/settings.js";
 import {
   accepted,
   NOT_A_JWT,
-  ok,
   proofEndpoint,
   type ScanToken,
   scanToken,
