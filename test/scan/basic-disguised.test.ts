@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { basicAuthCheck, basicPayloadUser } from "../../src/scan/checks/auth/basic-auth.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 const USER_PASS = Buffer.from("alice:Alice-Pass-1").toString("base64");
 const OPAQUE = "q7Ws0aZ1xKp3vR9mT2nB8cY4";
@@ -42,26 +42,20 @@ function scan(url: string, token: string) {
 
 describe("AUTH-01: Basic credentials under another header's name", () => {
   test("a custom header carrying base64(user:password), accepted: found", async () => {
-    const api = await headerApi(USER_PASS);
-    try {
+    await withServer(headerApi(USER_PASS), async (api) => {
       const report = await scan(api.url, USER_PASS);
       const [found] = findingsOf(report, "auth-01-basic");
       assert.equal(found?.title, "Basic credentials in a custom header");
       assert.match(found?.detail ?? "", /authorization-token: base64 of "alice:<password>"/i);
       assert.doesNotMatch(JSON.stringify(found), /Alice-Pass-1/);
       assert.equal(report.items.find((i) => i.id === "AUTH-01")?.verdict, "fail");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("an opaque token in the same header: silent", async () => {
-    const api = await headerApi(OPAQUE);
-    try {
+    await withServer(headerApi(OPAQUE), async (api) => {
       assert.deepEqual(findingsOf(await scan(api.url, OPAQUE), "auth-01-basic"), []);
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("only printable user:password pairs decode as Basic", () => {

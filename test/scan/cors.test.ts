@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { corsCheck } from "../../src/scan/checks/beyond/cors.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 /** How the API decides which origin may read it. */
 type Policy =
@@ -53,16 +53,13 @@ async function corsApi(policy: Policy) {
 }
 
 async function titlesFor(policy: Policy): Promise<{ titles: string[]; verdict?: string }> {
-  const api = await corsApi(policy);
-  try {
+  return withServer(corsApi(policy), async (api) => {
     const report = await runScan({ target: api.url }, { catalog, checks: [corsCheck] });
     return {
       titles: findingsOf(report, "ext-01-cors").map((f) => f.title),
       verdict: report.items.find((i) => i.id === "EXT-01")?.verdict,
     };
-  } finally {
-    await api.close();
-  }
+  });
 }
 
 describe("EXT-01: CORS policies that trust the wrong origins", () => {

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { formatParamCheck } from "../../src/scan/checks/output/format-param.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 const XML = "<notes><note>&lt;b&gt;hi&lt;/b&gt;</note></notes>";
 
@@ -53,26 +53,20 @@ async function notesApi(mode: "echo" | "honest" | "html-view") {
 
 describe("OUT-05: a format parameter that chooses the declared type", () => {
   test("format=html answered with the XML document as text/html: found", async () => {
-    const api = await notesApi("echo");
-    try {
+    await withServer(notesApi("echo"), async (api) => {
       const report = await runScan({ target: api.url }, { catalog, checks: [formatParamCheck] });
       const [found] = findingsOf(report, "out-05-format-param");
       assert.equal(found?.title, "format=html serves an XML body as text/html");
       assert.equal(found?.evidence.request, "GET /api/notes?format=html HTTP/1.1");
       assert.equal(report.items.find((i) => i.id === "OUT-05")?.verdict, "fail");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   for (const mode of ["honest", "html-view"] as const)
     test(`${mode === "honest" ? "XML declared as XML, other formats refused with 406" : "format=html rendering an HTML view"}: silent`, async () => {
-      const api = await notesApi(mode);
-      try {
+      await withServer(notesApi(mode), async (api) => {
         const report = await runScan({ target: api.url }, { catalog, checks: [formatParamCheck] });
         assert.deepEqual(findingsOf(report, "out-05-format-param"), []);
-      } finally {
-        await api.close();
-      }
+      });
     });
 });

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { guessableIdsCheck } from "../../src/scan/checks/access-control/guessable-ids.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 /**
  * An application described by no document, whose pages link to its lists (the scan learns them
@@ -47,24 +47,18 @@ function scan(url: string) {
 
 describe("PROC-03 on undescribed lists that refuse anonymous callers", () => {
   test("a users list behind a login redirect with ids 1..4: sequential integer ids found", async () => {
-    const api = await appApi("sequential");
-    try {
+    await withServer(appApi("sequential"), async (api) => {
       const findings = findingsOf(await scan(api.url), "proc-03-guessable-ids");
       assert.deepEqual(
         findings.map((f) => [f.title, f.evidence.request]),
         [["Sequential integer ids", "GET /app/usersapi HTTP/1.1"]],
       );
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("random ids behind the login, integers only in a public catalogue: silent", async () => {
-    const api = await appApi("random");
-    try {
+    await withServer(appApi("random"), async (api) => {
       assert.deepEqual(findingsOf(await scan(api.url), "proc-03-guessable-ids"), []);
-    } finally {
-      await api.close();
-    }
+    });
   });
 });

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { massAssignmentCheck } from "../../src/scan/checks/mass-assignment/mass-assignment.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 /**
  * How the users API binds a body: every member (`binds`), an allow-list (`allow-list`), or a
@@ -154,8 +154,7 @@ function scan(url: string) {
 
 describe("EXT-05 beyond PATCH /me: sign-ups and the caller's record by its id", () => {
   test('a sign-up that binds "role" is found, and the throw-away account is deleted', async () => {
-    const api = await usersApi("binds");
-    try {
+    await withServer(usersApi("binds"), async (api) => {
       const report = await scan(api.url);
       const found = findingsOf(report, "ext-05-mass-assignment");
       const signUp = found.find((f) => /on registration/.test(f.title));
@@ -167,14 +166,11 @@ describe("EXT-05 beyond PATCH /me: sign-ups and the caller's record by its id", 
         [],
       );
       assert.equal(report.items.find((i) => i.id === "EXT-05")?.verdict, "fail");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("PUT /v1/users/{id} with the caller's own id binds role: found, read back, restored", async () => {
-    const api = await usersApi("binds");
-    try {
+    await withServer(usersApi("binds"), async (api) => {
       const report = await scan(api.url);
       const update = findingsOf(report, "ext-05-mass-assignment").find(
         (f) => f.title === 'Privileged field "role" mass-assigned',
@@ -183,33 +179,25 @@ describe("EXT-05 beyond PATCH /me: sign-ups and the caller's record by its id", 
       assert.equal(update?.evidence.request, "PUT /v1/users/1 HTTP/1.1");
       assert.match(update?.detail ?? "", /as "alice", on its own record/);
       assert.equal(api.users[0]?.role, "user");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("a closed schema refuses the members as a whole, but binds role alone: found one by one", async () => {
-    const api = await usersApi("closed-with-role");
-    try {
+    await withServer(usersApi("closed-with-role"), async (api) => {
       const report = await scan(api.url);
       const signUp = findingsOf(report, "ext-05-mass-assignment").find((f) =>
         /on registration/.test(f.title),
       );
       assert.equal(signUp?.title, 'Privileged field "role" mass-assigned on registration');
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("an API that binds an allow-list only: silent, and EXT-05 passes", async () => {
-    const api = await usersApi("allow-list");
-    try {
+    await withServer(usersApi("allow-list"), async (api) => {
       const report = await scan(api.url);
       assert.deepEqual(findingsOf(report, "ext-05-mass-assignment"), []);
       assert.equal(report.items.find((i) => i.id === "EXT-05")?.verdict, "pass");
       assert.equal(api.users[0]?.role, "user");
-    } finally {
-      await api.close();
-    }
+    });
   });
 });

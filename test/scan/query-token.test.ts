@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { credentialsInUrlCheck } from "../../src/scan/checks/input/credentials-in-url.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 const TOKEN = "tok-alice-9f2c4e71";
 
@@ -49,24 +49,18 @@ function scan(url: string) {
 
 describe("IN-05 live, when only an identity holds credentials", () => {
   test("an operation that refuses anonymous callers takes the identity's token as ?access_token=: found", async () => {
-    const api = await notesApi(true);
-    try {
+    await withServer(notesApi(true), async (api) => {
       const report = await scan(api.url);
       const [found] = findingsOf(report, "in-05-credentials-in-url");
       assert.equal(found?.title, "Credentials accepted in the query string (?access_token=)");
       assert.doesNotMatch(JSON.stringify(report), new RegExp(TOKEN));
       assert.equal(report.items.find((i) => i.id === "IN-05")?.verdict, "fail");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("the token refused in the query string: silent", async () => {
-    const api = await notesApi(false);
-    try {
+    await withServer(notesApi(false), async (api) => {
       assert.deepEqual(findingsOf(await scan(api.url), "in-05-credentials-in-url"), []);
-    } finally {
-      await api.close();
-    }
+    });
   });
 });

@@ -76,6 +76,27 @@ export async function listenLoopback(
   };
 }
 
+/**
+ * Runs `fn` against a test server as it starts, and closes the server afterwards whatever
+ * happens (an assertion that fails included).
+ *
+ * @example
+ * ```ts
+ * await withServer(notesApi("echo"), async (api) => assert.ok(await scan(api.url)));
+ * ```
+ */
+export async function withServer<T extends { close(): Promise<void> }, R>(
+  started: Promise<T>,
+  fn: (server: T) => Promise<R>,
+): Promise<R> {
+  const server = await started;
+  try {
+    return await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
 /** Answers 200 with the same JSON to every method on every path. */
 export function catchAll(_req: IncomingMessage, res: ServerResponse): void {
   res.writeHead(200, { "Content-Type": "application/json" });

@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { userDataCheck } from "../../src/scan/checks/access-control/user-data.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 /**
  * Who `GET /api/members` answers (an undocumented admin listing, named like any collection) and
@@ -102,8 +102,7 @@ function scan(url: string) {
 
 describe("PROC-01 by the data: users' private records to the wrong caller", () => {
   test("a members listing with password hashes answered without credentials: found", async () => {
-    const api = await shopApi("anyone");
-    try {
+    await withServer(shopApi("anyone"), async (api) => {
       const report = await scan(api.url);
       const found = findingsOf(report, "proc-01-user-data");
       assert.deepEqual(
@@ -112,32 +111,24 @@ describe("PROC-01 by the data: users' private records to the wrong caller", () =
       );
       assert.match(found[0]?.detail ?? "", /3 users' records holding email, passwordHash, phone/);
       assert.equal(report.items.find((i) => i.id === "PROC-01")?.verdict, "fail");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("an ordinary user lists every member's private record (an admin function): found", async () => {
-    const api = await shopApi("any-user");
-    try {
+    await withServer(shopApi("any-user"), async (api) => {
       const report = await scan(api.url);
       const [found] = findingsOf(report, "proc-01-user-data");
       assert.equal(found?.title, "Ordinary user lists other users' private records");
       assert.equal(found?.evidence.request, "GET /api/members HTTP/1.1");
       assert.match(found?.detail ?? "", /identity "alice" \(not an admin\) 3 users' records/);
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("members only for the admin, a directory with emails and hashes, own orders, public shops: silent, never a pass", async () => {
-    const api = await shopApi("admin-only");
-    try {
+    await withServer(shopApi("admin-only"), async (api) => {
       const report = await scan(api.url);
       assert.deepEqual(findingsOf(report, "proc-01-user-data"), []);
       assert.notEqual(report.items.find((i) => i.id === "PROC-01")?.verdict, "pass");
-    } finally {
-      await api.close();
-    }
+    });
   });
 });

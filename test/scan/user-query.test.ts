@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { userQueryCheck } from "../../src/scan/checks/access-control/user-query.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 /** Whose notes `GET /api/notes?username=` returns: the named user's, or only the caller's own. */
 type Mode = "trusts-param" | "checks-caller" | "same-for-all";
@@ -69,30 +69,24 @@ function scan(url: string) {
 
 describe("PROC-02: another user's data by naming them in the query (?username=)", () => {
   test("bob asks for ?username=alice and gets alice's notes: found", async () => {
-    const api = await notesApi("trusts-param");
-    try {
+    await withServer(notesApi("trusts-param"), async (api) => {
       const report = await scan(api.url);
       const [found] = findingsOf(report, "proc-02-user-query");
       assert.equal(found?.title, "User reads another user's data through a query parameter (BOLA)");
       assert.equal(found?.evidence.request, "GET /api/notes?username=alice HTTP/1.1");
       assert.equal(report.items.find((i) => i.id === "PROC-02")?.verdict, "fail");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   for (const mode of ["checks-caller", "same-for-all"] as const)
     test(`${mode === "checks-caller" ? "the caller checked (403)" : "the same public answer for everyone"}: silent`, async () => {
-      const api = await notesApi(mode);
-      try {
+      await withServer(notesApi(mode), async (api) => {
         const report = await scan(api.url);
         assert.deepEqual(findingsOf(report, "proc-02-user-query"), []);
         const run = report.items
           .find((i) => i.id === "PROC-02")
           ?.coverage?.find((c) => c.check === "proc-02-user-query");
         assert.equal(run?.probed, 1);
-      } finally {
-        await api.close();
-      }
+      });
     });
 });

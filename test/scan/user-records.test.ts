@@ -3,7 +3,7 @@ import { createServer } from "node:http";
 import { describe, test } from "node:test";
 import { userRecordsCheck } from "../../src/scan/checks/access-control/user-records.js";
 import { runScan } from "../../src/scan/engine.js";
-import { catalog, findingsOf, listenLoopback } from "./scan-helpers.js";
+import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
 /** What `GET /v1/user/{id}` gives a caller asking for someone else's id. */
 type Mode = "leaks" | "owner-checked" | "public-profile";
@@ -72,44 +72,34 @@ function scan(url: string) {
 
 describe("PROC-02: another user's account record by its id", () => {
   test("bob reads alice's record with her email and password hash: found (user-records)", async () => {
-    const api = await usersApi("leaks");
-    try {
+    await withServer(usersApi("leaks"), async (api) => {
       const report = await scan(api.url);
       const [found] = findingsOf(report, "proc-02-user-records");
       assert.equal(found?.title, "User reads another user's account record (BOLA)");
       assert.equal(found?.evidence.request, "GET /v1/user/2 HTTP/1.1");
       assert.match(found?.detail ?? "", /email, password/);
       assert.equal(report.items.find((i) => i.id === "PROC-02")?.verdict, "fail");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("an API that checks the caller: no finding, the operation counted as tried", async () => {
-    const api = await usersApi("owner-checked");
-    try {
+    await withServer(usersApi("owner-checked"), async (api) => {
       const report = await scan(api.url);
       assert.deepEqual(findingsOf(report, "proc-02-user-records"), []);
       const item = report.items.find((i) => i.id === "PROC-02");
       assert.equal(item?.verdict, "pass");
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("a public profile (no private member) is not reported", async () => {
-    const api = await usersApi("public-profile");
-    try {
+    await withServer(usersApi("public-profile"), async (api) => {
       const report = await scan(api.url);
       assert.deepEqual(findingsOf(report, "proc-02-user-records"), []);
-    } finally {
-      await api.close();
-    }
+    });
   });
 
   test("without the first identity's id the check says so instead of passing", async () => {
-    const api = await usersApi("leaks");
-    try {
+    await withServer(usersApi("leaks"), async (api) => {
       const report = await runScan(
         {
           target: api.url,
@@ -125,8 +115,6 @@ describe("PROC-02: another user's account record by its id", () => {
       const item = report.items.find((i) => i.id === "PROC-02");
       assert.equal(item?.verdict, "not_tested");
       assert.match(item?.reason ?? "", /the id of "alice" is unknown/);
-    } finally {
-      await api.close();
-    }
+    });
   });
 });
