@@ -1,4 +1,5 @@
 import { isObject, parseJson } from "../discovery.js";
+import { formFields } from "../html.js";
 import type { Exchange, ScanHttp, ScanOperation } from "../types.js";
 import { type SeenOperation, templateOf, toOperation } from "./operation.js";
 import { documentedIn } from "./page-docs.js";
@@ -159,12 +160,9 @@ function formsIn(
       continue;
     }
     const fields: Record<string, string> = {};
-    for (const field of inner.matchAll(/<(input|textarea|select)\b([^>]*)>/gi)) {
-      const attrs = field[2] ?? "";
-      const name = /name\s*=\s*["']([^"']+)["']/i.exec(attrs)?.[1];
-      const type = /type\s*=\s*["']?(\w+)/i.exec(attrs)?.[1]?.toLowerCase();
-      if (!name || type === "file" || type === "submit" || type === "button") continue;
-      fields[name] = /value\s*=\s*["']([^"']*)["']/i.exec(attrs)?.[1] || "rampart";
+    for (const { name, type, value } of formFields(inner)) {
+      if (type === "file" || type === "submit" || type === "button") continue;
+      fields[name] = value || "rampart";
     }
     forms.push({ method: method.toUpperCase() === "POST" ? "POST" : "GET", url, fields });
   }

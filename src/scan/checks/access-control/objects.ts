@@ -71,6 +71,45 @@ export function anonymousGet(context: CheckContext, url: string): Promise<Exchan
   );
 }
 
+/** A read that needs the credential: refused without it, answered with it. */
+export interface ProtectedRead {
+  readonly op: ScanOperation;
+  readonly answer: Exchange;
+  readonly without: Exchange;
+}
+
+/**
+ * The GET operations (among the first `scan`) that refuse a caller without credentials (401 /
+ * 403) and whose answer to `ask` passes `accepts` (default: a 2xx), at most `max` of them: the
+ * places where a credential is shown to matter.
+ *
+ * @example
+ * ```ts
+ * const [read] = await protectedReads(context, (url) => sendAs(context, alice, { url }), { max: 1 });
+ * ```
+ */
+export async function protectedReads(
+  context: CheckContext,
+  ask: (url: string) => Promise<Exchange | undefined>,
+  options: {
+    readonly max: number;
+    readonly scan?: number;
+    readonly accepts?: (answer: Exchange) => boolean;
+  },
+): Promise<ProtectedRead[]> {
+  const accepts = options.accepts ?? ((e: Exchange) => e.status >= 200 && e.status < 300);
+  const found: ProtectedRead[] = [];
+  const gets = context.target.operations.filter((o) => o.method === "GET");
+  for (const op of gets.slice(0, options.scan ?? 30)) {
+    if (found.length >= options.max) break;
+    const without = await anonymousGet(context, op.url);
+    if (!without || (without.status !== 401 && without.status !== 403)) continue;
+    const answer = await ask(op.url);
+    if (answer && accepts(answer)) found.push({ op, answer, without });
+  }
+  return found;
+}
+
 /**
  * The objects of a JSON list answer: a top-level array, or the one array of objects a page
  * wrapper holds (`items`, `data`, `results`...).

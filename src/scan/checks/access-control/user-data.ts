@@ -1,6 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import type { Vocabulary } from "../../../vocabulary/vocabulary.js";
-import { identitiesOf, jsonObject, sendAs } from "../../identities.js";
+import { parseJson } from "../../discovery.js";
+import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, ran, undescribed } from "../outcome.js";
 import { anonymousGet, delivers } from "./objects.js";
@@ -34,15 +35,6 @@ function userRecords(
   const members = privateMembers(record, vocabulary);
   const own = members.length > 0 ? [{ record, members }] : [];
   return [...own, ...Object.values(record).flatMap((v) => userRecords(v, vocabulary, depth + 1))];
-}
-
-function parsed(exchange: Exchange): unknown {
-  if (jsonObject(exchange.body) !== undefined) return jsonObject(exchange.body);
-  try {
-    return JSON.parse(exchange.body) as unknown;
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -145,7 +137,7 @@ function readable(
   exchange: Exchange | undefined,
 ): { record: Record<string, unknown>; members: string[] }[] {
   if (!delivers(exchange, context.target.baseline)) return [];
-  return userRecords(parsed(exchange), context.vocabulary);
+  return userRecords(parseJson(exchange.body), context.vocabulary);
 }
 
 function anonymousLeak(

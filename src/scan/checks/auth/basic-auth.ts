@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { anonymousGet, delivers } from "../access-control/objects.js";
+import { delivers, protectedReads } from "../access-control/objects.js";
 import { covered, notTested, ran } from "../outcome.js";
 
 const BASIC = /(^|,)\s*Basic(\s|,|$)/i;
@@ -126,15 +126,13 @@ async function disguisedBasic(context: CheckContext): Promise<Finding | undefine
       if (name.toLowerCase() === "authorization" && /^\s*basic\s/i.test(value)) continue;
       const user = basicPayloadUser(value);
       if (user === undefined) continue;
-      const gets = context.target.operations.filter((o) => o.method === "GET").slice(0, 12);
-      for (const op of gets) {
-        const without = await anonymousGet(context, op.url);
-        if (!without || (without.status !== 401 && without.status !== 403)) continue;
-        const withIt = await sendAs(context, identity, {
-          url: op.url,
-          headers: { accept: "application/json" },
-        });
-        if (!delivers(withIt, context.target.baseline)) continue;
+      const [read] = await protectedReads(
+        context,
+        (url) => sendAs(context, identity, { url, headers: { accept: "application/json" } }),
+        { max: 1, scan: 12, accepts: (e) => delivers(e, context.target.baseline) },
+      );
+      if (read) {
+        const { op, answer: withIt, without } = read;
         return context.finding({
           title: "Basic credentials in a custom header",
           detail: `Identity "${identity.name}" authenticates with ${name}: base64 of "${user}:<password>", which ${op.method} ${op.path} accepts (${withIt.status}; ${without.status} without it): the password itself travels with every request, as with HTTP Basic, in a header no standard tool treats as a secret.`,

@@ -3,7 +3,7 @@ import { redactUrl, SENSITIVE_NAME } from "../../../core/redact.js";
 import { performLogin } from "../../auth/login.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { anonymousGet } from "../access-control/objects.js";
+import { protectedReads } from "../access-control/objects.js";
 import { covered, ran } from "../outcome.js";
 
 /**
@@ -215,27 +215,26 @@ async function acceptedFindings(
         Number(!target.operations.some((op) => op.secured && op.url === a.url)) -
         Number(!target.operations.some((op) => op.secured && op.url === b.url)),
     );
-  // Then the operations that refuse an anonymous caller, asked with the credential (reads met
-  // during discovery are often public ones, and crawled operations are not met there).
-  const candidates = reads.slice(0, 3);
-  for (const op of target.operations.filter((o) => o.method === "GET").slice(0, 30)) {
-    if (candidates.length >= 6) break;
-    const anonymous = await anonymousGet(context, op.url);
-    if (anonymous?.status !== 401 && anonymous?.status !== 403) continue;
-    const answer = identity
-      ? await sendAs(context, identity, { url: op.url })
-      : await http.trySend({ url: op.url });
-    if (answer && answer.status >= 200 && answer.status < 300) candidates.push(answer);
-  }
   let working: Exchange | undefined;
   let without: Exchange | undefined;
-  for (const read of candidates) {
+  for (const read of reads.slice(0, 3)) {
     const answer = await http.trySend({ url: read.url, anonymous: true });
     if (answer && (answer.status === 401 || answer.status === 403)) {
       working = read;
       without = answer;
       break;
     }
+  }
+  // Then the operations that refuse an anonymous caller, asked with the credential (reads met
+  // during discovery are often public ones, and crawled operations are not met there).
+  if (!working) {
+    const [read] = await protectedReads(
+      context,
+      (url) => (identity ? sendAs(context, identity, { url }) : http.trySend({ url })),
+      { max: 1 },
+    );
+    working = read?.answer;
+    without = read?.without;
   }
   if (!working || !without) return none;
   const findings: Finding[] = [];

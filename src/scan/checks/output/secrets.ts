@@ -1,5 +1,6 @@
 import { isObject, parseJson } from "../../discovery.js";
 import { excerpt } from "../../evidence.js";
+import { formFields } from "../../html.js";
 import type { Exchange, PassiveProblem, ScanCheck } from "../../types.js";
 import { passiveCheck } from "../passive-check.js";
 
@@ -60,17 +61,13 @@ function leaves(value: unknown, path = "", key = "", inArray = false, depth = 0)
  * `value` attribute is sent to every browser that loads the page (hidden fields included).
  */
 function formValues(html: string): Leaf[] {
-  const found: Leaf[] = [];
-  for (const m of html.matchAll(/<input\b([^>]*)>/gi)) {
-    const attributes = m[1] ?? "";
-    const name = /\bname\s*=\s*["']([^"']+)["']/i.exec(attributes)?.[1];
-    const value = /\bvalue\s*=\s*["']([^"']*)["']/i.exec(attributes)?.[1];
-    // API keys in pages are often publishable by design (a payment widget's key): only
-    // passwords and secrets proper count.
-    if (name && value && (PASSWORD_KEY.test(name) || /secret|private/i.test(name)))
-      found.push({ path: `form field ${name}`, key: name, value, inArray: false });
-  }
-  return found;
+  // API keys in pages are often publishable by design (a payment widget's key): only
+  // passwords and secrets proper count.
+  return formFields(html).flatMap(({ tag, name, value }) =>
+    tag === "input" && value && (PASSWORD_KEY.test(name) || /secret|private/i.test(name))
+      ? [{ path: `form field ${name}`, key: name, value, inArray: false }]
+      : [],
+  );
 }
 
 /** The identity claims of a JWT (everything but timing and ids of the token itself). */
