@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "../core/loopback.js";
 import { childPointer } from "../openapi/pointer.js";
 import type { LoadedDocument, Operation } from "../openapi/types.js";
 
@@ -106,14 +107,7 @@ export function excerpt(value: unknown, max = 160): string {
 /** True for a URL whose host is loopback or localhost (a development server). */
 export function isLoopbackUrl(url: string): boolean {
   const host = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?(\[[^\]]*\]|[^/:?#]*)/i.exec(url)?.[1] ?? "";
-  const h = host.toLowerCase().replace(/^\[|\]$/g, "");
-  return (
-    h === "localhost" ||
-    h.endsWith(".localhost") ||
-    /^127\.\d+\.\d+\.\d+$/.test(h) ||
-    h === "::1" ||
-    h === "0:0:0:0:0:0:0:1"
-  );
+  return isLoopbackHost(host);
 }
 
 /** True when a file-like schema has no size bound. */

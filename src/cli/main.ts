@@ -98,6 +98,14 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .option("--postman <file>", "a Postman collection (v2.x): more operations to scan")
     .option("--har <file>", "a HAR recording (browser or proxy): more operations to scan")
     .option(
+      "--base-path <path>",
+      "where the document's operations are (default: its server's path)",
+    )
+    .option(
+      "--behind-tls-proxy",
+      "TLS ends at a proxy in front of the target: transport findings become info",
+    )
+    .option(
       "--proxy <url>",
       "send every request through this proxy (default: HTTPS_PROXY / HTTP_PROXY)",
     )

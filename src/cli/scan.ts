@@ -27,6 +27,8 @@ export interface ScanCliOptions {
   readonly openapi?: string;
   readonly postman?: string;
   readonly har?: string;
+  readonly basePath?: string;
+  readonly behindTlsProxy?: boolean;
   readonly proxy?: string;
   readonly ca?: string;
   readonly profile: ScanProfile;
@@ -72,6 +74,8 @@ export async function scanCommand(
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
     ...(options.postman !== undefined ? { postman: options.postman } : {}),
     ...(options.har !== undefined ? { har: options.har } : {}),
+    ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+    ...(options.behindTlsProxy ? { behindTlsProxy: true } : {}),
     ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     ...(options.ca !== undefined ? { proxyCa: readCa(resolve(io.cwd, options.ca)) } : {}),
     profile: options.profile,

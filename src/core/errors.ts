@@ -32,6 +32,11 @@ export const ERROR_CODES = {
    */
   ERR_LOGIN_FAILED: { exit: 2 },
   /**
+   * A scan's login stayed throttled (429 / 503) longer than the scan waits for it: the message
+   * names the request and the wait the server asked for.
+   */
+  ERR_LOGIN_THROTTLED: { exit: 2 },
+  /**
    * A scan spent its request budget (`--max-requests`). Raised inside the scan only: the check
    * that hits it is reported as not tested, and the scan still exits with its findings' code.
    */

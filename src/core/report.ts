@@ -37,6 +37,11 @@ export interface Report {
   readonly coverage?: ScanCoverage;
   /** Scan: how it authenticated, in words (the login found or run, where the token was). */
   readonly authentication?: string;
+  /**
+   * Scan: what it decided about its input or went past, one line each (where the document's
+   * operations were taken to be, broken parts of the document skipped).
+   */
+  readonly notes?: readonly string[];
   /** Present when compared with an earlier report (`--baseline`). */
   readonly baseline?: BaselineSummary;
 }

@@ -23,6 +23,11 @@ export interface LoadOptions {
   readonly maxBytes?: number;
   /** YAML alias expansions allowed per file (a "billion laughs" guard); default 10 000. */
   readonly maxAliasCount?: number;
+  /**
+   * Report broken or refused `$ref`s in `problems` instead of throwing (default false). A scan
+   * needs the operations it can use, not a conformant document; `audit` stays strict.
+   */
+  readonly tolerant?: boolean;
 }
 
 const DEFAULTS = Object.freeze({
@@ -35,6 +40,8 @@ const DEFAULTS = Object.freeze({
   remoteTimeoutMs: 10_000,
   /** Resolved pointers remembered per document. */
   maxCachedPointers: 100_000,
+  /** Problems a tolerant load keeps (the first ones); the rest are dropped. */
+  maxProblems: 50,
 });
 
 interface SourceFile {
@@ -101,11 +108,19 @@ async function loadFrom(
   const root = parseSource(text, name, key, options);
   const version = versionOf(root);
   const files = new Map<string, SourceFile>([[key, root]]);
-  const refs = await loadReferencedFiles(root, files, options);
-  const { document, reachable } = makeDocument(version, root, files);
+  const problems: RampartError[] = [];
+  // Strict loading stops at the first problem; tolerant loading keeps each one and goes on.
+  const report = (problem: RampartError): void => {
+    if (!options.tolerant) throw problem;
+    if (problems.length < DEFAULTS.maxProblems) problems.push(problem);
+  };
+  const { refs, refused } = await loadReferencedFiles(root, files, options, report);
+  const { document, reachable } = makeDocument(version, root, files, problems);
   for (const { file, ref } of refs)
-    if (!reachable(file, ref.value))
-      throw invalidAt(file, ref.segments, `$ref "${ref.value}" points to nothing (or to a cycle)`);
+    if (!refused(file, ref.value) && !reachable(file, ref.value))
+      report(
+        invalidAt(file, ref.segments, `$ref "${ref.value}" points to nothing (or to a cycle)`),
+      );
   if (options.validate !== false) await validateDocument(root, document);
   return document;
 }
@@ -236,24 +251,37 @@ async function loadReferencedFiles(
   root: SourceFile,
   files: Map<string, SourceFile>,
   options: LoadOptions,
-): Promise<{ file: SourceFile; ref: { value: string; segments: string[] } }[]> {
+  report: (problem: RampartError) => void,
+): Promise<{
+  refs: { file: SourceFile; ref: { value: string; segments: string[] } }[];
+  /** The `$ref` points into a file that was already reported as refused or unreadable. */
+  refused: (file: SourceFile, ref: string) => boolean;
+}> {
+  const refused = new Set<string>();
   const all: { file: SourceFile; ref: { value: string; segments: string[] } }[] = [];
   const queue = [root];
   for (let file = queue.shift(); file; file = queue.shift()) {
     for (const ref of collectRefs(file.value)) {
       all.push({ file, ref });
       const target = refTarget(file, ref.value);
-      if (target.kind === "unsupported")
-        throw invalidAt(file, ref.segments, `unsupported $ref "${ref.value}"`);
-      if (target.kind === "local" || files.has(target.key)) continue;
+      if (target.kind === "unsupported") {
+        report(invalidAt(file, ref.segments, `unsupported $ref "${ref.value}"`));
+        continue;
+      }
+      if (target.kind === "local" || files.has(target.key) || refused.has(target.key)) continue;
       if (isRemote(target.key) && !options.allowRemoteRefs) {
+        // A file refused once is not asked for again (nor reported again) by its other `$ref`s.
+        refused.add(target.key);
         const offset = file.positions.offsetOf(ref.segments);
         const at = offset === undefined ? undefined : file.positions.lineColumn(offset);
-        throw new RampartError(
-          "ERR_OPENAPI_REMOTE_REF",
-          `$ref to a remote document "${ref.value}" refused (pass --allow-remote-refs to fetch it)`,
-          { source: at ? `${file.name}:${at.line}:${at.column}` : file.name },
+        report(
+          new RampartError(
+            "ERR_OPENAPI_REMOTE_REF",
+            `$ref to a remote document "${ref.value}" refused (pass --allow-remote-refs to fetch it)`,
+            { source: at ? `${file.name}:${at.line}:${at.column}` : file.name },
+          ),
         );
+        continue;
       }
       if (files.size >= DEFAULTS.maxFiles)
         throw invalidAt(file, ref.segments, `more than ${DEFAULTS.maxFiles} files referenced`);
@@ -264,18 +292,35 @@ async function loadReferencedFiles(
       } catch (error) {
         const offset = file.positions.offsetOf(ref.segments);
         const at = offset === undefined ? undefined : file.positions.lineColumn(offset);
-        throw new RampartError(
-          "ERR_OPENAPI_READ",
-          `$ref "${ref.value}": ${(error as RampartError).message}`,
-          { source: at ? `${file.name}:${at.line}:${at.column}` : file.name, cause: error },
+        refused.add(target.key);
+        report(
+          new RampartError(
+            "ERR_OPENAPI_READ",
+            `$ref "${ref.value}": ${(error as RampartError).message}`,
+            { source: at ? `${file.name}:${at.line}:${at.column}` : file.name, cause: error },
+          ),
         );
+        continue;
       }
-      const loaded = parseSource(text, name, target.key, options);
+      let loaded: SourceFile;
+      try {
+        loaded = parseSource(text, name, target.key, options);
+      } catch (error) {
+        refused.add(target.key);
+        report(error as RampartError);
+        continue;
+      }
       files.set(target.key, loaded);
       queue.push(loaded);
     }
   }
-  return all;
+  return {
+    refs: all,
+    refused: (file, ref) => {
+      const target = refTarget(file, ref);
+      return target.kind === "unsupported" || (target.kind === "file" && refused.has(target.key));
+    },
+  };
 }
 
 /** The name of a referenced file, in the same style (relative or absolute) as the root's. */
@@ -351,6 +396,7 @@ function makeDocument(
   version: OpenApiVersion,
   root: SourceFile,
   files: ReadonlyMap<string, SourceFile>,
+  problems: readonly RampartError[],
 ): { document: LoadedDocument; reachable: (file: SourceFile, ref: string) => boolean } {
   // Each walk owns its cursor's segment array: stepping appends in place (no copy per step).
   const step = (cursor: Cursor, segment: string): Cursor | undefined => {
@@ -412,6 +458,7 @@ function makeDocument(
     version,
     file: root.name,
     raw: root.value as Readonly<Record<string, unknown>>,
+    problems,
     resolve: (pointer: string) => find(pointer)?.value,
     locate(pointer: string): SourceLocation | undefined {
       const cursor = find(pointer);

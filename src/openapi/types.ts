@@ -1,3 +1,4 @@
+import type { RampartError } from "../core/errors.js";
 /**
  * The OpenAPI model shared by `rampart audit` and `rampart scan`: a document loaded from YAML or
  * JSON (2.0, 3.0 or 3.1) that remembers where every node came from, and its operations in one
@@ -20,6 +21,11 @@ export interface LoadedDocument {
   readonly file: string;
   /** The document as parsed, `$ref`s left in place. */
   readonly raw: Readonly<Record<string, unknown>>;
+  /**
+   * What a tolerant load found broken and went past (always empty when loaded strictly): one
+   * error each, with its code and `file:line:column`.
+   */
+  readonly problems: readonly RampartError[];
   /** Where the node at a pointer of the root document is, following `$ref`s across files. */
   locate(pointer: string): SourceLocation | undefined;
   /** The value at a pointer, `$ref`s resolved (local and, when allowed, across files). */

@@ -45,6 +45,7 @@ const REPORT: Shape = {
     "score",
     "grade",
     "authentication",
+    "notes",
     "coverage",
     "items",
     "findings",

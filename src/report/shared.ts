@@ -129,6 +129,7 @@ export function coverageLines(report: Report): string[] {
     lines.push(
       `Warning: ${c.cutShort} item${c.cutShort === 1 ? " was" : "s were"} cut short${c.budgetSpent ? " by the request budget (--max-requests)" : ""}; the grade counts ${c.cutShort === 1 ? "it" : "them"} as failing at the worst severity ${c.cutShort === 1 ? "its" : "their"} checks can report.`,
     );
+  for (const note of report.notes ?? []) lines.push(`Note: ${note}`);
   return lines;
 }
 

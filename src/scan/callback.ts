@@ -66,12 +66,3 @@ export async function startCallbackListener(maxHits = 100): Promise<CallbackList
       }),
   };
 }
-
-/**
- * Whether a host name is a loopback address (127.0.0.0/8, ::1, localhost): only then can the
- * target reach a listener on 127.0.0.1.
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
-}

@@ -59,6 +59,8 @@ export interface DiscoveryOptions {
   readonly postman?: string;
   /** `--har`: a HAR 1.2 recording. */
   readonly har?: string;
+  /** `--base-path`: where the document's operations are on the target (else its server's path). */
+  readonly basePath?: string;
   readonly cwd: string;
   readonly authenticated: boolean;
   /** The login exchange, when a login recipe ran. */
@@ -102,9 +104,10 @@ export async function discoverTarget(
 
   const state: {
     baseline?: Exchange;
-    found?: { document: LoadedDocument; source: string };
+    found?: FoundDocument;
     operations: ScanOperation[];
-  } = { operations: [] };
+    notes: string[];
+  } = { operations: [], notes: [] };
   try {
     await explore(base, http, options, root, observed, urls, state);
   } catch (error) {
@@ -115,11 +118,14 @@ export async function discoverTarget(
     if (o.exchange.headers.location)
       urls.add(new URL(o.exchange.headers.location, o.exchange.url).href);
   const { baseline, found, operations } = state;
+  if (given.openapi === undefined && found)
+    state.notes.unshift(`document found at ${found.source}`);
   const fields = loginFields(observed.find((o) => o.source === "login")?.exchange);
 
   return {
     base,
     ...(found ? { document: found.document, documentSource: found.source } : {}),
+    ...(state.notes.length > 0 ? { notes: state.notes } : {}),
     operations: keepOwnAccount(operations, fields),
     ...(fields.size > 0 ? { loginFields: fields } : {}),
     observed,
@@ -139,8 +145,9 @@ async function explore(
   urls: Set<string>,
   state: {
     baseline?: Exchange;
-    found?: { document: LoadedDocument; source: string };
+    found?: FoundDocument;
     operations: ScanOperation[];
+    notes: string[];
   },
 ): Promise<void> {
   const baseline = await http.trySend({ url: `/rampart-${randomBytes(6).toString("hex")}` });
@@ -164,7 +171,9 @@ async function explore(
 
   if (found) state.found = found;
   const documented = found ? listOperations(found.document) : [];
-  const prefix = found ? serverPrefix(found.document, base) : "";
+  const where = found ? basePathOf(found.document, base, options.basePath) : undefined;
+  const prefix = where?.prefix ?? "";
+  if (found && where) state.notes.push(...documentNotes(found, prefix, where.why));
   const deref = found ? derefOf(found.document) : undefined;
   let operations = documented.map((op) => toScanOperation(op, base, prefix, deref));
   state.operations = operations;
@@ -257,11 +266,14 @@ async function each<T>(promises: readonly Promise<T>[], use: (value: T) => void)
   if (failed) throw failed.reason;
 }
 
-async function loadGiven(
-  given: string,
-  http: ScanHttp,
-  cwd: string,
-): Promise<{ document: LoadedDocument; source: string }> {
+interface FoundDocument {
+  readonly document: LoadedDocument;
+  readonly source: string;
+  /** Why the document was used unvalidated: its first departure from the OpenAPI schema. */
+  readonly invalid?: RampartError;
+}
+
+async function loadGiven(given: string, http: ScanHttp, cwd: string): Promise<FoundDocument> {
   if (/^https?:\/\//i.test(given)) {
     if (!http.inScope(given)) {
       throw new RampartError(
@@ -277,16 +289,16 @@ async function loadGiven(
       throw new RampartError("ERR_USAGE", `--openapi ${given} answered ${exchange.status}`);
     }
     return {
-      document: await leniently((validate) =>
-        loadOpenApiText(exchange.body, given, { allowRemoteRefs: false, validate }),
-      ),
+      ...(await leniently((validate) =>
+        loadOpenApiText(exchange.body, given, { allowRemoteRefs: false, validate, tolerant: true }),
+      )),
       source: given,
     };
   }
   return {
-    document: await leniently((validate) =>
-      loadOpenApiFile(given, { allowRemoteRefs: false, cwd, validate }),
-    ),
+    ...(await leniently((validate) =>
+      loadOpenApiFile(given, { allowRemoteRefs: false, cwd, validate, tolerant: true }),
+    )),
     source: given,
   };
 }
@@ -298,13 +310,13 @@ async function loadGiven(
  */
 async function leniently(
   load: (validate: boolean) => Promise<LoadedDocument>,
-): Promise<LoadedDocument> {
+): Promise<{ document: LoadedDocument; invalid?: RampartError }> {
   try {
-    return await load(true);
+    return { document: await load(true) };
   } catch (error) {
     if (!(error instanceof RampartError && error.code === "ERR_OPENAPI_INVALID")) throw error;
     try {
-      return await load(false);
+      return { document: await load(false), invalid: error };
     } catch {
       throw error;
     }
@@ -315,7 +327,7 @@ async function findDocument(
   http: ScanHttp,
   observed: Observation[],
   authenticated: boolean,
-): Promise<{ document: LoadedDocument; source: string } | undefined> {
+): Promise<FoundDocument | undefined> {
   for (const path of DOCUMENT_PATHS) {
     const exchange = await http.trySend({ url: path });
     if (exchange?.status !== 200 || exchange.truncated) continue;
@@ -323,11 +335,15 @@ async function findDocument(
     if (!/["']?(openapi|swagger)["']?\s*:\s*["']?[23]\./.test(exchange.body.slice(0, 2000)))
       continue;
     try {
-      const document = await leniently((validate) =>
-        loadOpenApiText(exchange.body, exchange.url, { allowRemoteRefs: false, validate }),
+      const loaded = await leniently((validate) =>
+        loadOpenApiText(exchange.body, exchange.url, {
+          allowRemoteRefs: false,
+          validate,
+          tolerant: true,
+        }),
       );
       observed.push({ source: "document", exchange, authenticated });
-      return { document, source: exchange.url };
+      return { ...loaded, source: exchange.url };
     } catch {
       // Not a usable document: keep looking.
     }
@@ -350,7 +366,7 @@ export const MAX_RESOLVED_OPERATIONS = 30;
 
 /** The operations of the document with example values, against the target's base URL. */
 export function toScanOperations(document: LoadedDocument, base: URL): ScanOperation[] {
-  const prefix = serverPrefix(document, base);
+  const { prefix } = basePathOf(document, base);
   const deref = derefOf(document);
   return listOperations(document).map((op: Operation) => toScanOperation(op, base, prefix, deref));
 }
@@ -455,6 +471,14 @@ function toScanOperation(
     }
   }
   path = path.replace(/\{[^}]+\}/g, "1");
+  // A path key with a query string in it (`/upload?id={id}`) is invalid OpenAPI that generated
+  // documents do contain: the server reads that part as the query, so it goes there.
+  const mark = path.search(/[?#]/);
+  if (mark !== -1) {
+    for (const [k, v] of new URLSearchParams(path.slice(mark + 1).split("#")[0]))
+      if (!query.has(k)) query.set(k, v);
+    path = path.slice(0, mark);
+  }
   const search = query.toString();
   const content = op.requestBody?.content ?? [];
   const json = content.find((c) => /[/+]json$/i.test(c.mediaType.split(";")[0]?.trim() ?? ""));
@@ -486,6 +510,31 @@ function toScanOperation(
   };
 }
 
+/** What the scan went past in the document, and where its operations were taken to be. */
+function documentNotes(found: FoundDocument, prefix: string, why: string): string[] {
+  const notes = [`operations under ${prefix || "/"} (${why})`];
+  if (found.invalid)
+    notes.push(
+      `${found.source} breaks the OpenAPI schema (${found.invalid.message}${found.invalid.source ? ` at ${found.invalid.source}` : ""}); used as it is`,
+    );
+  for (const problem of found.document.problems)
+    notes.push(
+      `skipped ${problem.source ? `${problem.source}: ` : ""}${problem.message} (${problem.code})`,
+    );
+  const paths = asPaths(found.document);
+  const odd = paths.filter((p) => /[?#]/.test(p));
+  if (odd.length > 0)
+    notes.push(
+      `${odd.length} path${odd.length === 1 ? "" : "s"} of the document hold a query string (${odd.slice(0, 3).join(", ")}): their query part was sent as the query`,
+    );
+  return notes;
+}
+
+function asPaths(document: LoadedDocument): string[] {
+  const paths = document.raw.paths;
+  return isObject(paths) ? Object.keys(paths).filter((p) => p.startsWith("/")) : [];
+}
+
 function stringFields(value: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(
     Object.entries(value).map(([k, v]) => [
@@ -495,25 +544,50 @@ function stringFields(value: Record<string, unknown>): Record<string, string> {
   );
 }
 
-/** The path prefix of the document's first server when it is on the target's origin. */
-function serverPrefix(document: LoadedDocument, base: URL): string {
+/**
+ * The path the document's operations hang under on the target, and why. The document's first
+ * server names it whatever its host (a generated document often says `localhost`, or production
+ * while staging is scanned): its path applies to the target. A target URL with a path of its own
+ * keeps it unless the server's path extends it; `--base-path` overrides both.
+ */
+export function basePathOf(
+  document: LoadedDocument,
+  base: URL,
+  override?: string,
+): { readonly prefix: string; readonly why: string } {
   const basePath = base.pathname.replace(/\/+$/, "");
+  if (override !== undefined)
+    return { prefix: override.replace(/\/+$/, ""), why: "given with --base-path" };
   const raw = document.raw;
   let server: string | undefined;
-  if (
-    Array.isArray(raw.servers) &&
-    isObject(raw.servers[0]) &&
-    typeof raw.servers[0].url === "string"
-  )
-    server = raw.servers[0].url;
-  else if (typeof raw.basePath === "string") server = raw.basePath;
-  if (server === undefined) return basePath;
+  let variables: Record<string, unknown> = {};
+  const first = Array.isArray(raw.servers) ? raw.servers[0] : undefined;
+  if (isObject(first) && typeof first.url === "string") {
+    server = first.url;
+    if (isObject(first.variables)) variables = first.variables;
+  } else if (typeof raw.basePath === "string") server = raw.basePath;
+  if (server === undefined)
+    return { prefix: basePath, why: "the document names no server: the target URL's path" };
+  // Server variables take their default (OpenAPI 3: `default` is required); the host part does
+  // not matter here, a variable left in the path does.
+  const filled = server.replace(/\{([^}]*)\}/g, (whole, name: string) => {
+    const variable = variables[name];
+    return isObject(variable) && typeof variable.default === "string" ? variable.default : whole;
+  });
+  if (/\{/.test(filled.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, "")))
+    return { prefix: basePath, why: `the document's server ${server} has a path variable` };
+  let path: string;
   try {
-    const url = new URL(server.replace(/\{[^}]*\}/g, "x"), base);
-    return url.origin === base.origin ? url.pathname.replace(/\/+$/, "") : basePath;
+    path = new URL(filled.replace(/\{[^}]*\}/g, "x"), base).pathname.replace(/\/+$/, "");
   } catch {
-    return basePath;
+    return { prefix: basePath, why: `the document's server "${server}" is not a URL` };
   }
+  if (basePath === "" || path === basePath || path.startsWith(`${basePath}/`))
+    return { prefix: path, why: `from the document's server ${server}` };
+  return {
+    prefix: basePath,
+    why: `the target URL's path (the document's server ${server} names another; --base-path chooses)`,
+  };
 }
 
 function linksOf(root: Exchange, http: ScanHttp): string[] {

@@ -68,6 +68,7 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     onRequest: () => progress.request(),
     onExchange: (exchange, owner) => passive.observe(exchange, owner),
     onUnauthorized: () => relogin?.() ?? Promise.resolve(false),
+    measuresThrottling: new Set(deps.checks.filter((c) => c.measuresThrottling).map((c) => c.id)),
     ...(opts.proxy !== undefined ? { proxy: opts.proxy } : {}),
     ...(opts.proxyCa !== undefined ? { proxyCa: opts.proxyCa } : {}),
   });
@@ -77,6 +78,7 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
   const memo = new Map<string, Promise<unknown>>();
   let discoveryCutShort = false;
   let authentication: string | undefined;
+  let notes: readonly string[] = [];
   const useSession = (session: LoggedIn, recipe: LoginRecipe) => {
     for (const key of Object.keys(credentials)) delete credentials[key];
     Object.assign(credentials, opts.headers, credentialHeaders(session));
@@ -87,15 +89,18 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     return authOfSession(session, recipe);
   };
   try {
-    const session = opts.login ? await logInOrThrow(anonymous, opts.login) : undefined;
+    const session = opts.login
+      ? await logInOrThrow(anonymous, opts.login, { signal: opts.signal })
+      : undefined;
     const auth =
       session && opts.login ? useSession(session, opts.login) : authOfHeaders(credentials);
     authentication = session?.described ?? auth?.described;
     const zeroConfig = !session && !auth ? opts.config?.credentials : undefined;
-    const target = await discoverTarget(opts.target, http, {
+    const discovered = await discoverTarget(opts.target, http, {
       ...(opts.openapi !== undefined ? { openapi: opts.openapi } : {}),
       ...(opts.postman !== undefined ? { postman: opts.postman } : {}),
       ...(opts.har !== undefined ? { har: opts.har } : {}),
+      ...(opts.basePath !== undefined ? { basePath: opts.basePath } : {}),
       cwd: opts.cwd,
       authenticated: Object.keys(credentials).length > 0,
       ...(session ? { login: session.exchange } : {}),
@@ -118,7 +123,9 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
           }
         : {}),
     });
+    const target = opts.behindTlsProxy ? { ...discovered, behindTlsProxy: true } : discovered;
     discoveryCutShort = budget.refusals > 0 || http.lost !== undefined;
+    notes = target.notes ?? [];
     passive.start(target);
     progress.start(deps.checks.length);
     const run = async (check: ScanCheck) => {
@@ -160,6 +167,7 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       durationMs: Math.round(performance.now() - startedMs),
       requests: http.requests,
       ...(authentication !== undefined ? { authentication: redact(authentication) } : {}),
+      ...(notes.length > 0 ? { notes: notes.map((n) => redact(n)) } : {}),
       findings: deps.suppress ? [...deps.suppress(dedupe(findings))] : dedupe(findings),
       checks: runs,
     },

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import {
   Agent,
   type Dispatcher,
@@ -7,9 +8,10 @@ import {
   errors as undiciErrors,
 } from "undici";
 import { RampartError } from "../core/errors.js";
+import { isLoopbackHost } from "../core/loopback.js";
 import { type Budget, DEFAULT_OWNER } from "./budget.js";
-import { isLoopbackHost } from "./callback.js";
 import { normalisePath } from "./passive.js";
+import { MAX_PROBE_WAIT_MS, MAX_SCAN_WAIT_MS, retryAfterMs } from "./throttle.js";
 import type { Exchange, ScanHttp, ScanRequest } from "./types.js";
 
 /** Refused or reset connections in a row, with no answer between, that mean the target is gone. */
@@ -60,6 +62,11 @@ export interface HttpLayerOptions {
    * requests that carried the scan's credentials trigger it, never anonymous or forged ones.
    */
   readonly onUnauthorized?: () => Promise<boolean>;
+  /**
+   * Owners (check ids) whose 429 and 503 answers are their evidence (a burst, a lockout probe):
+   * never waited out. Everyone else's throttled request waits the server's `Retry-After` once.
+   */
+  readonly measuresThrottling?: ReadonlySet<string>;
 }
 
 /** What one owner's requests came to. */
@@ -108,6 +115,7 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
   };
 
   let failuresInARow = 0;
+  let waitedMs = 0;
   let lost: string | undefined;
   const timeouts = new Map<string, number>();
   let waiting: Promise<boolean> | undefined;
@@ -222,6 +230,23 @@ export function createHttpLayer(options: HttpLayerOptions): HttpLayer {
       answeredIn(performance.now() - started);
       options.onRequest?.(exchange);
       options.onExchange?.(exchange, owner);
+      // A server that asks to wait (RFC 6585 section 4, RFC 9110 section 10.2.3) is waited for,
+      // within the scan's limits, so that its throttle is not read as the probe's answer.
+      const wait =
+        (exchange.status === 429 || exchange.status === 503) &&
+        !retried &&
+        !options.measuresThrottling?.has(owner)
+          ? retryAfterMs(exchange)
+          : undefined;
+      if (wait !== undefined && wait <= MAX_PROBE_WAIT_MS && waitedMs + wait <= MAX_SCAN_WAIT_MS) {
+        waitedMs += wait;
+        clear();
+        release();
+        released = true;
+        await delay(wait, undefined, { signal: options.signal }).catch(() => undefined);
+        if (options.signal.aborted) throw options.signal.reason;
+        return send(req, owner, stats, true);
+      }
       const credentialed =
         !req.anonymous && inScope(url) && Object.keys(options.headers).length > 0;
       if (exchange.status === 401 && credentialed && !retried && options.onUnauthorized) {

@@ -1,4 +1,5 @@
-import { credentialHeaders, performLogin, USERNAME_FIELD } from "./auth/login.js";
+import { credentialHeaders, USERNAME_FIELD } from "./auth/login.js";
+import { logInPatiently } from "./auth/patience.js";
 import type { ScanConfig } from "./config.js";
 import type { LoginRecipe, ScanOptions } from "./options.js";
 import type { CheckContext, Exchange, ScanRequest } from "./types.js";
@@ -133,10 +134,13 @@ async function credentialsOf(
     spec.login ??
     (spec.credentials ? (context.target.auth?.recipe ?? context.config?.login) : undefined);
   if (!recipe) return undefined;
-  const attempt = await performLogin(
+  const { attempt } = await logInPatiently(
     (request) => context.http.trySend({ ...request, anonymous: true }),
     recipe,
-    spec.login ? undefined : spec.credentials,
+    {
+      ...(spec.login || !spec.credentials ? {} : { override: spec.credentials }),
+      signal: context.signal,
+    },
   );
   if (!attempt.ok) return undefined;
   const { session } = attempt;

@@ -36,6 +36,13 @@ export interface ScanOptions {
   readonly postman?: string;
   /** A HAR 1.2 recording: more operations. */
   readonly har?: string;
+  /** Where the document's operations are on the target (`/api`); default: its server's path. */
+  readonly basePath?: string;
+  /**
+   * TLS ends at a proxy in front of the target (the scan reaches it over plain HTTP on purpose):
+   * transport findings are reported as info, with that reason.
+   */
+  readonly behindTlsProxy?: boolean;
   /** An HTTP(S) proxy for every request (Burp, ZAP); default: HTTPS_PROXY / HTTP_PROXY. */
   readonly proxy?: string;
   /** PEM text of a CA to trust for an HTTPS proxy's certificate. */
@@ -67,6 +74,8 @@ export interface ResolvedScanOptions {
   readonly openapi?: string;
   readonly postman?: string;
   readonly har?: string;
+  readonly basePath?: string;
+  readonly behindTlsProxy: boolean;
   readonly proxy?: string;
   readonly proxyCa?: string;
   readonly profile: ScanProfile;
@@ -138,12 +147,16 @@ export function resolveScanOptions(options: ScanOptions): Readonly<ResolvedScanO
       problems.push(`--scope "${origin}" is not an http(s) origin`);
     }
   }
+  if (options.basePath !== undefined && !/^\/[^\s?#]*$/.test(options.basePath))
+    problems.push(`--base-path must be a path starting with / (got "${options.basePath}")`);
   if (problems.length > 0) throw new RampartError("ERR_USAGE", problems.join("; "));
   return Object.freeze({
     target: target as URL,
     ...(options.openapi !== undefined ? { openapi: options.openapi } : {}),
     ...(options.postman !== undefined ? { postman: options.postman } : {}),
     ...(options.har !== undefined ? { har: options.har } : {}),
+    ...(options.basePath !== undefined ? { basePath: options.basePath } : {}),
+    behindTlsProxy: options.behindTlsProxy ?? false,
     ...(options.proxy !== undefined ? { proxy: options.proxy } : {}),
     ...(options.proxyCa !== undefined ? { proxyCa: options.proxyCa } : {}),
     profile,

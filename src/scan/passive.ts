@@ -121,6 +121,7 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
     "cookie",
     ...Object.keys(target.auth?.withToken("x") ?? {}).map((name) => name.toLowerCase()),
   ]);
+  const token = target.auth?.token;
   return (exchange, owner) => {
     const url = new URL(exchange.url);
     const match = templates.find(
@@ -129,23 +130,30 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
     const authenticated = Object.keys(exchange.requestHeaders).some((name) =>
       credentialHeaders.has(name.toLowerCase()),
     );
+    const issuesCredential = issues(exchange, token);
+    const flags = { authenticated, ...(issuesCredential ? { issuesCredential } : {}), owner };
     if (match) {
       return {
         operation: operationKey(match.op),
         documented: isDocumented(match.op),
         secured: match.op.secured,
-        authenticated,
-        owner,
+        ...flags,
       };
     }
     return {
       operation: `${exchange.method} ${normalisePath(url.pathname)}`,
       documented: false,
       secured: false,
-      authenticated,
-      owner,
+      ...flags,
     };
   };
+}
+
+/** A successful answer that carries the credential in its body or a cookie it sets. */
+function issues(exchange: Exchange, token: string | undefined): boolean {
+  if (token === undefined || token.length < 8 || exchange.status < 200 || exchange.status >= 300)
+    return false;
+  return exchange.body.includes(token) || (exchange.headers["set-cookie"] ?? "").includes(token);
 }
 
 /** The operation comes from the API description (not a collection, a recording or a crawl). */

@@ -141,11 +141,18 @@ export interface ScanTarget {
   readonly document?: LoadedDocument;
   /** Where the document came from (file, URL). */
   readonly documentSource?: string;
+  /**
+   * What discovery decided or went past, one line each, for the report: where the document's
+   * operations were taken to be, parts of the document skipped as broken.
+   */
+  readonly notes?: readonly string[];
   readonly operations: readonly ScanOperation[];
   /** Exchanges made during discovery: checks inspect these before sending their own. */
   readonly observed: readonly Observation[];
   /** Credentials were configured (`--header`, `--bearer`, login). */
   readonly authenticated: boolean;
+  /** `--behind-tls-proxy`: TLS ends at a proxy in front of the target, by the user's word. */
+  readonly behindTlsProxy?: boolean;
   /** The scan's authentication, when it has one. */
   readonly auth?: ScanAuth;
   /**
@@ -255,6 +262,8 @@ export interface ScanCheck extends Covering {
   readonly maxSeverity?: Severity;
   /** Sends requests that could change state, lock accounts or load the target: `full` only. */
   readonly intrusive: boolean;
+  /** Its probes' 429 / 503 answers are its evidence: the HTTP layer never waits them out. */
+  readonly measuresThrottling?: boolean;
   readonly needs: readonly CheckNeed[];
   /** What it verifies, in a few words. */
   readonly title: string;
@@ -279,6 +288,8 @@ export interface ExchangeMeta {
   readonly secured: boolean;
   /** The request carried credentials (Authorization or Cookie). */
   readonly authenticated: boolean;
+  /** A 2xx answer that hands out the scan's own credential (its login's answer). */
+  readonly issuesCredential?: boolean;
   /** The check that sent it (`scan` for discovery). */
   readonly owner: string;
 }

@@ -209,6 +209,33 @@ describe("loadOpenApiFile", () => {
     assert.match(error.message, /points to nothing \(or to a cycle\)/);
   });
 
+  it("tolerant: a cycle, a broken $ref and a refused remote $ref become problems, each once, and the rest loads", async () => {
+    const text = JSON.stringify({
+      openapi: "3.0.3",
+      info: { title: "t", version: "1" },
+      paths: {
+        "/a": { get: { responses: { "200": { $ref: "#/components/responses/Gone" } } } },
+        "/b": { get: { responses: { "200": { $ref: "https://example.com/r.json" } } } },
+        "/c": { get: { responses: { "200": { $ref: "https://example.com/r.json" } } } },
+        "/d": { get: { responses: { "200": { description: "ok" } } } },
+      },
+    });
+    await assert.rejects(
+      loadOpenApiText(text, "t.json", { validate: false }),
+      (e: RampartError) => e.code === "ERR_OPENAPI_REMOTE_REF",
+    );
+    const doc = await loadOpenApiText(text, "t.json", { validate: false, tolerant: true });
+    assert.deepEqual(
+      doc.problems.map((p) => p.code),
+      ["ERR_OPENAPI_REMOTE_REF", "ERR_OPENAPI_INVALID"],
+    );
+    assert.match(doc.problems[1]?.source ?? "", /^t\.json:1:\d+$/);
+    assert.deepEqual(
+      listOperations(doc).map((op) => op.path),
+      ["/a", "/b", "/c", "/d"],
+    );
+  });
+
   it("rejects a document that is not OpenAPI", async () => {
     const error = await loadError(`${dir}/notopenapi.yaml`);
     assert.equal(error.code, "ERR_OPENAPI_INVALID");

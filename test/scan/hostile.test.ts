@@ -73,11 +73,14 @@ describe("scan against redirect traps", () => {
       try {
         const scan = await scanHostile(target.url);
         const report = assertBounded(scan);
-        // The only high finding of a plain-HTTP redirect loop is the plain HTTP itself.
-        assert.equal(scan.code, 1);
+        // A redirect loop proves nothing high; the plain HTTP itself is info on loopback.
         assert.deepEqual(
           report.findings.filter((f) => f.severity === "high").map((f) => f.checkId),
-          ["acc-02-plain-http"],
+          [],
+        );
+        assert.equal(
+          report.findings.find((f) => f.checkId === "acc-02-plain-http")?.severity,
+          "info",
         );
         assert.ok(target.count() <= BUDGET, `the target saw ${target.count()} requests`);
       } finally {

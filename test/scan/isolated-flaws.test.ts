@@ -70,14 +70,18 @@ describe("checks against flaws that do not mask each other (plain HTTP demo)", (
     assert.equal(verdictOf(report, "IN-05").verdict, "warn");
   });
 
-  test("plain HTTP hardened target: ACC-02 fails only for the missing TLS itself", async () => {
+  test("plain HTTP hardened target on loopback: nothing at low or above, ACC-02 warns with the reason", async () => {
     const report = await scanDemo(await demo("none"));
     const loud = report.findings.filter((f) => atLeast(f.severity, "low"));
     assert.deepEqual(
       loud.map((f) => `${f.checkId}: ${f.title}`),
-      ["acc-02-plain-http: The API is served over plain HTTP only"],
+      [],
     );
-    assert.equal(verdictOf(report, "ACC-02").verdict, "fail");
+    const [plain] = findingsOf(report, "acc-02-plain-http");
+    assert.equal(plain?.title, "The API is served over plain HTTP only");
+    assert.equal(plain?.severity, "info");
+    assert.match(plain?.detail ?? "", /the target is loopback/);
+    assert.equal(verdictOf(report, "ACC-02").verdict, "warn");
     const hsts = verdictOf(report, "ACC-03");
     assert.equal(hsts.verdict, "not_applicable");
     assert.match(hsts.reason ?? "", /plain HTTP/);

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { loadConfig } from "../../src/core/config.js";
 import { RampartError } from "../../src/core/errors.js";
+import { isLoopbackHost } from "../../src/core/loopback.js";
 import { parseYaml } from "../../src/core/yaml.js";
 import { classifyClaim, sensitiveClaims } from "../../src/scan/jwt/claims.js";
 import { crackHmacSecret, hmacSecretTester } from "../../src/scan/jwt/crack.js";
@@ -16,7 +17,6 @@ import {
   strippedSignatureForgery,
   tamperedSignature,
 } from "../../src/scan/jwt/forge.js";
-import { isLoopbackHost } from "../../src/scan/jwt/key-server.js";
 import { analyseSamples } from "../../src/scan/jwt/randomness.js";
 import { signHmac } from "../../src/scan/jwt/secret.js";
 import { maxLifetimeSeconds, publicKeyOption } from "../../src/scan/jwt/settings.js";

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { describe, test } from "node:test";
+import { isLoopbackHost } from "../../src/core/loopback.js";
 import type { Report } from "../../src/core/report.js";
-import { CALLBACK_BODY, isLoopbackHost, startCallbackListener } from "../../src/scan/callback.js";
+import { CALLBACK_BODY, startCallbackListener } from "../../src/scan/callback.js";
 import {
   xmlBomb,
   xmlExpansionCheck,

@@ -55,7 +55,8 @@ const TOKEN_HEADERS = ["authorization", "x-auth-token", "x-access-token", "acces
 
 /** Body fields that hold the password and the user name, for the lockout check's attempts. */
 export const PASSWORD_FIELD = /^(pass(word)?|passwd|pwd|secret|pin)$/i;
-export const USERNAME_FIELD = /^(user(name)?|login|email|e-?mail|name|account|user_?id|uid)$/i;
+export const USERNAME_FIELD =
+  /^(user(name)?|login|email|e-?mail|name|account|user_?id|uid|identifier|handle)$/i;
 
 /**
  * Runs a login recipe: the CSRF step when there is one, then the login (JSON, form, or an OAuth

@@ -8,10 +8,15 @@ import {
   type LoggedIn,
   type LoginAttempt,
   PASSWORD_FIELD,
-  performLogin,
   type Sender,
   USERNAME_FIELD,
 } from "./login.js";
+import {
+  logInPatiently,
+  MAX_LOGIN_WAIT_MS,
+  type PatienceOptions,
+  type Throttled,
+} from "./patience.js";
 import type { Credentials, LoginRecipe } from "./schema.js";
 
 /** Longest excerpt of a refused login's answer in the error message. */
@@ -26,10 +31,34 @@ export const LOGIN_EXCERPT_CHARS = 160;
  * const session = await logInOrThrow((r) => http.send({ ...r, anonymous: true }), recipe);
  * ```
  */
-export async function logInOrThrow(send: Sender, recipe: LoginRecipe): Promise<LoggedIn> {
-  const attempt = await performLogin(send, recipe);
+export async function logInOrThrow(
+  send: Sender,
+  recipe: LoginRecipe,
+  patience: PatienceOptions = {},
+): Promise<LoggedIn> {
+  const { attempt, throttled } = await logInPatiently(send, recipe, patience);
   if (attempt.ok) return attempt.session;
+  if (throttled) throw loginThrottled(attempt, throttled, patience.maxWaitMs ?? MAX_LOGIN_WAIT_MS);
   throw loginFailed(attempt);
+}
+
+/** The ERR_LOGIN_THROTTLED error of a login the server kept throttling. */
+function loginThrottled(
+  attempt: Extract<LoginAttempt, { ok: false }>,
+  throttled: Throttled,
+  maxWaitMs: number,
+): RampartError {
+  const request = attempt.exchange
+    ? `${attempt.exchange.method} ${new URL(attempt.exchange.url).pathname}`
+    : "the login";
+  const wait =
+    throttled.waitMs === undefined
+      ? "without saying how long to wait (no Retry-After)"
+      : `and asks to wait ${Math.ceil(throttled.waitMs / 1000)} s more (Retry-After), beyond the ${maxWaitMs / 1000} s the scan waits`;
+  return new RampartError(
+    "ERR_LOGIN_THROTTLED",
+    `login: ${request} is throttled: it answered ${throttled.status} ${wait}; run the scan again once the server's login limit has reset`,
+  );
 }
 
 /** The ERR_LOGIN_FAILED error of a refused attempt. */
@@ -98,6 +127,43 @@ export const COMMON_LOGIN_PATHS = [
 const LOGIN_PATH = /login|signin|sign-in|session|token|auth/i;
 
 /**
+ * Login recipes shaped by the document: each POST whose path says login (or that is at `path`)
+ * and whose body takes a password, with the credentials in the fields its schema names
+ * (`identifier`, `user.email`, ...), most likely first.
+ *
+ * @example
+ * ```ts
+ * documentedLogins(target.operations, { username: "carol", password: "..." })[0]?.body;
+ * // { identifier: "carol", password: "..." }
+ * ```
+ */
+export function documentedLogins(
+  operations: readonly ScanOperation[],
+  credentials: Credentials,
+  path?: string,
+): LoginRecipe[] {
+  const recipes: LoginRecipe[] = [];
+  const documented = operations
+    .filter(
+      (op) =>
+        op.method === "POST" &&
+        (path === undefined ? LOGIN_PATH.test(op.path) : new URL(op.url).pathname === path),
+    )
+    .sort((a, b) => rankLogin(a) - rankLogin(b));
+  for (const op of documented) {
+    const at = new URL(op.url).pathname;
+    const shaped =
+      op.exampleBody !== undefined ? fill(jsonObject(op.exampleBody), credentials) : undefined;
+    if (shaped) recipes.push({ path: at, body: shaped });
+    else if (op.exampleForm) {
+      const form = fill(op.exampleForm, credentials) as Record<string, string> | undefined;
+      if (form) recipes.push({ path: at, form });
+    }
+  }
+  return recipes;
+}
+
+/**
  * Zero-config login (`scan.credentials`): the login operation of the document (a POST whose
  * path says login and whose body takes a password), else the common paths, tried as JSON then
  * as a form, with the body the document's schema gives (nested as it says, e.g. RealWorld's
@@ -114,20 +180,8 @@ export async function discoverLogin(
   operations: readonly ScanOperation[],
   credentials: Credentials,
 ): Promise<{ recipe: LoginRecipe; session: LoggedIn } | undefined> {
-  const candidates: LoginRecipe[] = [];
-  const documented = operations
-    .filter((op) => op.method === "POST" && LOGIN_PATH.test(op.path))
-    .sort((a, b) => rankLogin(a) - rankLogin(b));
-  for (const op of documented) {
-    const path = new URL(op.url).pathname;
-    const shaped =
-      op.exampleBody !== undefined ? fill(jsonObject(op.exampleBody), credentials) : undefined;
-    if (shaped) candidates.push({ path, body: shaped });
-    else if (op.exampleForm) {
-      const form = fill(op.exampleForm, credentials) as Record<string, string> | undefined;
-      if (form) candidates.push({ path, form });
-    }
-  }
+  const candidates: LoginRecipe[] = documentedLogins(operations, credentials);
+  const fromDocument = candidates.length > 0;
   if (candidates.length === 0)
     for (const path of COMMON_LOGIN_PATHS) {
       for (const user of ["username", "email"]) {
@@ -142,7 +196,7 @@ export async function discoverLogin(
       });
     }
   for (const recipe of candidates.slice(0, 24)) {
-    const attempt = await performLogin(send, recipe);
+    const { attempt } = await logInPatiently(send, recipe);
     if (attempt.ok) {
       const scheme = await schemeOf(send, attempt.session, operations);
       if (!scheme || scheme === "Bearer") return { recipe, session: attempt.session };
@@ -158,8 +212,7 @@ export async function discoverLogin(
       return { recipe: { ...recipe, send: carrier }, session };
     }
     // A 404 or 405 means no login there; anything else is a login that said no.
-    if (attempt.exchange && ![404, 405].includes(attempt.exchange.status) && documented.length > 0)
-      break;
+    if (attempt.exchange && ![404, 405].includes(attempt.exchange.status) && fromDocument) break;
   }
   return undefined;
 }

@@ -58,17 +58,3 @@ export async function startKeyServer(
       }),
   };
 }
-
-/**
- * True for a loopback host: 127.0.0.0/8, ::1, localhost.
- *
- * @example
- * ```ts
- * isLoopbackHost("127.0.0.1"); // true
- * isLoopbackHost("api.example.com"); // false
- * ```
- */
-export function isLoopbackHost(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
-  return host === "localhost" || host === "::1" || /^127(?:\.\d{1,3}){3}$/.test(host);
-}

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type LoginAttempt, performLogin, type Sender } from "../../auth/login.js";
 import type { LoginRecipe } from "../../auth/schema.js";
+import { documentedLogins } from "../../auth/session.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { notTested, ran, whole } from "../outcome.js";
 
@@ -40,6 +41,7 @@ export function createLockoutCheck(account?: LockoutAccount): ScanCheck {
   if (account) validAttempts(account);
   return {
     id: "auth-03-lockout",
+    measuresThrottling: true,
     items: ["AUTH-03"],
     proves: ["AUTH-03"],
     severity: "high",
@@ -73,8 +75,9 @@ function validAttempts(account: LockoutAccount): number {
 
 /**
  * The recipe the lockout check replays: the scan's own login (or the first identity's), at the
- * lockout account's path when it names one; without any recipe, a JSON POST of `username` and
- * `password` to that path.
+ * lockout account's path when it names one; without any recipe, the document's login operation
+ * (at that path when given) with the fields its schema names, and only then a JSON POST of
+ * `username` and `password` to the path.
  */
 function lockoutRecipe(context: CheckContext, account: LockoutAccount): LoginRecipe | undefined {
   const recipe =
@@ -83,8 +86,12 @@ function lockoutRecipe(context: CheckContext, account: LockoutAccount): LoginRec
     context.config?.identities?.find((i) => i.login)?.login;
   if (recipe?.grant) return recipe;
   if (recipe && (account.path === undefined || account.path === recipe.path)) return recipe;
+  if (recipe && account.path !== undefined) return { ...recipe, path: account.path };
+  const path =
+    account.path === undefined ? undefined : new URL(account.path, context.target.base).pathname;
+  const [documented] = documentedLogins(context.target.operations, account, path);
+  if (documented) return documented;
   if (account.path === undefined) return undefined;
-  if (recipe) return { ...recipe, path: account.path };
   return { path: account.path, body: { username: account.username, password: account.password } };
 }
 

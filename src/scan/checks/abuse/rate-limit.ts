@@ -41,6 +41,7 @@ const EXEMPT_PATH =
  */
 export const rateLimitHeadersCheck: ScanCheck = {
   id: "acc-01-rate-limit-headers",
+  measuresThrottling: true,
   items: ["ACC-01"],
   proves: ["ACC-01"],
   severity: "info",
@@ -119,6 +120,7 @@ export function createRateLimitCheck(options: RateLimitCheckOptions = {}): ScanC
     throw new TypeError(`workers must be an integer from 1 to 256 (got ${workers})`);
   return {
     id: "acc-01-burst",
+    measuresThrottling: true,
     items: ["ACC-01"],
     proves: ["ACC-01"],
     severity: "medium",

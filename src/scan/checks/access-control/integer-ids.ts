@@ -1,4 +1,5 @@
 import type { Finding } from "../../../core/finding.js";
+import { escapeRegExp } from "../../../core/regexp.js";
 import { parseJson } from "../../discovery.js";
 import type { Exchange, ExchangeMeta, PassiveProblem, ScanCheck } from "../../types.js";
 import { covered, notTested, ran } from "../outcome.js";
@@ -105,9 +106,37 @@ export const integerIdsCheck: ScanCheck = {
       const list = operation.slice(operation.indexOf(" ") + 1).replace(/\/+$/, "");
       return context.target.operations.some((op) => op.path.startsWith(`${list}/{`));
     };
+    // ... and when the API reads one by an integer, only if it answers that read: an API that
+    // lists a counter `id` but addresses objects by a random `documentId` answers GET
+    // /articles/5 with 404, and its integers are not guessable ids. Operations that only write
+    // (DELETE .../comments/{id}) are taken at the document's word.
+    const answers = new Map<string, Promise<boolean>>();
+    const answersByInteger = (hit: (typeof record.hits)[number]): Promise<boolean> => {
+      const list = hit.operation.slice(hit.operation.indexOf(" ") + 1).replace(/\/+$/, "");
+      const readable = context.target.operations.some(
+        (op) =>
+          op.method === "GET" && new RegExp(`^${escapeRegExp(list)}/\\{[^}/]+\\}$`).test(op.path),
+      );
+      if (!readable) return Promise.resolve(true);
+      const key = hit.problem.subject.slice("json-".length);
+      const value = integerIds(parseJson(hit.exchange.body)).get(key)?.[0];
+      if (value === undefined) return Promise.resolve(false);
+      const url = new URL(hit.exchange.url);
+      url.search = "";
+      url.pathname = `${url.pathname.replace(/\/+$/, "")}/${value}`;
+      let known = answers.get(url.href);
+      if (!known) {
+        known = context.http
+          .trySend({ url: url.href })
+          .then((e) => e === undefined || ![400, 404, 410, 422].includes(e.status));
+        answers.set(url.href, known);
+      }
+      return known;
+    };
     const findings: Finding[] = [];
     for (const hit of record.hits) {
       if (hit.problem.subject !== "path" && !addressed(hit.operation)) continue;
+      if (hit.problem.subject !== "path" && !(await answersByInteger(hit))) continue;
       findings.push(
         context.finding({
           ...hit.problem.finding,

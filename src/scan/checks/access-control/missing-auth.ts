@@ -174,9 +174,17 @@ function anonymousFinding(
     });
   }
   if (op.secured) {
+    // A document that protects every operation alike (generated ones do) cannot tell a public
+    // operation its operator opened from a missing check: say that the two disagree.
+    const blanket = all.length > 1 && all.every((o) => o.secured);
     return context.finding({
-      title: "Protected operation answers without credentials",
-      detail: `GET ${op.path} is documented as requiring credentials but answered ${exchange.status} to a request without any.`,
+      ...(blanket ? { severity: "medium" as const, confidence: "medium" as const } : {}),
+      title: blanket
+        ? "The document and the server disagree: a protected operation answers without credentials"
+        : "Protected operation answers without credentials",
+      detail: blanket
+        ? `GET ${op.path} answered ${exchange.status} to a request without any credentials, while the document marks every operation as protected: either the operation was made public on purpose and the document is wrong, or its access control is missing. Check which, and mark public operations in the document.`
+        : `GET ${op.path} is documented as requiring credentials but answered ${exchange.status} to a request without any.`,
       exchange,
       body: true,
       subject: `${op.path}:anonymous`,

@@ -1,4 +1,5 @@
 import type { Finding } from "../../../core/finding.js";
+import { PASSWORD_FIELD, USERNAME_FIELD } from "../../auth/login.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { delivers, protectedReads } from "../access-control/objects.js";
@@ -24,13 +25,21 @@ export const basicAuthCheck: ScanCheck = {
     const challenges: Exchange[] = target.observed
       .map((o) => o.exchange)
       .filter((e) => e.status === 401 || e.headers["www-authenticate"] !== undefined);
-    const secured = target.operations.filter((op) => op.secured && op.method === "GET");
+    // The caller's own record first: a document that marks every operation protected may hold
+    // public ones its operator opened, while `/users/me` always needs a caller.
+    const secured = target.operations
+      .filter((op) => op.secured && op.method === "GET")
+      .sort((a, b) => Number(!OWN_RECORD.test(a.path)) - Number(!OWN_RECORD.test(b.path)));
     let probe: ScanOperation | undefined = secured[0];
-    if (challenges.length === 0 && probe) {
-      const answer = await http.trySend({ url: probe.url, anonymous: true });
-      if (answer && (answer.status === 401 || answer.headers["www-authenticate"]))
-        challenges.push(answer);
-    }
+    if (challenges.length === 0)
+      for (const op of secured.slice(0, MAX_CHALLENGE_PROBES)) {
+        const answer = await http.trySend({ url: op.url, anonymous: true });
+        if (answer && (answer.status === 401 || answer.headers["www-authenticate"])) {
+          challenges.push(answer);
+          probe = op;
+          break;
+        }
+      }
     const findings = [];
     const offered = challenges.find((e) => BASIC.test(e.headers["www-authenticate"] ?? ""));
     if (offered) {
@@ -46,9 +55,9 @@ export const basicAuthCheck: ScanCheck = {
       );
     }
     const login = target.observed.find((o) => o.source === "login");
-    const body = login ? parseBody(login.exchange) : undefined;
-    const username = body?.username ?? body?.user ?? body?.email;
-    const password = body?.password;
+    const body = login ? flatten(parseBody(login.exchange)) : {};
+    const username = Object.entries(body).find(([k]) => USERNAME_FIELD.test(k))?.[1];
+    const password = Object.entries(body).find(([k]) => PASSWORD_FIELD.test(k))?.[1];
     probe ??= secured[0];
     const canTry = typeof username === "string" && typeof password === "string" && !!probe;
     if (canTry && probe) {
@@ -92,14 +101,33 @@ export const basicAuthCheck: ScanCheck = {
   },
 };
 
+/** GET operations asked without credentials for a 401 challenge, at most. */
+export const MAX_CHALLENGE_PROBES = 3;
+
+const OWN_RECORD = /\/(me|self|current|user|profile|account)(\/|$)/i;
+
+/** The string leaves of a login body by their own names (`user.email` becomes `email`). */
+function flatten(body: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  const visit = (value: unknown, key: string, depth: number): void => {
+    if (typeof value === "string") out[key] ??= value;
+    else if (depth < 3 && value && typeof value === "object" && !Array.isArray(value))
+      for (const [k, v] of Object.entries(value)) visit(v, k, depth + 1);
+  };
+  for (const [k, v] of Object.entries(body ?? {})) visit(v, k, 0);
+  return out;
+}
+
+/** A login's request body, JSON or form-encoded. */
 function parseBody(exchange: Exchange): Record<string, unknown> | undefined {
+  const text = exchange.requestBody ?? "";
   try {
-    const value: unknown = JSON.parse(exchange.requestBody ?? "");
+    const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null
       ? (value as Record<string, unknown>)
       : undefined;
   } catch {
-    return undefined;
+    return /^[^=&\s]+=/.test(text) ? Object.fromEntries(new URLSearchParams(text)) : undefined;
   }
 }
 

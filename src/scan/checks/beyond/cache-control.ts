@@ -18,23 +18,33 @@ export const cacheControlCheck: ScanCheck = passiveCheck({
     e.status >= 200 &&
     e.status < 300 &&
     e.body !== "" &&
-    meta.authenticated &&
-    (meta.secured || !meta.documented) &&
+    // A login's answer holds the credential itself (RFC 6749 section 5.1 asks no-store of it).
+    ((meta.authenticated && (meta.secured || !meta.documented)) ||
+      meta.issuesCredential === true) &&
     // Data, not the static files a page loads (scripts, styles, images are meant to be cached).
     /json|html|xml|text\/plain/i.test(e.headers["content-type"] ?? ""),
   surface: (op) => op.secured && op.method === "GET",
   summarise: true,
-  inspect: (e) =>
+  inspect: (e, meta) =>
     /\bno-store\b/i.test(e.headers["cache-control"] ?? "")
       ? []
       : [
-          {
-            subject: "no-store",
-            finding: {
-              title: "Authenticated response cacheable",
-              detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status} to an authenticated request without Cache-Control: no-store; a shared or browser cache may keep one user's data.`,
-              headers: ["cache-control", "pragma", "expires"],
-            },
-          },
+          meta.issuesCredential
+            ? {
+                subject: "no-store-credential",
+                finding: {
+                  title: "Answer carrying a credential cacheable",
+                  detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status} with the scan's credential in it and without Cache-Control: no-store; a cache may keep the token for the next user (RFC 6749 section 5.1 requires no-store on token answers).`,
+                  headers: ["cache-control", "pragma", "expires"],
+                },
+              }
+            : {
+                subject: "no-store",
+                finding: {
+                  title: "Authenticated response cacheable",
+                  detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status} to an authenticated request without Cache-Control: no-store; a shared or browser cache may keep one user's data.`,
+                  headers: ["cache-control", "pragma", "expires"],
+                },
+              },
         ],
 });

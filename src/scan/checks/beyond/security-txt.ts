@@ -11,7 +11,7 @@ export const securityTxtCheck: ScanCheck = {
   id: "ext-04-security-txt",
   items: ["EXT-04"],
   proves: ["EXT-04"],
-  severity: "low",
+  severity: "info",
   intrusive: false,
   needs: [],
   title: "security.txt with Contact and a future Expires",

@@ -1,5 +1,5 @@
 import type { Finding } from "../../../core/finding.js";
-import { redactUrl, SENSITIVE_NAME } from "../../../core/redact.js";
+import { redactUrl } from "../../../core/redact.js";
 import { performLogin } from "../../auth/login.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
@@ -135,7 +135,8 @@ function declaredFindings(
   const seen = new Set<string>();
   for (const op of operations) {
     for (const param of op.queryParameters) {
-      if (!SENSITIVE_NAME.test(param) || seen.has(param)) continue;
+      const value = op.parameters.find((p) => p.in === "query" && p.name === param)?.value;
+      if (seen.has(param) || !isQueryCredential(param, op.path, value)) continue;
       seen.add(param);
       findings.push(
         context.finding({
@@ -152,6 +153,31 @@ function declaredFindings(
   return findings;
 }
 
+/** Names that mean an API credential wherever they are (`access_token`, `api_key`, `password`). */
+const CREDENTIAL_NAME =
+  /^(?:x-)?(?:(?:access|auth|bearer|session|id|refresh)[-_]?token|jwt|api[-_]?key|apikey|authkey|auth(?:orization)?|(?:client|api|app)[-_]?secret|secret(?:[-_]?key)?|(?:access|private)[-_]?key|pass(?:word|wd)?|pwd|credentials?|session[-_]?id|sessionid)$/i;
+/** Names that are credentials only when their value looks like one (`key`, `token`, `sig`). */
+const AMBIGUOUS_NAME = /^(?:token|key|sid|session|sig|signature|code|otp|hash)$/i;
+/** Links that must carry a single-use token in their URL: e-mail verification, resets, invites. */
+const SINGLE_USE_LINK =
+  /verif|confirm|activat|reset|unsubscrib|invit|magic|passwordless|one[-_]?time|download|share|signed/i;
+/** A JWT, or a long random-looking string of letters and digits: what a key or token looks like. */
+const CREDENTIAL_SHAPE =
+  /^(?:eyJ[\w-]+\.[\w-]+\.[\w-]*|(?=[\w.~+/=-]*\d)(?=[\w.~+/=-]*[A-Za-z])[\w.~+/=-]{20,})$/;
+
+/**
+ * A query parameter is judged an API credential only when its name, its value's shape and its
+ * place agree: `access_token` or `password` are credentials anywhere; `key`, `token`, `sig` only
+ * with a key-shaped value and outside the links that must carry a single-use token (an e-mail
+ * verification, a reset, a presigned download). An image preset `key=thumbnail` is not a
+ * credential, nor is the token of a verification link.
+ */
+export function isQueryCredential(name: string, path: string, value?: string): boolean {
+  if (CREDENTIAL_NAME.test(name)) return true;
+  if (!AMBIGUOUS_NAME.test(name) || value === undefined) return false;
+  return CREDENTIAL_SHAPE.test(value) && !SINGLE_USE_LINK.test(path);
+}
+
 function observedFindings(context: CheckContext): Finding[] {
   const findings: Finding[] = [];
   const urls = new Set(context.target.urls);
@@ -164,7 +190,9 @@ function observedFindings(context: CheckContext): Finding[] {
     } catch {
       continue;
     }
-    const names = [...url.searchParams.keys()].filter((k) => SENSITIVE_NAME.test(k));
+    const names = [...url.searchParams.entries()]
+      .filter(([k, v]) => isQueryCredential(k, url.pathname, v))
+      .map(([k]) => k);
     if (names.length === 0) continue;
     findings.push(
       context.finding({

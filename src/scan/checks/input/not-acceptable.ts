@@ -14,7 +14,7 @@ export const notAcceptableCheck: ScanCheck = {
   id: "in-02-not-acceptable",
   items: ["IN-02"],
   proves: ["IN-02"],
-  severity: "low",
+  severity: "info",
   intrusive: false,
   needs: [],
   title: "406 for an unsupported Accept",

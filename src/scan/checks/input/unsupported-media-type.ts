@@ -36,6 +36,7 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
       return nothingOfTheKind(context, "no operation takes a JSON or form body");
     const probed = candidates.slice(0, MAX_MEDIA_TYPE_PROBES);
     const wrong: { op: ScanOperation; answer: Exchange }[] = [];
+    const byEffect: { op: ScanOperation; answer: Exchange }[] = [];
     let conclusive = 0;
     for (const op of probed) {
       const answer = await context.http.trySend({
@@ -46,7 +47,9 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
       });
       if (!answer || [401, 403, 404, 405, 429].includes(answer.status)) continue;
       conclusive++;
-      if (answer.status !== 415) wrong.push({ op, answer });
+      if (answer.status === 415) continue;
+      if (await refusedForItsType(context, op, answer)) byEffect.push({ op, answer });
+      else wrong.push({ op, answer });
     }
     if (conclusive === 0)
       return notTested(
@@ -76,12 +79,51 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
         ? [`${probed.length - conclusive} operations refused before reading the body`]
         : []),
     ];
+    const seen = byEffect[0];
+    const surface = covered(conclusive, candidates.length, "operations", [
+      ...gaps,
+      ...undescribed(context),
+    ]);
     return ran(
       findings,
-      covered(conclusive, candidates.length, "operations", [...gaps, ...undescribed(context)]),
+      seen
+        ? {
+            ...surface,
+            observed: `${seen.op.method} ${seen.op.path} refused the text/plain body with ${seen.answer.status}, naming its media type, before any parser (${byEffect.length} of ${conclusive} operations); 415 Unsupported Media Type is the standard answer (RFC 9110 section 15.5.16)`,
+          }
+        : surface,
     );
   },
 };
+
+/** An answer that speaks of the request's media type (`Unsupported Media Type`, `Content-Type`). */
+const NAMES_THE_TYPE =
+  /content[-_ ]?type|media[-_ ]?type|mime[-_ ]?type|unsupported (?:content|media|format|body)|\b415\b|accept-(?:post|patch)/i;
+
+/**
+ * A 4xx that refused the body for its type, not for its content: the answer names the media
+ * type (or advertises `Accept-Post` / `Accept-Patch`), and the same body declared as JSON gets
+ * an answer that does not. Such a server never handed the body to a parser it was not declared
+ * for; the status is the only thing wrong, and that is advice, not a flaw.
+ */
+async function refusedForItsType(
+  context: Parameters<ScanCheck["run"]>[0],
+  op: ScanOperation,
+  answer: Exchange,
+): Promise<boolean> {
+  if (answer.status < 400 || answer.status >= 500) return false;
+  const advertises =
+    answer.headers["accept-post"] !== undefined || answer.headers["accept-patch"] !== undefined;
+  if (!advertises && !NAMES_THE_TYPE.test(answer.body.slice(0, 2000))) return false;
+  const control = await context.http.trySend({
+    method: op.method,
+    url: op.url,
+    headers: { "content-type": "application/json" },
+    body: PROBE_BODY,
+  });
+  if (!control) return false;
+  return !NAMES_THE_TYPE.test(control.body.slice(0, 2000));
+}
 
 /** Operations sent a body in the wrong Content-Type, at most. */
 export const MAX_MEDIA_TYPE_PROBES = 8;

@@ -1,7 +1,8 @@
 import { createPublicKey } from "node:crypto";
 import { generate } from "selfsigned";
+import { isLoopbackHost } from "../../../core/loopback.js";
 import { type AttackerKey, createAttackerKey, signWithAttackerKey } from "../../jwt/forge.js";
-import { isLoopbackHost, startKeyServer } from "../../jwt/key-server.js";
+import { startKeyServer } from "../../jwt/key-server.js";
 import { NOT_A_JWT, proofEndpoint, scanToken } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran, whole } from "../outcome.js";

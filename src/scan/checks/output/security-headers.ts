@@ -1,4 +1,5 @@
 import type { ItemId } from "../../../catalog/ids.js";
+import type { Severity } from "../../../core/severity.js";
 import { isJsonResponse } from "../../discovery.js";
 import type { Exchange, ExchangeMeta, ScanCheck } from "../../types.js";
 import { passiveCheck } from "../passive-check.js";
@@ -11,6 +12,10 @@ interface HeaderRule {
   readonly headers: readonly string[];
   /** Undefined when the response is fine, else what is wrong with it. */
   readonly problem: (e: Exchange) => string | undefined;
+  /** A lesser severity where the header matters less (answers no browser renders), with why. */
+  readonly lesser?: (
+    e: Exchange,
+  ) => { readonly severity: Severity; readonly why: string } | undefined;
 }
 
 /**
@@ -52,13 +57,16 @@ function headerCheck(rule: HeaderRule): ScanCheck {
     inspect: (e) => {
       const problem = rule.problem(e);
       if (problem === undefined) return [];
+      const lesser = rule.lesser?.(e);
       return [
         {
-          subject: "header",
+          // Summarised apart: the answers where the header matters are not hidden among the rest.
+          subject: lesser ? `header-${lesser.severity}` : "header",
           finding: {
             title: problem,
-            detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status}: ${problem}.`,
+            detail: `${e.method} ${new URL(e.url).pathname} answered ${e.status}: ${problem}.${lesser ? ` ${lesser.why}` : ""}`,
             headers: rule.headers,
+            ...(lesser ? { severity: lesser.severity } : {}),
           },
         },
       ];
@@ -91,6 +99,15 @@ export const frameOptionsCheck = headerCheck({
     if (/^\s*sameorigin\s*$/i.test(xfo) || /frame-ancestors\s/i.test(csp)) return undefined;
     return "neither X-Frame-Options: DENY nor CSP frame-ancestors";
   },
+  // Clickjacking needs a page the browser renders in the frame: on JSON and other non-HTML
+  // answers the header is defence in depth (the checklist still asks for it), so info there.
+  lesser: (e) =>
+    /^\s*text\/html/i.test(e.headers["content-type"] ?? "")
+      ? undefined
+      : {
+          severity: "info",
+          why: "Info only: a non-HTML answer is not a page that can be framed for clickjacking; DENY there is defence in depth.",
+        },
 });
 
 /** OUT-03: Content-Security-Policy: default-src 'none', so nothing an API returns can run. */

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Finding } from "../../../core/finding.js";
-import { type CallbackListener, isLoopbackHost, startCallbackListener } from "../../callback.js";
+import { isLoopbackHost } from "../../../core/loopback.js";
+import { type CallbackListener, startCallbackListener } from "../../callback.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import {

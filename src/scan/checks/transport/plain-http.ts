@@ -1,3 +1,4 @@
+import { isLoopbackHost } from "../../../core/loopback.js";
 import { isJsonResponse } from "../../discovery.js";
 import type { ScanCheck } from "../../types.js";
 import { ran, whole } from "../outcome.js";
@@ -34,15 +35,23 @@ export const plainHttpCheck: ScanCheck = {
           break;
         }
       }
+      // Where TLS is someone else's job (a local run, a proxy that terminates it), plain HTTP here
+      // says nothing of what clients get: worth knowing, not a vulnerability of this server.
+      const elsewhere = target.behindTlsProxy
+        ? "TLS ends at a proxy in front of it (--behind-tls-proxy): check the proxy's URL"
+        : isLoopbackHost(target.base.hostname)
+          ? "the target is loopback, where TLS usually ends at a proxy: scan the public https:// URL to judge the transport"
+          : undefined;
       return ran(
         [
           context.finding({
+            ...(elsewhere ? { severity: "info" as const } : {}),
             title: https
               ? "Plain HTTP served without a redirect to HTTPS"
               : "The API is served over plain HTTP only",
             detail: https
               ? `The API answers over plain HTTP at ${target.base.origin} although HTTPS is available at ${https}; clients that start on HTTP send tokens in clear text.`
-              : `No HTTPS variant of ${target.base.host} answered; every request, tokens included, crosses the network in clear text.`,
+              : `No HTTPS variant of ${target.base.host} answered; every request, tokens included, crosses the network in clear text.${elsewhere ? ` Reported as info: ${elsewhere}.` : ""}`,
             ...(root ? { exchange: root, headers: ["location", "content-type"] } : {}),
             evidence: {
               note: https

@@ -1,9 +1,10 @@
 import { checkServerIdentity } from "node:tls";
+import { isLoopbackHost } from "../../../core/loopback.js";
 import type { Severity } from "../../../core/severity.js";
 import type { CheckContext, ScanCheck } from "../../types.js";
 import { notApplicable, notTested, ran, whole } from "../outcome.js";
 import { handshake } from "./tls-probe.js";
-import { isLoopback, redirectsToHttps, variantsOf } from "./variants.js";
+import { redirectsToHttps, variantsOf } from "./variants.js";
 
 const TIMEOUT_MS = 5000;
 
@@ -108,7 +109,7 @@ function certificateFindings(
 ) {
   const cert = result.certificate;
   if (!cert || Object.keys(cert).length === 0) return [];
-  const loopback = isLoopback(url.hostname);
+  const loopback = isLoopbackHost(url.hostname);
   const local = (severity: Severity): Severity => (loopback ? "info" : severity);
   const suffix = loopback
     ? " The host is loopback: expected for local development, but a real finding on any other host."

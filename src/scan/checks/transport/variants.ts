@@ -55,9 +55,3 @@ export function redirectsToHttps(exchange: Exchange): boolean {
     /^https:\/\//i.test(location)
   );
 }
-
-/** Loopback hosts: findings about certificates there are for local development, not production. */
-export function isLoopback(hostname: string): boolean {
-  const host = hostname.replace(/^\[|\]$/g, "");
-  return host === "localhost" || host === "::1" || /^127\./.test(host);
-}
