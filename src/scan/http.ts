@@ -375,10 +375,18 @@ function deadline(scan: AbortSignal, ms: number): { signal: AbortSignal; clear()
   };
 }
 
-function resolve(base: URL, url: string | URL): URL {
+/**
+ * A request URL as the scan sends it: absolute URLs as they are, paths relative to the base
+ * path ("/x" against "http://h/api" is "http://h/api/x").
+ *
+ * @example
+ * ```ts
+ * resolve(new URL("http://127.0.0.1:8080/api"), "/users").href; // "http://127.0.0.1:8080/api/users"
+ * ```
+ */
+export function resolve(base: URL, url: string | URL): URL {
   if (url instanceof URL) return url;
   if (/^[a-z][a-z0-9+.-]*:/i.test(url)) return new URL(url);
-  // Paths are relative to the base path: "/x" against "http://h/api" is "http://h/api/x".
   const prefix = base.pathname.replace(/\/+$/, "");
   return new URL(`${base.origin}${prefix}${url.startsWith("/") ? url : `/${url}`}`);
 }

@@ -48,3 +48,14 @@ export function isIdName(name: string): boolean {
   const n = normaliseName(name);
   return n === "id" || n.endsWith("_id") || n === "uuid" || n === "key_id";
 }
+
+/**
+ * A path that names the caller's own record (`/users/me`, `/api/user`, `/account`): it always
+ * needs a caller, whatever a generated document says of the operations around it.
+ *
+ * @example
+ * ```ts
+ * OWN_RECORD_PATH.test("/api/users/me"); // true
+ * ```
+ */
+export const OWN_RECORD_PATH = /\/(?:me|self|current|user|profile|account)(?:\/|$)/i;

@@ -187,12 +187,21 @@ describe("scan against malformed HTTP and broken TLS", () => {
         const scan = await scanHostile(target.url);
         const report = assertBounded(scan);
         assert.notEqual(scan.code, 3);
+        // Every check asks at once and the budget is small: which of them the broken answers
+        // starve first depends on scheduling, so either honest reason is right, never a pass.
+        const spent = "|request budget exhausted";
         assert.equal(item(report, "ACC-04").verdict, "not_tested");
-        assert.match(run(report, "acc-04-directory-listing").reason ?? "", /none .* answered/);
+        assert.match(
+          run(report, "acc-04-directory-listing").reason ?? "",
+          new RegExp(`none .* answered${spent}`),
+        );
         assert.equal(item(report, "IN-01").verdict, "not_tested");
-        assert.match(run(report, "in-01-methods").reason ?? "", /answer/);
+        assert.match(run(report, "in-01-methods").reason ?? "", new RegExp(`answer${spent}`));
         assert.equal(item(report, "OUT-07").verdict, "not_tested");
-        assert.match(run(report, "out-07-status-codes").reason ?? "", /got an answer/);
+        assert.match(
+          run(report, "out-07-status-codes").reason ?? "",
+          new RegExp(`got an answer${spent}`),
+        );
         assert.match(item(report, "EXT-04").reason ?? "", /security\.txt did not answer/);
       } finally {
         await target.close();

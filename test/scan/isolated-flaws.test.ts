@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { atLeast } from "../../src/core/severity.js";
-import { demoPool } from "../helpers/demo-client.js";
+import { demoPool, login, startDemo } from "../helpers/demo-client.js";
 import { findingsOf, scanDemo, verdictOf } from "./scan-helpers.js";
 
 const demo = demoPool();
@@ -30,6 +30,18 @@ describe("checks against flaws that do not mask each other (plain HTTP demo)", (
       titles.join(" | "),
     );
     assert.ok(titles.includes("TRACE enabled"));
+  });
+
+  test("a safe scan of the flawed demo leaves its test account able to log in (any-method once disabled it)", async () => {
+    const api = await startDemo("all");
+    try {
+      await scanDemo(api);
+      // A write-only path (POST /admin/users/{id}/disable) was asked GET with alice's own id, and
+      // a server that runs it on any method disabled her: write-only paths get a random id.
+      assert.equal(typeof (await login(api, "alice")), "string");
+    } finally {
+      await api.close();
+    }
   });
 
   test("errors-as-200: a made-up path answered 200 with an error body", async () => {

@@ -11,7 +11,10 @@ import { missingAuthCheck } from "../../src/scan/checks/access-control/missing-a
 import { basicAuthCheck } from "../../src/scan/checks/auth/basic-auth.js";
 import { cacheControlCheck } from "../../src/scan/checks/beyond/cache-control.js";
 import { securityTxtCheck } from "../../src/scan/checks/beyond/security-txt.js";
-import { isQueryCredential } from "../../src/scan/checks/input/credentials-in-url.js";
+import {
+  credentialsInUrlCheck,
+  isQueryCredential,
+} from "../../src/scan/checks/input/credentials-in-url.js";
 import { notAcceptableCheck } from "../../src/scan/checks/input/not-acceptable.js";
 import { unsupportedMediaTypeCheck } from "../../src/scan/checks/input/unsupported-media-type.js";
 import { frameOptionsCheck } from "../../src/scan/checks/output/security-headers.js";
@@ -510,5 +513,86 @@ describe("using what was seen", () => {
       credential?.detail ?? "",
       /POST \/auth\/local answered 200 with the scan's credential/,
     );
+  });
+});
+
+describe("overload and query logins", () => {
+  const loginDoc = doc({ "/login": { post: { responses: OK } } });
+  /** A login that reads `username` / `password` from its JSON body and, if `query`, its URL. */
+  const login =
+    (query: boolean, seen: string[]): Handler =>
+    (req, body, res) => {
+      seen.push(req.url ?? "");
+      if (req.method !== "POST") return json(res, 404, { error: "not found" });
+      const url = new URL(req.url ?? "/", "http://x");
+      const fromBody = (JSON.parse(body || "{}") ?? {}) as Record<string, string>;
+      const read = (k: string) => fromBody[k] ?? (query ? url.searchParams.get(k) : null);
+      const [username, password] = [read("username"), read("password")];
+      if (!username || !password)
+        return json(res, 400, { error: "username and password required" });
+      return password === "Alice-Pass-7"
+        ? json(res, 200, { token: "tok-5c1e9a7d3b8f2a6e" })
+        : json(res, 401, { error: "invalid credentials" });
+    };
+  const recipe = { path: "/login", body: { username: "alice", password: "Alice-Pass-7" } };
+
+  test("IN-05: a login that reads the query string is found without the real password in any URL", async () => {
+    const seen: string[] = [];
+    const report = await withServer(api(loginDoc, login(true, seen), seen), (server) =>
+      scan(server.url, [credentialsInUrlCheck], { login: recipe }),
+    );
+    const finding = findingsOf(report, "in-05-credentials-in-url").find(
+      (f) => f.title === "Login reads the password from the query string",
+    );
+    assert.ok(finding, report.findings.map((f) => f.title).join(" | "));
+    assert.ok(!seen.some((u) => u.includes("Alice-Pass-7")), seen.join(", "));
+  });
+
+  test("IN-05: a login that reads only its body stays silent, in the safe profile and the full one", async () => {
+    for (const profile of ["safe", "full"] as const) {
+      const report = await withServer(api(loginDoc, login(false, [])), (server) =>
+        scan(server.url, [credentialsInUrlCheck], { login: recipe, profile }),
+      );
+      assert.deepEqual(
+        findingsOf(report, "in-05-credentials-in-url").map((f) => f.title),
+        [],
+        profile,
+      );
+    }
+  });
+
+  const lockoutDoc = doc({ "/login": { post: { responses: OK } } });
+  const overloaded = (last: "granted" | "overloaded"): Handler => {
+    let attempts = 0;
+    return (req, body, res) => {
+      if (req.method !== "POST") return json(res, 404, { error: "not found" });
+      attempts++;
+      const { password } = JSON.parse(body || "{}") as Record<string, string>;
+      // Every third wrong password is shed by an overload guard (as Directus's "Under pressure"
+      // is), and with "overloaded" the right password at the end too.
+      const right = password === "Carol-Pass-1";
+      if ((!right && attempts % 3 === 0) || (last === "overloaded" && right && attempts > 1))
+        return json(res, 503, { error: "Under pressure" });
+      return right
+        ? json(res, 200, { token: `tok-${attempts}-5c1e9a7d3b8f` })
+        : json(res, 401, { error: "invalid credentials" });
+    };
+  };
+  const lockout = { lockout: { path: "/login", username: "carol", password: "Carol-Pass-1" } };
+
+  test("AUTH-03: 503s of an overloaded server are no lockout when the right password still gets in", async () => {
+    const report = await withServer(api(lockoutDoc, overloaded("granted")), (server) =>
+      scan(server.url, [lockoutCheck], { profile: "full", config: lockout }),
+    );
+    assert.equal(verdictOf(report, "AUTH-03").verdict, "fail");
+  });
+
+  test("AUTH-03: the right password answered 503 is not tested, never a pass", async () => {
+    const report = await withServer(api(lockoutDoc, overloaded("overloaded")), (server) =>
+      scan(server.url, [lockoutCheck], { profile: "full", config: lockout }),
+    );
+    const { verdict, reason } = verdictOf(report, "AUTH-03");
+    assert.equal(verdict, "not_tested");
+    assert.match(reason ?? "", /got 503 .*not a lockout/);
   });
 });

@@ -1,13 +1,15 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
+import { OWN_RECORD_PATH } from "../../vocabulary/names.js";
+import { resolve } from "../http.js";
+import { identitiesOf, sendAs } from "../identities.js";
 import { isErrorBody } from "../responses.js";
-import type { CheckContext, Exchange, ScanTarget } from "../types.js";
+import type { CheckContext, Exchange, ScanRequest, ScanTarget } from "../types.js";
 import { configuredPublicKey } from "./settings.js";
 import { type DecodedJwt, decodeJwt } from "./token.js";
 
-/** The scan's own access token, decoded, as the configured credentials carry it. */
-/** Why the token checks did not run: the scan holds no JWT of its own. */
+/** Why the token checks did not run: neither the scan nor an identity holds a JWT. */
 export const NOT_A_JWT =
-  "the scan's bearer token is not a JWT (give one with --bearer or a login recipe)";
+  "neither the scan's credential nor an identity's token is a JWT (give one with --bearer, a login recipe or a scan.identities login)";
 
 export interface ScanToken {
   readonly token: string;
@@ -36,6 +38,65 @@ export function scanToken(target: ScanTarget): ScanToken | undefined {
     if (token && jwt) return { token, jwt };
   }
   return undefined;
+}
+
+/**
+ * A JWT the scan holds, with the way it travels: the scan's own credential, or else the first
+ * identity whose login gave it one (an API whose JWT comes from a second login). The token
+ * checks attack this token, and send forged copies the way it is sent.
+ */
+export interface TokenHolder extends ScanToken {
+  /** "the scan" or `identity "jwt-user"`, for the report. */
+  readonly holder: string;
+  /** The headers that carry another token in this token's place. */
+  carrying(token: string): Readonly<Record<string, string>>;
+  /** Sends a request with the real token. */
+  send(request: ScanRequest): Promise<Exchange | undefined>;
+  /** The path of the login that issued it, when it is an identity's. */
+  readonly loginPath?: string;
+}
+
+/**
+ * The JWT the token checks work on (once per scan): the scan's own, else an identity's.
+ *
+ * @example
+ * ```ts
+ * const held = await jwtHolder(context);
+ * if (!held) return notTested(NOT_A_JWT);
+ * ```
+ */
+export function jwtHolder(context: CheckContext): Promise<TokenHolder | undefined> {
+  return context.shared("jwt:holder", async () => {
+    const own = scanToken(context.target);
+    if (own)
+      return {
+        ...own,
+        holder: "the scan",
+        carrying: (token: string) => carrying(context, token),
+        send: (request: ScanRequest) => context.http.trySend(request),
+      };
+    const { list } = await identitiesOf(context);
+    for (const identity of list) {
+      const jwt = identity.token ? decodeJwt(identity.token) : undefined;
+      if (!identity.token || !jwt) continue;
+      const real = identity.token;
+      const loginPath = context.config?.identities?.find((i) => i.name === identity.name)?.login
+        ?.path;
+      return {
+        ...(loginPath ? { loginPath } : {}),
+        token: real,
+        jwt,
+        holder: `identity "${identity.name}"`,
+        // The identity's own headers, its token swapped for the given one wherever it appears.
+        carrying: (token: string) =>
+          Object.fromEntries(
+            Object.entries(identity.headers).map(([k, v]) => [k, v.split(real).join(token)]),
+          ),
+        send: (request: ScanRequest) => sendAs(context, identity, request),
+      };
+    }
+    return undefined;
+  });
 }
 
 /** A JWT the target issued, and where the scan saw it. */
@@ -73,6 +134,23 @@ export function issuedTokens(target: ScanTarget): IssuedToken[] {
     }
   }
   return [...out.values()];
+}
+
+/**
+ * The tokens the payload checks read: every JWT the target issued to the scan, and the token
+ * of the identity the token checks work on when the scan holds none.
+ *
+ * @example
+ * ```ts
+ * (await heldTokens(context)).map((t) => t.source); // ["the token of identity \"jwt-user\""]
+ * ```
+ */
+export async function heldTokens(context: CheckContext): Promise<IssuedToken[]> {
+  const tokens = issuedTokens(context.target);
+  const held = await jwtHolder(context);
+  if (held && !tokens.some((t) => t.token === held.token))
+    tokens.push({ token: held.token, jwt: held.jwt, source: `the token of ${held.holder}` });
+  return tokens;
 }
 
 function jsonObject(body: string): Record<string, unknown> {
@@ -117,19 +195,26 @@ const MAX_PROBES = 6;
 export function proofEndpoint(context: CheckContext): Promise<ProofEndpoint | undefined> {
   return context.shared("jwt:proof-endpoint", async () => {
     const { target, http } = context;
+    const held = await jwtHolder(context);
+    const send = held?.send ?? ((request: ScanRequest) => http.trySend(request));
     const candidates = new Map<string, string>();
     const gets = target.operations.filter((op) => op.method === "GET" && !op.url.includes("{"));
-    for (const op of [...gets.filter((o) => o.secured), ...gets.filter((o) => !o.secured)])
-      candidates.set(op.url, op.path);
+    // The caller's own record first (it always needs the token), then protected reads.
+    const rank = (o: (typeof gets)[number]) =>
+      (OWN_RECORD_PATH.test(o.path) ? 0 : 2) + (o.secured ? 0 : 1);
+    for (const op of [...gets].sort((a, b) => rank(a) - rank(b))) candidates.set(op.url, op.path);
     for (const { exchange, authenticated, source } of target.observed) {
       if (authenticated && source !== "login" && exchange.method === "GET" && ok(exchange.status))
         candidates.set(exchange.url, exchange.url);
     }
+    // An identity's token usually opens only its own corner of the API: where its login lives.
+    const own = held?.loginPath ? ownCorner(target, held.loginPath) : [];
+    const ordered = [...new Set([...own, ...candidates.keys()])];
     let probes = 0;
     let differs: ProofEndpoint | undefined;
-    for (const url of candidates.keys()) {
+    for (const url of ordered) {
       if (probes++ >= MAX_PROBES) break;
-      const withToken = await http.trySend({ url });
+      const withToken = await send({ url });
       if (!withToken || !ok(withToken.status) || isErrorBody(withToken.body)) continue;
       const withoutToken = await http.trySend({ url, anonymous: true });
       if (!withoutToken) continue;
@@ -141,6 +226,22 @@ export function proofEndpoint(context: CheckContext): Promise<ProofEndpoint | un
     }
     return differs;
   });
+}
+
+/**
+ * Where an identity's token is asked first: a GET of its login path itself (a sign-up that
+ * answers the caller on GET), then the GET operations beside it (`/vapi/jwt/...`).
+ */
+function ownCorner(target: ScanTarget, loginPath: string): string[] {
+  const path = loginPath.replace(/\/+$/, "");
+  const parent = path.slice(0, path.lastIndexOf("/") + 1);
+  const at = (url: string) => new URL(url).pathname.replace(/\/+$/, "");
+  const beside = target.operations
+    .filter((op) => op.method === "GET" && !op.url.includes("{"))
+    .filter((op) => at(op.url) !== path && parent.length > 1 && at(op.url).startsWith(parent))
+    .map((op) => op.url);
+  // Resolved as the HTTP layer resolved the login itself.
+  return [resolve(target.base, path).href, ...beside];
 }
 
 /**
@@ -166,16 +267,17 @@ export function accepted(proof: ProofEndpoint, answer: Exchange | undefined): an
  * if (answer && ok(answer.status)) ...
  * ```
  */
-export function sendToken(
+export async function sendToken(
   context: CheckContext,
   proof: ProofEndpoint,
   token: string,
 ): Promise<Exchange | undefined> {
+  const held = await jwtHolder(context);
   return context.http.trySend({
     method: proof.method,
     url: proof.url,
     anonymous: true,
-    headers: carrying(context, token),
+    headers: held ? held.carrying(token) : carrying(context, token),
   });
 }
 

@@ -20,8 +20,17 @@ export const LOCKOUT_DEFAULT_ATTEMPTS = 10;
 /** At most this many failed logins, whatever the config says. */
 export const LOCKOUT_MAX_ATTEMPTS = 50;
 
-/** Statuses that mean "refused, try later": 429 (RFC 6585), 423 Locked (RFC 4918), 503. */
-const LOCKED_STATUSES = new Set([423, 429, 503]);
+/**
+ * "Refused, try later": 429 (RFC 6585), 423 Locked (RFC 4918), and 503 only with Retry-After
+ * (RFC 9110 section 15.6.4): a bare 503 is an overloaded server, not a jail.
+ */
+function throttles(answer: Exchange): boolean {
+  return (
+    answer.status === 423 ||
+    answer.status === 429 ||
+    (answer.status === 503 && answer.headers["retry-after"] !== undefined)
+  );
+}
 
 /**
  * Creates the AUTH-03 lockout check (`full` profile): with a dedicated test account, one good
@@ -125,8 +134,26 @@ async function runLockout(context: CheckContext, account: LockoutAccount, attemp
   }
   const last = await attempt(account.password);
   const surface = whole("login operations");
-  // Refused (status or failure body), or refused some attempts already: a lockout or throttle.
-  if (!grants(last) || failures.some((f) => LOCKED_STATUSES.has(f.status))) return ran([], surface);
+  const lastAnswer = last.ok ? last.session.exchange : last.exchange;
+  if (!grants(last)) {
+    // A server error or an overload (Directus answers 503 "Under pressure" without Retry-After)
+    // is no lockout: the right password was not judged at all.
+    if (!lastAnswer || (lastAnswer.status >= 500 && !throttles(lastAnswer)))
+      return notTested(
+        `the right password after ${attempts} wrong ones got ${lastAnswer?.status ?? "no answer"} at ${where}: a failing or overloaded server, not a lockout`,
+      );
+    return ran([], {
+      ...surface,
+      observed: `the right password was refused (${lastAnswer.status}) after ${attempts} wrong ones (${summarise(failures)})`,
+    });
+  }
+  // It still got in, but some attempts were throttled or locked on the way: a time-window jail.
+  const throttled = failures.filter(throttles);
+  if (throttled.length > 0)
+    return ran([], {
+      ...surface,
+      observed: `${throttled.length} of ${attempts} wrong passwords were throttled or locked (${summarise(throttled)}); the right one was let in afterwards`,
+    });
   const granted = last.ok ? last.session.exchange : undefined;
   return ran(
     [

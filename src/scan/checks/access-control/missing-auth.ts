@@ -116,6 +116,9 @@ export const missingAuthCheck: ScanCheck = {
 
 const ACCEPT = { accept: "application/json" };
 
+/** The share of protected operations above which a document's protection is taken as blanket. */
+export const BLANKET_SHARE = 0.8;
+
 /**
  * Each write operation the document protects, sent without credentials in a shape that cannot
  * do harm: an empty JSON object as the body and a random id in every path parameter, so that
@@ -174,9 +177,10 @@ function anonymousFinding(
     });
   }
   if (op.secured) {
-    // A document that protects every operation alike (generated ones do) cannot tell a public
-    // operation its operator opened from a missing check: say that the two disagree.
-    const blanket = all.length > 1 && all.every((o) => o.secured);
+    // A document that protects (nearly) every operation alike, as generated ones do, cannot
+    // tell a public operation its operator opened from a missing check: say the two disagree.
+    const blanket =
+      all.length > 1 && all.filter((o) => o.secured).length >= BLANKET_SHARE * all.length;
     return context.finding({
       ...(blanket ? { severity: "medium" as const, confidence: "medium" as const } : {}),
       title: blanket

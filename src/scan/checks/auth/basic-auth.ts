@@ -1,4 +1,5 @@
 import type { Finding } from "../../../core/finding.js";
+import { OWN_RECORD_PATH } from "../../../vocabulary/names.js";
 import { PASSWORD_FIELD, USERNAME_FIELD } from "../../auth/login.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
@@ -29,7 +30,9 @@ export const basicAuthCheck: ScanCheck = {
     // public ones its operator opened, while `/users/me` always needs a caller.
     const secured = target.operations
       .filter((op) => op.secured && op.method === "GET")
-      .sort((a, b) => Number(!OWN_RECORD.test(a.path)) - Number(!OWN_RECORD.test(b.path)));
+      .sort(
+        (a, b) => Number(!OWN_RECORD_PATH.test(a.path)) - Number(!OWN_RECORD_PATH.test(b.path)),
+      );
     let probe: ScanOperation | undefined = secured[0];
     if (challenges.length === 0)
       for (const op of secured.slice(0, MAX_CHALLENGE_PROBES)) {
@@ -103,8 +106,6 @@ export const basicAuthCheck: ScanCheck = {
 
 /** GET operations asked without credentials for a 401 challenge, at most. */
 export const MAX_CHALLENGE_PROBES = 3;
-
-const OWN_RECORD = /\/(me|self|current|user|profile|account)(\/|$)/i;
 
 /** The string leaves of a login body by their own names (`user.email` becomes `email`). */
 function flatten(body: Record<string, unknown> | undefined): Record<string, string> {

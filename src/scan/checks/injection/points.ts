@@ -60,6 +60,10 @@ export function injectionPoints(
   const wanted = (w: PointLocation) => where === undefined || where.includes(w);
   const points: InjectionPoint[] = [];
   for (const op of context.target.operations) {
+    // Every probe of an input starts with a baseline request of the operation as it is, and a
+    // DELETE with the id of a real object deletes it: its path parameters are the ones its GET
+    // takes, probed there.
+    if (op.method === "DELETE") continue;
     const own: InjectionPoint[] = [];
     const url = new URL(op.url);
     for (const p of op.parameters) {

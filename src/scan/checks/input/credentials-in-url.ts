@@ -1,8 +1,10 @@
+import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
 import { redactUrl } from "../../../core/redact.js";
-import { performLogin } from "../../auth/login.js";
+import { type LoginAttempt, PASSWORD_FIELD, performLogin } from "../../auth/login.js";
+import type { LoginRecipe } from "../../auth/schema.js";
 import { identitiesOf, sendAs } from "../../identities.js";
-import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
+import type { CheckContext, Exchange, ScanCheck, ScanRequest } from "../../types.js";
 import { protectedReads } from "../access-control/objects.js";
 import { covered, ran } from "../outcome.js";
 
@@ -41,39 +43,73 @@ export const credentialsInUrlCheck: ScanCheck = {
 };
 
 /**
- * The scan's own login with its username and password moved to the query string and no body:
- * a login that still succeeds takes passwords in URLs, where logs, histories and Referer
- * headers keep them.
+ * Whether the scan's login reads credentials from the query string, without ever putting the
+ * real password in a URL (where the server's logs keep it): the username with a wrong password
+ * in the query and an empty body must be answered like the same wrong password in the body, and
+ * unlike an empty login. Only in the full profile, and only when that comparison cannot tell
+ * (a login that answers every failure alike), is the real password tried in the query.
  */
 async function loginInQuery(context: CheckContext): Promise<Finding | undefined> {
   const recipe = context.target.auth?.recipe;
   if (!recipe?.path || recipe.grant) return undefined;
   const fields = flatFields(recipe.form ?? recipe.body ?? {});
   if (Object.keys(fields).length === 0) return undefined;
-  const query = new URLSearchParams(fields).toString();
-  const attempt = await performLogin(
-    (request) => context.http.trySend({ ...request, anonymous: true }),
-    {
-      path: `${recipe.path}${recipe.path.includes("?") ? "&" : "?"}${query}`,
-      form: {},
-      ...(recipe.csrf ? { csrf: recipe.csrf } : {}),
-      ...(recipe.token ? { token: recipe.token } : {}),
-      ...(recipe.tokenField ? { tokenField: recipe.tokenField } : {}),
-    },
+  const send = (request: ScanRequest) => context.http.trySend({ ...request, anonymous: true });
+  const inQuery = (values: Record<string, string>): LoginRecipe => ({
+    path: `${recipe.path}${recipe.path?.includes("?") ? "&" : "?"}${new URLSearchParams(values)}`,
+    form: {},
+    ...(recipe.csrf ? { csrf: recipe.csrf } : {}),
+    ...(recipe.token ? { token: recipe.token } : {}),
+    ...(recipe.tokenField ? { tokenField: recipe.tokenField } : {}),
+  });
+  const wrong = `rampart-wrong-${randomBytes(6).toString("hex")}`;
+  const withWrong = Object.fromEntries(
+    Object.entries(fields).map(([k, v]) => [k, PASSWORD_FIELD.test(k) ? wrong : v]),
   );
+  const [query, body, empty] = await Promise.all([
+    performLogin(send, inQuery(withWrong)),
+    performLogin(send, recipe, { password: wrong }),
+    performLogin(send, inQuery({})),
+  ]);
+  const answer = (a: LoginAttempt) => (a.ok ? a.session.exchange : a.exchange);
+  const [q, b, e] = [answer(query), answer(body), answer(empty)];
+  const names = Object.keys(fields)
+    .map((k) => `${k}=[REDACTED]`)
+    .join("&");
+  const method = recipe.method ?? "POST";
+  if (q && b && e && alike(q, b) && !alike(q, e))
+    return context.finding({
+      title: "Login reads the password from the query string",
+      detail: `${method} ${recipe.path} with the username and a wrong password as query parameters and an empty body was refused exactly like the same wrong password in the body (${q.status}), and unlike an empty login (${e.status}): the login takes credentials from URLs, where logs, browser history and Referer headers keep them. (The real password was never sent in a URL.)`,
+      exchange: q,
+      headers: ["location", "content-type"],
+      evidence: {
+        request: `${method} ${recipe.path}?${names} HTTP/1.1 (empty body, a wrong password)`,
+        note: `wrong password in the query: ${q.status}; in the body: ${b.status}; empty login: ${e.status}`,
+      },
+      subject: "login-query",
+    });
+  if (context.profile !== "full" || (q && e && !alike(q, e))) return undefined;
+  const attempt = await performLogin(send, inQuery(fields));
   if (!attempt.ok) return undefined;
   return context.finding({
     title: "Login accepts the password in the query string",
-    detail: `${recipe.method ?? "POST"} ${recipe.path} with the username and password as query parameters and an empty body logged in: clients and links can put passwords in URLs, where logs, browser history and Referer headers keep them.`,
+    detail: `${method} ${recipe.path} with the username and password as query parameters and an empty body logged in: clients and links can put passwords in URLs, where logs, browser history and Referer headers keep them.`,
     exchange: attempt.session.exchange,
     headers: ["location", "content-type"],
-    evidence: {
-      request: `${recipe.method ?? "POST"} ${recipe.path}?${Object.keys(fields)
-        .map((k) => `${k}=[REDACTED]`)
-        .join("&")} HTTP/1.1 (empty body)`,
-    },
+    evidence: { request: `${method} ${recipe.path}?${names} HTTP/1.1 (empty body)` },
     subject: "login-query",
   });
+}
+
+/** Two answers alike: the same status, redirect target and body (up to its first 500 chars). */
+function alike(a: Exchange, b: Exchange): boolean {
+  const text = (e: Exchange) => e.body.replace(/\s+/g, " ").trim().slice(0, 500);
+  return (
+    a.status === b.status &&
+    (a.headers.location ?? "") === (b.headers.location ?? "") &&
+    text(a) === text(b)
+  );
 }
 
 /** The string leaves of a login body by their own names (`user.email` becomes `email`). */

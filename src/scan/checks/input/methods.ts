@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { isCatchAll, isErrorBody } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, notTested, ran, undescribed } from "../outcome.js";
@@ -20,8 +20,9 @@ export interface MethodProbe {
 
 /**
  * One probe per documented path: PATCH (then PUT) without a body where GET is declared (an
- * empty merge patch changes nothing even on a server that wrongly runs it), GET where it is not
- * (reading is harmless). Paths that declare all of them are left out.
+ * empty merge patch changes nothing even on a server that wrongly runs it), GET where it is not,
+ * with a random id in the path (a server that runs a write on any method finds nothing to write
+ * to). Paths that declare all of them, and write-only paths without a parameter, are left out.
  *
  * @example
  * ```ts
@@ -41,7 +42,17 @@ export function unsupportedMethods(operations: readonly ScanOperation[]): Method
         ? undefined
         : "GET";
     const op = get ?? ops[0];
-    if (method && op) probes.push({ op, method });
+    if (!method || !op) continue;
+    if (get) {
+      probes.push({ op, method });
+      continue;
+    }
+    // A path that only writes is asked GET with a random id, never the id of a real object: a
+    // server that runs the write whatever the method (POST /users/{id}/disable) then has nothing
+    // to act on. Without a path parameter there is no such guard, so the path is left out.
+    if (!/\{[^}]+\}/.test(op.path)) continue;
+    const url = `${op.server}${op.path.replace(/\{[^}]+\}/g, () => randomUUID())}`;
+    probes.push({ op: { ...op, url }, method });
   }
   // Public paths first: their answers are not hidden behind 401.
   return probes.sort((a, b) => Number(a.op.secured) - Number(b.op.secured));

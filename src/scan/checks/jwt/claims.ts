@@ -1,5 +1,5 @@
 import { sensitiveClaims } from "../../jwt/claims.js";
-import { issuedTokens, NOT_A_JWT } from "../../jwt/target.js";
+import { heldTokens, NOT_A_JWT } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { covered, notTested, ran } from "../outcome.js";
 
@@ -16,10 +16,10 @@ export const jwtClaimsCheck: ScanCheck = {
   proves: ["JWT-04"],
   severity: "high",
   intrusive: false,
-  needs: ["auth"],
+  needs: [],
   title: "JWT payloads carry no secrets or personal data",
   async run(context) {
-    const tokens = issuedTokens(context.target);
+    const tokens = await heldTokens(context);
     if (tokens.length === 0) return notTested(NOT_A_JWT);
     const findings = [];
     for (const { jwt, source } of tokens) {

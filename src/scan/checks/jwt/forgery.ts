@@ -10,9 +10,9 @@ import {
 } from "../../jwt/forge.js";
 import {
   accepted,
+  jwtHolder,
   NOT_A_JWT,
   proofEndpoint,
-  scanToken,
   sendToken,
   targetPublicKeys,
 } from "../../jwt/target.js";
@@ -34,10 +34,10 @@ export const jwtForgeryCheck: ScanCheck = {
   proves: ["JWT-02"],
   severity: "critical",
   intrusive: false,
-  needs: ["auth"],
+  needs: [],
   title: "Forged JWTs (alg none, stripped signature, key confusion, header keys) refused",
   async run(context) {
-    const own = scanToken(context.target);
+    const own = await jwtHolder(context);
     if (!own) return notTested(NOT_A_JWT);
     const proof = await proofEndpoint(context);
     if (!proof)

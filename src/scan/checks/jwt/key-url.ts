@@ -3,7 +3,7 @@ import { generate } from "selfsigned";
 import { isLoopbackHost } from "../../../core/loopback.js";
 import { type AttackerKey, createAttackerKey, signWithAttackerKey } from "../../jwt/forge.js";
 import { startKeyServer } from "../../jwt/key-server.js";
-import { NOT_A_JWT, proofEndpoint, scanToken } from "../../jwt/target.js";
+import { jwtHolder, NOT_A_JWT, proofEndpoint } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { notTested, ran, whole } from "../outcome.js";
 import { pathOf, tryForgeries } from "./attempt.js";
@@ -21,14 +21,14 @@ export const jwtKeyUrlCheck: ScanCheck = {
   proves: ["JWT-02"],
   severity: "critical",
   intrusive: false,
-  needs: ["auth"],
+  needs: [],
   title: "JWTs naming their own key by URL (jku, x5u) refused",
   async run(context) {
     if (!isLoopbackHost(context.target.base.hostname))
       return notTested(
         "jku / x5u need a callback listener the target can reach: loopback targets only",
       );
-    const own = scanToken(context.target);
+    const own = await jwtHolder(context);
     if (!own) return notTested(NOT_A_JWT);
     const proof = await proofEndpoint(context);
     if (!proof)

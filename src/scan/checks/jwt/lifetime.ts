@@ -3,10 +3,10 @@ import { crackedSecret, signHmac } from "../../jwt/secret.js";
 import { maxLifetimeSeconds } from "../../jwt/settings.js";
 import {
   accepted,
+  jwtHolder,
   NOT_A_JWT,
   proofEndpoint,
   type ScanToken,
-  scanToken,
   sendToken,
 } from "../../jwt/target.js";
 import type { CheckContext, ScanCheck } from "../../types.js";
@@ -28,10 +28,10 @@ export const jwtLifetimeCheck: ScanCheck = {
   proves: ["JWT-03"],
   severity: "medium",
   intrusive: false,
-  needs: ["auth"],
+  needs: [],
   title: "JWT access tokens expire within the threshold and expired ones are refused",
   async run(context) {
-    const own = scanToken(context.target);
+    const own = await jwtHolder(context);
     if (!own) return notTested(NOT_A_JWT);
     const findings: Finding[] = [];
     const { exp, iat } = own.jwt.payload;
@@ -42,8 +42,7 @@ export const jwtLifetimeCheck: ScanCheck = {
       findings.push(
         context.finding({
           title: "JWT access token without exp",
-          detail:
-            "The scan's access token carries no exp claim: it is valid until the key changes, so a stolen token never stops working.",
+          detail: `The access token of ${own.holder} carries no exp claim: it is valid until the key changes, so a stolen token never stops working.`,
           evidence: {
             note: `claims: ${claims}; header ${JSON.stringify(own.jwt.header)}; token redacted`,
           },
@@ -56,7 +55,7 @@ export const jwtLifetimeCheck: ScanCheck = {
         findings.push(
           context.finding({
             title: `JWT access token lives ${human(lifetime)}`,
-            detail: `The scan's access token is valid for ${human(lifetime)} (${typeof iat === "number" ? "exp - iat" : "exp - now"}), above the threshold of ${human(max)} (scan.jwt.maxLifetimeMinutes).`,
+            detail: `The access token of ${own.holder} is valid for ${human(lifetime)} (${typeof iat === "number" ? "exp - iat" : "exp - now"}), above the threshold of ${human(max)} (scan.jwt.maxLifetimeMinutes).`,
             evidence: {
               note: `claims: ${claims}; lifetime ${lifetime} s; threshold ${max} s; token redacted`,
             },

@@ -1,4 +1,4 @@
-import { issuedTokens, NOT_A_JWT } from "../../jwt/target.js";
+import { heldTokens, NOT_A_JWT } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { covered, notTested, ran } from "../outcome.js";
 
@@ -17,10 +17,10 @@ export const jwtSizeCheck: ScanCheck = {
   proves: ["JWT-05"],
   severity: "medium",
   intrusive: false,
-  needs: ["auth"],
+  needs: [],
   title: "JWTs stay below 4 KiB",
   async run(context) {
-    const tokens = issuedTokens(context.target);
+    const tokens = await heldTokens(context);
     if (tokens.length === 0) return notTested(NOT_A_JWT);
     const findings = [];
     for (const { jwt, source } of tokens) {

@@ -1,12 +1,13 @@
 import { maskSecret } from "../../../core/redact.js";
 import { crackedSecret } from "../../jwt/secret.js";
-import { NOT_A_JWT, scanToken } from "../../jwt/target.js";
+import { jwtHolder, NOT_A_JWT } from "../../jwt/target.js";
 import type { ScanCheck } from "../../types.js";
 import { covered, notApplicable, notTested, ran, whole } from "../outcome.js";
 
 /**
  * JWT-01: an HS256/384/512 token is signed with a secret nobody can guess (RFC 8725 3.5, RFC
- * 7518 3.2: a key at least as long as the hash). The scan's own token is attacked offline with
+ * 7518 3.2: a key at least as long as the hash). The scan's own token (else an identity's) is
+ * attacked offline with
  * Rampart's dictionary (common secrets of tutorials and frameworks, their variants and the
  * target's host name): no request is sent. The secret is reported masked, with the rate.
  */
@@ -16,10 +17,10 @@ export const jwtWeakSecretCheck: ScanCheck = {
   proves: ["JWT-01"],
   severity: "critical",
   intrusive: false,
-  needs: ["auth"],
+  needs: [],
   title: "HMAC-signed JWTs use a secret that is not in a dictionary",
   async run(context) {
-    const own = scanToken(context.target);
+    const own = await jwtHolder(context);
     if (!own) return notTested(NOT_A_JWT);
     const alg = String(own.jwt.header.alg);
     const result = await crackedSecret(context, own);
@@ -38,7 +39,7 @@ export const jwtWeakSecretCheck: ScanCheck = {
       [
         context.finding({
           title: `JWT ${alg} secret found in a dictionary`,
-          detail: `The scan's ${alg} token verifies with a well-known secret (${maskSecret(result.secret)}), candidate ${result.position ?? result.tried} of Rampart's list: anyone can sign tokens with any claims.`,
+          detail: `The ${alg} token of ${own.holder} verifies with a well-known secret (${maskSecret(result.secret)}), candidate ${result.position ?? result.tried} of Rampart's list: anyone can sign tokens with any claims.`,
           evidence: {
             note: `secret ${maskSecret(result.secret)}; candidate ${result.position ?? result.tried} of the bundled list; ${rate} HMAC candidates/s measured over ${result.tried}; header ${JSON.stringify(own.jwt.header)}; token redacted`,
           },
