@@ -71,6 +71,7 @@ export async function auditCommand(
       startedAt,
       durationMs: Date.now() - started,
       findings: result.findings,
+      ...(result.suppressed.length > 0 ? { suppressed: result.suppressed } : {}),
       checks: result.checks,
     },
     catalog,

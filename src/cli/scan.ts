@@ -105,7 +105,7 @@ export async function scanCommand(
             warnings.push(...result.warnings);
             if (result.suppressed.length > 0)
               warnings.push(`${result.suppressed.length} finding(s) suppressed by ignore: entries`);
-            return result.kept;
+            return result;
           },
         }
       : {}),

@@ -37,8 +37,22 @@ export interface Report {
   readonly coverage?: ScanCoverage;
   /** Scan: how it authenticated, in words (the login found or run, where the token was). */
   readonly authentication?: string;
+  /**
+   * Findings that an `ignore:` entry or an inline `x-rampart-ignore` accepted, with the reason:
+   * kept out of the items, the score and the exit code, but listed (SARIF writes them as
+   * suppressed results).
+   */
+  readonly suppressed?: readonly SuppressedFinding[];
   /** Present when compared with an earlier report (`--baseline`). */
   readonly baseline?: BaselineSummary;
+}
+
+/** A finding accepted with a reason, and where the acceptance was written. */
+export interface SuppressedFinding {
+  readonly finding: Finding;
+  readonly reason: string;
+  /** `config`: an `ignore:` entry of rampart.yaml; `inline`: `x-rampart-ignore` in the document. */
+  readonly source: "config" | "inline";
 }
 
 /** Scan: how many items the scan decided, and what stopped it short. */

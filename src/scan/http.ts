@@ -9,7 +9,7 @@ import {
 import { RampartError } from "../core/errors.js";
 import { type Budget, DEFAULT_OWNER } from "./budget.js";
 import { isLoopbackHost } from "./callback.js";
-import { normalisePath } from "./passive.js";
+import { normalisePath } from "./operation-match.js";
 import type { Exchange, ScanHttp, ScanRequest } from "./types.js";
 
 /** Refused or reset connections in a row, with no answer between, that mean the target is gone. */
