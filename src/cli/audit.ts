@@ -7,6 +7,7 @@ import { buildReport } from "../core/report.js";
 import { loadOpenApiFile } from "../openapi/load.js";
 import type { ReportFormat } from "../report/index.js";
 import { buildVocabulary } from "../vocabulary/vocabulary.js";
+import { checkIds } from "./check-ids.js";
 import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
 import {
@@ -50,7 +51,7 @@ export async function auditCommand(
   const config =
     options.config === undefined
       ? undefined
-      : loadConfigFile(resolve(io.cwd, options.config), today);
+      : loadConfigFile(resolve(io.cwd, options.config), today, { checkIds: checkIds() });
   const started = Date.now();
   const startedAt = today.toISOString();
   const doc = await loadOpenApiFile(file, {

@@ -13,6 +13,7 @@ import { createProgress } from "../scan/progress.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
 import type { ScanProfile } from "../scan/types.js";
 import { buildVocabulary } from "../vocabulary/vocabulary.js";
+import { checkIds } from "./check-ids.js";
 import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
 import {
@@ -63,7 +64,7 @@ export async function scanCommand(
   const config =
     options.config === undefined
       ? undefined
-      : loadConfigFile(resolve(io.cwd, options.config), today);
+      : loadConfigFile(resolve(io.cwd, options.config), today, { checkIds: checkIds() });
   const fromConfig = config?.scan
     ? scanConfigOptions(config.scan, options.bearer !== undefined)
     : ({} as ReturnType<typeof scanConfigOptions>);

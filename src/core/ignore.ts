@@ -15,7 +15,7 @@ import type { SuppressedFinding } from "./report.js";
  *     location: openapi.yaml#/components/schemas/Token   # file#/json/pointer prefix
  *     reason: the token endpoint's response
  *     expires: 2026-12-31
- *   - check: hsts-missing
+ *   - check: acc-03-hsts
  *     location: https://staging.example.com/         # a URL prefix
  *     reason: staging only, behind the VPN
  * ```
