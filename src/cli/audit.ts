@@ -87,6 +87,7 @@ export async function auditCommand(
   const compared = compare(report);
   writeReports(compared, outputs, io, {
     catalog,
+    failOn,
     checks,
     toolVersion: VERSION,
     sarifBaseDir: resolve(io.cwd, options.sarifBaseDir ?? "."),

@@ -117,6 +117,7 @@ export async function scanCommand(
   const compared = compare(report);
   writeReports(compared, outputs, io, {
     catalog,
+    failOn,
     toolVersion: VERSION,
     sarifBaseDir: io.cwd,
     checks: SCAN_CHECKS,

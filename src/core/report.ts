@@ -200,3 +200,20 @@ function scanCoverage(
     ...(stops.budgetSpent ? { budgetSpent: true } : {}),
   };
 }
+
+/**
+ * The findings that fail a build: at or above `failOn` (never with `none`); compared with a
+ * baseline, the new ones only, so that a team adopts Rampart without fixing the past first. The
+ * exit code and the JUnit failures both count these.
+ *
+ * @example
+ * ```ts
+ * const exitCode = failingFindings(report, "high").length > 0 ? 1 : 0;
+ * ```
+ */
+export function failingFindings(report: Report, failOn: Severity | "none"): Finding[] {
+  if (failOn === "none") return [];
+  return report.findings.filter(
+    (f) => atLeast(f.severity, failOn) && (!report.baseline || f.baseline === "new"),
+  );
+}

@@ -1,5 +1,6 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { Report } from "../core/report.js";
+import type { Severity } from "../core/severity.js";
 import { formatHtml } from "./html.js";
 import { formatJson } from "./json.js";
 import { formatJunit } from "./junit.js";
@@ -28,6 +29,11 @@ export interface FormatOptions {
    * its title, even when it found nothing (sarif only).
    */
   readonly checks?: readonly CheckInfo[];
+  /**
+   * `--fail-on`: findings at or above it (new ones, with a baseline) are JUnit failures; the
+   * others pass with their findings shown (junit only; default `high`).
+   */
+  readonly failOn?: Severity | "none";
 }
 
 /**
