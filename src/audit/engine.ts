@@ -1,9 +1,10 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { ItemId } from "../catalog/ids.js";
 import type { Finding, Location } from "../core/finding.js";
+import { findingFingerprint } from "../core/fingerprint.js";
 import { applySuppressions, type IgnoreEntry } from "../core/ignore.js";
 import { redact } from "../core/redact.js";
-import type { CheckRun, ItemOutcome } from "../core/report.js";
+import type { CheckRun, ItemOutcome, SuppressedFinding } from "../core/report.js";
 import { listOperations } from "../openapi/operations.js";
 import type { LoadedDocument } from "../openapi/types.js";
 import { DEFAULT_VOCABULARY, type Vocabulary } from "../vocabulary/vocabulary.js";
@@ -34,7 +35,7 @@ export interface AuditOptions {
 export interface AuditResult {
   readonly findings: Finding[];
   /** Findings hidden by an inline or config suppression, with the reason given. */
-  readonly suppressed: { readonly finding: Finding; readonly reason: string }[];
+  readonly suppressed: SuppressedFinding[];
   /** Expired `ignore:` entries and similar notices, one line each. */
   readonly warnings: string[];
   readonly checks: CheckRun[];
@@ -73,7 +74,7 @@ export function auditDocument(doc: LoadedDocument, options: AuditOptions): Audit
   const outcomes = new Map<ItemId, ItemOutcome>();
   const byKey = new Map<string, { finding: Finding; places: number }>();
   const hidden = new Set<string>();
-  const suppressed: { finding: Finding; reason: string }[] = [];
+  const suppressed: SuppressedFinding[] = [];
   const cache = new Map<string, InlineSuppression[]>();
 
   for (const rule of rules) {
@@ -103,7 +104,7 @@ export function auditDocument(doc: LoadedDocument, options: AuditOptions): Audit
       }
       const inline = suppressionFor(doc, hit.pointer, rule.id, cache);
       if (inline?.reason !== undefined) {
-        if (!hidden.has(key)) suppressed.push({ finding, reason: inline.reason });
+        if (!hidden.has(key)) suppressed.push({ finding, reason: inline.reason, source: "inline" });
         hidden.add(key);
         continue;
       }
@@ -147,6 +148,12 @@ function toFinding(doc: LoadedDocument, catalog: Catalog, rule: AuditRule, hit: 
   const subject = hit.subject === undefined ? "" : `:${hit.subject}`;
   return {
     id: `${rule.id}:${location.file}#${location.pointer}${subject}`,
+    fingerprint: findingFingerprint({
+      checkId: rule.id,
+      items: rule.items,
+      where: `${location.file}#${location.pointer}`,
+      ...(hit.subject !== undefined ? { subject: hit.subject } : {}),
+    }),
     checkId: rule.id,
     items: rule.items,
     severity: hit.severity ?? rule.severity,
@@ -168,8 +175,10 @@ function toFinding(doc: LoadedDocument, catalog: Catalog, rule: AuditRule, hit: 
 
 function unjustified(doc: LoadedDocument, s: InlineSuppression): Finding {
   const at = doc.locate(s.pointer);
+  const where = `${at?.file ?? doc.file}#${at?.pointer ?? s.pointer}`;
   return {
-    id: `${UNJUSTIFIED_SUPPRESSION.id}:${at?.file ?? doc.file}#${at?.pointer ?? s.pointer}`,
+    id: `${UNJUSTIFIED_SUPPRESSION.id}:${where}`,
+    fingerprint: findingFingerprint({ checkId: UNJUSTIFIED_SUPPRESSION.id, items: [], where }),
     checkId: UNJUSTIFIED_SUPPRESSION.id,
     items: [],
     severity: "info",

@@ -7,6 +7,7 @@ import { buildReport } from "../core/report.js";
 import { loadOpenApiFile } from "../openapi/load.js";
 import type { ReportFormat } from "../report/index.js";
 import { buildVocabulary } from "../vocabulary/vocabulary.js";
+import { checkIds } from "./check-ids.js";
 import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
 import {
@@ -50,7 +51,7 @@ export async function auditCommand(
   const config =
     options.config === undefined
       ? undefined
-      : loadConfigFile(resolve(io.cwd, options.config), today);
+      : loadConfigFile(resolve(io.cwd, options.config), today, { checkIds: checkIds() });
   const started = Date.now();
   const startedAt = today.toISOString();
   const doc = await loadOpenApiFile(file, {
@@ -71,6 +72,7 @@ export async function auditCommand(
       startedAt,
       durationMs: Date.now() - started,
       findings: result.findings,
+      ...(result.suppressed.length > 0 ? { suppressed: result.suppressed } : {}),
       checks: result.checks,
     },
     catalog,
@@ -85,6 +87,7 @@ export async function auditCommand(
   const compared = compare(report);
   writeReports(compared, outputs, io, {
     catalog,
+    failOn,
     checks,
     toolVersion: VERSION,
     sarifBaseDir: resolve(io.cwd, options.sarifBaseDir ?? "."),

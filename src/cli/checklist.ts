@@ -13,6 +13,7 @@ import {
   formatChecklistText,
 } from "../report/checklist.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
+import { checkIds } from "./check-ids.js";
 import { type CliIO, useColor } from "./io.js";
 
 export interface ChecklistOptions {
@@ -27,7 +28,7 @@ export async function checklistCommand(options: ChecklistOptions, io: CliIO): Pr
   const config =
     options.config === undefined
       ? undefined
-      : loadConfigFile(resolve(io.cwd, options.config), today);
+      : loadConfigFile(resolve(io.cwd, options.config), today, { checkIds: checkIds() });
   const catalog = loadCatalog();
   const coverage = computeCoverage(catalog, {
     scan: SCAN_CHECKS,

@@ -29,13 +29,38 @@ export function replaceChecklistBlock(readme: string, block: string): string {
   return `${readme.slice(0, start + README_START.length)}\n${block}${readme.slice(end)}`;
 }
 
-/** The JSON Schema of `rampart.yaml` for editors (`# yaml-language-server: $schema=...`). */
+/**
+ * The JSON Schema of `rampart.yaml` for editors (`# yaml-language-server: $schema=...`): the
+ * loader's own TypeBox schema, except that a key with a default is not required (the loader
+ * fills it in; a file need not spell it out).
+ *
+ * @example
+ * ```ts
+ * writeFileSync("schema/rampart.schema.json", configJsonSchema());
+ * ```
+ */
 export function configJsonSchema(): string {
   const schema = {
     $schema: "http://json-schema.org/draft-07/schema#",
     $id: "rampart.schema.json",
     title: "rampart.yaml",
-    ...JSON.parse(JSON.stringify(ConfigSchema)),
+    ...(withoutRequiredDefaults(JSON.parse(JSON.stringify(ConfigSchema))) as object),
   };
   return `${JSON.stringify(schema, null, 2)}\n`;
+}
+
+function withoutRequiredDefaults(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutRequiredDefaults);
+  if (node === null || typeof node !== "object") return node;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(node)) out[key] = withoutRequiredDefaults(value);
+  const properties = out.properties as Record<string, Record<string, unknown>> | undefined;
+  if (Array.isArray(out.required) && properties) {
+    const required = (out.required as string[]).filter(
+      (k) => !("default" in (properties[k] ?? {})),
+    );
+    if (required.length > 0) out.required = required;
+    else delete out.required;
+  }
+  return out;
 }

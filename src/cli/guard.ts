@@ -17,7 +17,14 @@ export interface GuardCommandOptions extends GuardFlags {
 
 /**
  * `rampart guard`: validates the config and serves until SIGINT / SIGTERM (io.signal), reloading
- * on SIGHUP and on file change; `--check` prints the effective route table and exits.
+ * on SIGHUP and on file change. `--check` does everything start does short of listening (reads
+ * and parses the config, certificates, keys and the OpenAPI document, prints the same warnings),
+ * then prints the effective route table and exits 0; any problem exits 2.
+ *
+ * @example
+ * ```ts
+ * await guardCommand({ config: "rampart.yaml", check: true }, io); // 0, or a RampartError (exit 2)
+ * ```
  */
 export async function guardCommand(options: GuardCommandOptions, io: CliIO): Promise<number> {
   const flags: GuardFlags = {
@@ -31,11 +38,14 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
   const workers = parseWorkers(options.workers);
   const table = await loadGuard(flags, io.cwd);
   assertShareable(table, workers);
+  const isWorker = cluster.isWorker && io.env.RAMPART_GUARD_WORKER === "1";
+  // --check warns as start does (workers leave it to the primary).
+  if (!isWorker)
+    for (const warning of startWarnings(table)) io.stderr.write(`rampart: warning: ${warning}\n`);
   if (options.check) {
     io.stdout.write(describeTable(table));
     return 0;
   }
-  const isWorker = cluster.isWorker && io.env.RAMPART_GUARD_WORKER === "1";
   if (workers > 1 && !isWorker)
     return runPrimary({
       workers,
@@ -43,10 +53,6 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
       stderr: io.stderr,
       ...(io.signal ? { signal: io.signal } : {}),
     });
-  if (!table.routes.some((r) => r.spec.limits !== undefined))
-    io.stderr.write(
-      "rampart: warning: no route has rate limits (ACC-01); add limits: to the routes or to defaults:\n",
-    );
   // Access log lines reach stdout in batches, not one system call per request; whatever is
   // still gathered is written when the guard closes or the process exits.
   const log = batchedLog(io.stdout);
@@ -82,6 +88,13 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
   log.flush();
   process.off("exit", flushLog);
   return 0;
+}
+
+/** What start warns about (and `--check` too): a valid config that is probably not meant. */
+function startWarnings(table: RouteTable): string[] {
+  return table.routes.some((r) => r.spec.limits !== undefined)
+    ? []
+    : ["no route has rate limits (ACC-01); add limits: to the routes or to defaults:"];
 }
 
 function parseWorkers(value: string | undefined): number {

@@ -5,7 +5,15 @@ import type { CliIO } from "./io.js";
 export const VERSION = "0.1.0";
 
 // The report formats, repeated here so that parsing the command line loads no formatter.
-const REPORT_FORMAT_NAMES = ["text", "json", "sarif", "junit", "html", "markdown"] as const;
+const REPORT_FORMAT_NAMES = [
+  "text",
+  "json",
+  "sarif",
+  "junit",
+  "html",
+  "markdown",
+  "github",
+] as const;
 
 /**
  * Runs the `rampart` command line and resolves to the process exit code. Never throws and never
@@ -131,16 +139,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       "another origin the scan may send requests to (repeatable)",
       collect,
     )
-    .addOption(
-      new Option("--format <format>", "report format").choices([
-        "text",
-        "json",
-        "sarif",
-        "junit",
-        "html",
-        "markdown",
-      ]),
-    )
+    .addOption(new Option("--format <format>", "report format").choices([...REPORT_FORMAT_NAMES]))
     .option(
       "-o, --output <file|fmt=file>",
       "write the report to FILE, or format FMT to FILE (repeatable)",

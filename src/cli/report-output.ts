@@ -2,8 +2,8 @@ import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { compareWithBaseline, readBaseline } from "../core/baseline.js";
 import { RampartError } from "../core/errors.js";
-import type { Report } from "../core/report.js";
-import { atLeast, isSeverity, type Severity } from "../core/severity.js";
+import { failingFindings, type Report } from "../core/report.js";
+import { isSeverity, type Severity } from "../core/severity.js";
 import {
   type FormatOptions,
   formatReport,
@@ -97,12 +97,8 @@ export function writeReports(
 
 /**
  * Exit code of scan and audit: 1 when a finding is at or above `--fail-on`, else 0. Compared
- * with a baseline, only new findings count: a team adopts Rampart without fixing the past first.
+ * with a baseline, only new findings count (see {@link failingFindings}).
  */
 export function exitCodeFor(report: Report, failOn: Severity | "none"): number {
-  if (failOn === "none") return 0;
-  const counted = report.baseline
-    ? report.findings.filter((f) => f.baseline === "new")
-    : report.findings;
-  return counted.some((f) => atLeast(f.severity, failOn)) ? 1 : 0;
+  return failingFindings(report, failOn).length > 0 ? 1 : 0;
 }

@@ -13,6 +13,7 @@ import { createProgress } from "../scan/progress.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
 import type { ScanProfile } from "../scan/types.js";
 import { buildVocabulary } from "../vocabulary/vocabulary.js";
+import { checkIds } from "./check-ids.js";
 import type { CliIO } from "./io.js";
 import { VERSION } from "./main.js";
 import {
@@ -65,7 +66,7 @@ export async function scanCommand(
   const config =
     options.config === undefined
       ? undefined
-      : loadConfigFile(resolve(io.cwd, options.config), today);
+      : loadConfigFile(resolve(io.cwd, options.config), today, { checkIds: checkIds() });
   const fromConfig = config?.scan
     ? scanConfigOptions(config.scan, options.bearer !== undefined)
     : ({} as ReturnType<typeof scanConfigOptions>);
@@ -109,7 +110,7 @@ export async function scanCommand(
             warnings.push(...result.warnings);
             if (result.suppressed.length > 0)
               warnings.push(`${result.suppressed.length} finding(s) suppressed by ignore: entries`);
-            return result.kept;
+            return result;
           },
         }
       : {}),
@@ -120,6 +121,7 @@ export async function scanCommand(
   const compared = compare(report);
   writeReports(compared, outputs, io, {
     catalog,
+    failOn,
     toolVersion: VERSION,
     sarifBaseDir: io.cwd,
     checks: SCAN_CHECKS,

@@ -45,24 +45,54 @@ export function readBaseline(file: string, kind: Report["kind"], path: string = 
 }
 
 /**
- * Marks each finding `new` or `unchanged` against a baseline report (findings match by their
- * stable id: check, location and subject) and lists the baseline's findings that are gone.
+ * Marks each finding `new` or `unchanged` against a baseline report and lists the baseline's
+ * findings that are gone. Findings match by fingerprint (check, item, operation template,
+ * subject), one for one: a server-made id or a probe's random path does not make a finding new.
+ * A baseline written before fingerprints matches by id. A finding suppressed now is not fixed.
+ *
+ * @example
+ * ```ts
+ * const compared = compareWithBaseline(report, readBaseline("last.json", "scan"), "last.json");
+ * compared.baseline; // { file: "last.json", new: 0, unchanged: 25, fixed: [] }
+ * ```
  */
 export function compareWithBaseline(report: Report, baseline: Report, file: string): Report {
-  const before = new Set(baseline.findings.map((f) => f.id));
-  const now = new Set(report.findings.map((f) => f.id));
+  const before = new Map<string, number>();
+  for (const f of baseline.findings) {
+    const key = keyOf(f);
+    before.set(key, (before.get(key) ?? 0) + 1);
+  }
+  const take = (f: Finding): boolean => {
+    for (const key of [f.fingerprint, `id:${f.id}`]) {
+      const left = before.get(key) ?? 0;
+      if (left > 0) {
+        before.set(key, left - 1);
+        return true;
+      }
+    }
+    return false;
+  };
   const findings = report.findings.map(
-    (f): Finding => ({ ...f, baseline: before.has(f.id) ? "unchanged" : "new" }),
+    (f): Finding => ({ ...f, baseline: take(f) ? "unchanged" : "new" }),
   );
+  // What is suppressed now was accepted, not fixed.
+  for (const s of report.suppressed ?? []) take(s.finding);
+  const fixed = baseline.findings.filter((f) => {
+    const key = keyOf(f);
+    const left = before.get(key) ?? 0;
+    if (left === 0) return false;
+    before.set(key, left - 1);
+    return true;
+  });
   const fresh = findings.filter((f) => f.baseline === "new").length;
   return {
     ...report,
     findings,
-    baseline: {
-      file,
-      new: fresh,
-      unchanged: findings.length - fresh,
-      fixed: baseline.findings.filter((f) => !now.has(f.id)),
-    },
+    baseline: { file, new: fresh, unchanged: findings.length - fresh, fixed },
   };
+}
+
+function keyOf(finding: Finding): string {
+  // Reports of earlier versions carry no fingerprint.
+  return typeof finding.fingerprint === "string" ? finding.fingerprint : `id:${finding.id}`;
 }

@@ -4,6 +4,7 @@ import { ITEM_IDS } from "../catalog/ids.js";
 import { GuardSchema } from "../guard/config/schema.js";
 import { ScanConfigSchema } from "../scan/config.js";
 import { VocabularySchema } from "../vocabulary/schema.js";
+import { closest } from "./closest.js";
 import { type Problem, RampartError } from "./errors.js";
 import { IgnoreSchema } from "./ignore.js";
 import { compileSchema, rejectProblems, StringEnum, UNKNOWN_KEY_MESSAGE } from "./validate.js";
@@ -83,6 +84,15 @@ function lazy<T>(make: () => T): () => T {
   };
 }
 
+/** What a command knows beyond the schema, to check the config against. */
+export interface ConfigCheckOptions {
+  /**
+   * Every check and audit rule id: an `ignore:` entry naming another is refused (a typo would
+   * otherwise suppress nothing, silently).
+   */
+  readonly checkIds?: readonly string[];
+}
+
 /**
  * Validates a parsed config document: the schema first, then rules across fields; every
  * problem is reported at once with its path and position; the result is frozen.
@@ -95,9 +105,21 @@ function lazy<T>(make: () => T): () => T {
 export function loadConfig(
   document: SourceDocument,
   today: Date = new Date(),
+  options: ConfigCheckOptions = {},
 ): Readonly<RampartConfig> {
   const config = validator().validate(document);
   const problems: Problem[] = [];
+  if (options.checkIds !== undefined) {
+    const known = new Set(options.checkIds);
+    for (const [index, entry] of config.ignore.entries()) {
+      if (known.has(entry.check)) continue;
+      const near = closest(entry.check, known);
+      problems.push({
+        path: `/ignore/${index}/check`,
+        message: `unknown check or rule "${entry.check}"${near ? ` (the closest known id is "${near}")` : ""}`,
+      });
+    }
+  }
   for (const [id, attestation] of Object.entries(config.attest ?? {})) {
     if (attestation?.reviewed && Date.parse(attestation.reviewed) > today.getTime()) {
       problems.push({
@@ -111,7 +133,11 @@ export function loadConfig(
 }
 
 /** Reads, parses and validates a config file. Errors: ERR_CONFIG_READ, ERR_CONFIG_PARSE, ERR_CONFIG_INVALID. */
-export function loadConfigFile(path: string, today: Date = new Date()): Readonly<RampartConfig> {
+export function loadConfigFile(
+  path: string,
+  today: Date = new Date(),
+  options: ConfigCheckOptions = {},
+): Readonly<RampartConfig> {
   let text: string;
   try {
     if (statSync(path).size > DEFAULT_YAML_LIMITS.maxBytes) {
@@ -130,5 +156,5 @@ export function loadConfigFile(path: string, today: Date = new Date()): Readonly
       (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "cannot be read";
     throw new RampartError("ERR_CONFIG_READ", reason, { source: path, cause: error });
   }
-  return loadConfig(parseYaml(text, path), today);
+  return loadConfig(parseYaml(text, path), today, options);
 }

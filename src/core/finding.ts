@@ -16,7 +16,16 @@ export interface Evidence {
 
 /** Where a finding is: a live operation (scan) or a node of a document (audit). */
 export type Location =
-  | { readonly kind: "http"; readonly url: string; readonly method?: string }
+  | {
+      readonly kind: "http";
+      readonly url: string;
+      readonly method?: string;
+      /**
+       * The operation the URL belongs to, as the API documents it (`GET /api/orders/{id}`), or its
+       * path with ids and probe names generalised when no documented operation matches.
+       */
+      readonly operation?: string;
+    }
   | {
       readonly kind: "document";
       readonly file: string;
@@ -33,8 +42,13 @@ export interface References {
 
 /** One observed problem, shared by scan and audit. */
 export interface Finding {
-  /** Unique within one report; stable for the same check, location and subject across runs. */
+  /** Unique within one report, readable: check, method, URL and subject. */
   readonly id: string;
+  /**
+   * The stable identity across runs (src/core/fingerprint.ts): check, items, operation template
+   * and subject, never a server-made id or a probe's random path. Baselines match by it.
+   */
+  readonly fingerprint: string;
   /** The check or audit rule that produced it. */
   readonly checkId: string;
   readonly items: readonly ItemId[];

@@ -1,5 +1,6 @@
 import { type Static, Type } from "@sinclair/typebox";
 import type { Finding } from "./finding.js";
+import type { SuppressedFinding } from "./report.js";
 
 /**
  * One entry of the config file's `ignore:` list, shared by `rampart scan` and `rampart audit`.
@@ -14,7 +15,7 @@ import type { Finding } from "./finding.js";
  *     location: openapi.yaml#/components/schemas/Token   # file#/json/pointer prefix
  *     reason: the token endpoint's response
  *     expires: 2026-12-31
- *   - check: hsts-missing
+ *   - check: acc-03-hsts
  *     location: https://staging.example.com/         # a URL prefix
  *     reason: staging only, behind the VPN
  * ```
@@ -43,7 +44,7 @@ export type IgnoreEntry = Static<typeof IgnoreEntrySchema>;
 /** The outcome of {@link applySuppressions}. */
 export interface SuppressionResult {
   readonly kept: Finding[];
-  readonly suppressed: { readonly finding: Finding; readonly reason: string }[];
+  readonly suppressed: SuppressedFinding[];
   /** Expired entries, one line each. */
   readonly warnings: string[];
 }
@@ -74,13 +75,13 @@ export function applySuppressions(
     return true;
   });
   const kept: Finding[] = [];
-  const suppressed: { finding: Finding; reason: string }[] = [];
+  const suppressed: SuppressedFinding[] = [];
   for (const finding of findings) {
     const entry = active.find(
       (e) =>
         e.check === finding.checkId && (e.location === undefined || matches(e.location, finding)),
     );
-    if (entry) suppressed.push({ finding, reason: entry.reason });
+    if (entry) suppressed.push({ finding, reason: entry.reason, source: "config" });
     else kept.push(finding);
   }
   return { kept, suppressed, warnings };

@@ -42,8 +42,22 @@ export interface Report {
    * operations were taken to be, broken parts of the document skipped).
    */
   readonly notes?: readonly string[];
+  /**
+   * Findings that an `ignore:` entry or an inline `x-rampart-ignore` accepted, with the reason:
+   * kept out of the items, the score and the exit code, but listed (SARIF writes them as
+   * suppressed results).
+   */
+  readonly suppressed?: readonly SuppressedFinding[];
   /** Present when compared with an earlier report (`--baseline`). */
   readonly baseline?: BaselineSummary;
+}
+
+/** A finding accepted with a reason, and where the acceptance was written. */
+export interface SuppressedFinding {
+  readonly finding: Finding;
+  readonly reason: string;
+  /** `config`: an `ignore:` entry of rampart.yaml; `inline`: `x-rampart-ignore` in the document. */
+  readonly source: "config" | "inline";
 }
 
 /** Scan: how many items the scan decided, and what stopped it short. */
@@ -190,4 +204,21 @@ function scanCoverage(
     ...(stops.targetLost ? { targetLost: stops.targetLost } : {}),
     ...(stops.budgetSpent ? { budgetSpent: true } : {}),
   };
+}
+
+/**
+ * The findings that fail a build: at or above `failOn` (never with `none`); compared with a
+ * baseline, the new ones only, so that a team adopts Rampart without fixing the past first. The
+ * exit code and the JUnit failures both count these.
+ *
+ * @example
+ * ```ts
+ * const exitCode = failingFindings(report, "high").length > 0 ? 1 : 0;
+ * ```
+ */
+export function failingFindings(report: Report, failOn: Severity | "none"): Finding[] {
+  if (failOn === "none") return [];
+  return report.findings.filter(
+    (f) => atLeast(f.severity, failOn) && (!report.baseline || f.baseline === "new"),
+  );
 }

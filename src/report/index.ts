@@ -1,5 +1,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { Report } from "../core/report.js";
+import type { Severity } from "../core/severity.js";
+import { formatGithub } from "./github.js";
 import { formatHtml } from "./html.js";
 import { formatJson } from "./json.js";
 import { formatJunit } from "./junit.js";
@@ -8,7 +10,15 @@ import { formatSarif } from "./sarif.js";
 import type { CheckInfo } from "./shared.js";
 import { formatText } from "./text.js";
 
-export const REPORT_FORMATS = ["text", "json", "sarif", "junit", "html", "markdown"] as const;
+export const REPORT_FORMATS = [
+  "text",
+  "json",
+  "sarif",
+  "junit",
+  "html",
+  "markdown",
+  "github",
+] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];
 
 export interface FormatOptions {
@@ -19,8 +29,8 @@ export interface FormatOptions {
   /** Rampart's version, written into SARIF as `tool.driver.version` (sarif only). */
   readonly toolVersion?: string;
   /**
-   * Audited files are written relative to this directory under `%SRCROOT%` (sarif only; pass the
-   * repository root so GitHub code scanning annotates the document).
+   * Audited files are written relative to this directory (sarif, under `%SRCROOT%`, and github;
+   * pass the repository root so GitHub annotates the document).
    */
   readonly sarifBaseDir?: string;
   /**
@@ -28,6 +38,11 @@ export interface FormatOptions {
    * its title, even when it found nothing (sarif only).
    */
   readonly checks?: readonly CheckInfo[];
+  /**
+   * `--fail-on`: findings at or above it (new ones, with a baseline) are JUnit failures; the
+   * others pass with their findings shown (junit only; default `high`).
+   */
+  readonly failOn?: Severity | "none";
 }
 
 /**
@@ -52,6 +67,10 @@ export function formatReport(report: Report, format: ReportFormat, options: Form
       return formatHtml(report, options);
     case "markdown":
       return formatMarkdown(report, options);
+    case "github":
+      return formatGithub(report, {
+        ...(options.sarifBaseDir !== undefined ? { baseDir: options.sarifBaseDir } : {}),
+      });
     default:
       throw new TypeError(`unknown report format ${String(format)}`);
   }

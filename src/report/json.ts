@@ -11,11 +11,14 @@ interface Shape {
   readonly children?: Readonly<Record<string, Shape>>;
 }
 
-const LOCATION: Shape = { keys: ["kind", "url", "method", "file", "pointer", "line", "column"] };
+const LOCATION: Shape = {
+  keys: ["kind", "url", "method", "operation", "file", "pointer", "line", "column"],
+};
 const EVIDENCE: Shape = { keys: ["request", "status", "headers", "body", "note"] };
 const FINDING: Shape = {
   keys: [
     "id",
+    "fingerprint",
     "checkId",
     "items",
     "severity",
@@ -49,7 +52,9 @@ const REPORT: Shape = {
     "coverage",
     "items",
     "findings",
+    "suppressed",
     "checks",
+    "baseline",
   ],
   children: {
     coverage: {
@@ -85,7 +90,9 @@ const REPORT: Shape = {
       },
     },
     findings: FINDING,
+    suppressed: { keys: ["finding", "reason", "source"], children: { finding: FINDING } },
     checks: { keys: ["id", "status", "reason", "requests"] },
+    baseline: { keys: ["file", "new", "unchanged", "fixed"], children: { fixed: FINDING } },
   },
 };
 

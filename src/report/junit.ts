@@ -1,40 +1,54 @@
 import type { Catalog } from "../catalog/catalog.js";
-import type { Report } from "../core/report.js";
-import {
-  findingPlainLines,
-  type ItemView,
-  sectionViews,
-  targetText,
-  verdictCounts,
-} from "./shared.js";
+import { failingFindings, type Report } from "../core/report.js";
+import type { Severity } from "../core/severity.js";
+import { findingPlainLines, type ItemView, sectionViews, targetText } from "./shared.js";
+
+/** Options of {@link formatJunit}. */
+export interface JunitOptions {
+  readonly catalog: Catalog;
+  /**
+   * Findings at or above this fail their item's test case (default `high`, as `--fail-on`);
+   * compared with a baseline, only new ones. An item whose findings are all below is a pass
+   * carrying them in `<system-out>`, so the test tab agrees with the exit code.
+   */
+  readonly failOn?: Severity | "none";
+}
 
 /**
  * The report as JUnit XML for CI test tabs: one `testsuite` per checklist section, one `testcase`
- * per item. `fail` is a `<failure>` carrying the findings; `warn` passes with the findings in
- * `<system-out>`; `partial`, `not_tested`, `not_applicable` and `manual` are `<skipped>` with the
- * reason (a partial item is no pass: it says what was left out).
+ * per item the command can verify (a scan has no case for an item only the audit or a person can
+ * check). A `fail` item with findings at or above `failOn` is a `<failure>` carrying them; other
+ * findings pass in `<system-out>`; `partial`, `not_tested` and `not_applicable` are `<skipped>`
+ * with the reason (a partial item is no pass: it says what was left out).
  *
  * @example
  * ```ts
- * writeFileSync("rampart-junit.xml", formatJunit(report, { catalog }));
+ * writeFileSync("rampart-junit.xml", formatJunit(report, { catalog, failOn: "high" }));
  * ```
  */
-export function formatJunit(report: Report, options: { readonly catalog: Catalog }): string {
-  const sections = sectionViews(report, options.catalog);
-  const totals = verdictCounts(report);
-  const skipped = totals.not_tested + totals.not_applicable + totals.manual + totals.partial;
+export function formatJunit(report: Report, options: JunitOptions): string {
+  const failing = new Set(failingFindings(report, options.failOn ?? "high").map((f) => f.id));
+  const sections = sectionViews(report, options.catalog)
+    .map(({ section, items }) => ({
+      section,
+      cases: items
+        .filter((v) => v.item.capabilities.includes(report.kind))
+        .map((view) => caseOf(view, failing)),
+    }))
+    .filter((s) => s.cases.length > 0);
+  const all = sections.flatMap((s) => s.cases);
+  const count = (kind: Case["kind"], cases: readonly Case[]) =>
+    cases.filter((c) => c.kind === kind).length;
   const seconds = (report.durationMs / 1000).toFixed(3);
   const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>'];
   out.push(
-    `<testsuites name="${attr(`rampart ${report.kind} ${targetText(report)}`)}" tests="${report.items.length}" ` +
-      `failures="${totals.fail}" errors="0" skipped="${skipped}" time="${seconds}">`,
+    `<testsuites name="${attr(`rampart ${report.kind} ${targetText(report)}`)}" tests="${all.length}" ` +
+      `failures="${count("failure", all)}" errors="0" skipped="${count("skipped", all)}" time="${seconds}">`,
   );
-  for (const [index, { section, items }] of sections.entries()) {
-    const failures = items.filter((v) => v.result.verdict === "fail").length;
-    const skips = items.filter((v) => isSkipped(v)).length;
+  for (const [index, { section, cases }] of sections.entries()) {
     out.push(
-      `  <testsuite id="${index}" name="${attr(section.title)}" tests="${items.length}" failures="${failures}" ` +
-        `errors="0" skipped="${skips}" time="0" timestamp="${attr(report.startedAt.replace(/Z$/, ""))}">`,
+      `  <testsuite id="${index}" name="${attr(section.title)}" tests="${cases.length}" failures="${count("failure", cases)}" ` +
+        `errors="0" skipped="${count("skipped", cases)}" time="0" timestamp="${attr(report.startedAt.replace(/Z$/, ""))}">`,
     );
     if (index === 0) {
       out.push("    <properties>");
@@ -44,53 +58,63 @@ export function formatJunit(report: Report, options: { readonly catalog: Catalog
         ["score", String(report.score)],
         ["grade", report.grade],
       ];
+      if (options.failOn !== undefined) props.push(["fail-on", options.failOn]);
       if (report.requests !== undefined) props.push(["requests", String(report.requests)]);
       for (const [name, value] of props) {
         out.push(`      <property name="${attr(name)}" value="${attr(value)}"/>`);
       }
       out.push("    </properties>");
     }
-    for (const view of items) out.push(...testcase(section.title, view));
+    for (const c of cases) out.push(...c.lines(section.title));
     out.push("  </testsuite>");
   }
   out.push("</testsuites>");
   return `${out.join("\n")}\n`;
 }
 
-function isSkipped(view: ItemView): boolean {
-  const v = view.result.verdict;
-  return v === "not_tested" || v === "not_applicable" || v === "manual" || v === "partial";
+interface Case {
+  readonly kind: "pass" | "failure" | "skipped";
+  lines(classname: string): string[];
 }
 
-function testcase(classname: string, view: ItemView): string[] {
-  const open = `    <testcase classname="${attr(classname)}" name="${attr(`${view.item.id} ${view.item.title}`)}" time="0"`;
+function caseOf(view: ItemView, failing: ReadonlySet<string>): Case {
+  const open = (classname: string) =>
+    `    <testcase classname="${attr(classname)}" name="${attr(`${view.item.id} ${view.item.title}`)}" time="0"`;
   const details = view.findings.flatMap((f) => [...findingPlainLines(f), ""]);
-  switch (view.result.verdict) {
-    case "pass":
-      return [`${open}/>`];
-    case "fail": {
-      const worst = view.findings[0];
-      const message = worst?.title ?? "failed";
-      details.push(`Remediation: ${view.item.remediation}`);
-      return [
-        `${open}>`,
-        `      <failure message="${attr(message)}" type="${attr(worst?.severity ?? "fail")}">${text(details.join("\n"))}</failure>`,
+  const verdict = view.result.verdict;
+  const worst = view.findings.find((f) => failing.has(f.id));
+  if (verdict === "fail" && worst) {
+    details.push(`Remediation: ${view.item.remediation}`);
+    return {
+      kind: "failure",
+      lines: (classname) => [
+        `${open(classname)}>`,
+        `      <failure message="${attr(worst.title)}" type="${attr(worst.severity)}">${text(details.join("\n"))}</failure>`,
         "    </testcase>",
-      ];
-    }
-    case "warn":
-      return [
-        `${open}>`,
+      ],
+    };
+  }
+  if (verdict === "fail" || verdict === "warn")
+    return {
+      kind: "pass",
+      lines: (classname) => [
+        `${open(classname)}>`,
         `      <system-out>${text(details.join("\n"))}</system-out>`,
         "    </testcase>",
-      ];
-    default: {
-      // A partial item is not a pass: CI shows it skipped, with what was left out.
-      const prefix = view.result.verdict === "partial" ? "partial: " : "";
-      const reason = `${prefix}${view.result.reason ?? view.result.verdict.replace("_", " ")}`;
-      return [`${open}>`, `      <skipped message="${attr(reason)}"/>`, "    </testcase>"];
-    }
-  }
+      ],
+    };
+  if (verdict === "pass") return { kind: "pass", lines: (classname) => [`${open(classname)}/>`] };
+  // A partial item is not a pass: CI shows it skipped, with what was left out.
+  const prefix = verdict === "partial" ? "partial: " : "";
+  const reason = `${prefix}${view.result.reason ?? verdict.replace("_", " ")}`;
+  return {
+    kind: "skipped",
+    lines: (classname) => [
+      `${open(classname)}>`,
+      `      <skipped message="${attr(reason)}"/>`,
+      "    </testcase>",
+    ],
+  };
 }
 
 /**

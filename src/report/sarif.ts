@@ -49,7 +49,9 @@ export interface SarifOptions {
 /**
  * The report as a SARIF 2.1.0 log with one run: a rule per check or audit rule that ran or
  * reported, a result per finding with physical locations (audit: file, line, column; scan: the
- * URL plus a logical location with the method and path) and a stable partial fingerprint.
+ * URL plus a logical location with the method and path) and the finding's fingerprint as partial
+ * fingerprint; findings accepted by `ignore:` (or `x-rampart-ignore`) as results with
+ * `suppressions` and the reason, and a baseline's fixed findings as `baselineState: absent`.
  *
  * @example
  * ```ts
@@ -66,38 +68,59 @@ export function buildSarifLog(report: Report, options: SarifOptions): Sarif.Log 
   const info = new Map((options.checks ?? []).map((c) => [c.id, c]));
   const findings = sortFindings(report.findings);
 
+  const suppressed = report.suppressed ?? [];
+  const fixed = report.baseline?.fixed ?? [];
+  const reported = [...findings, ...suppressed.map((x) => x.finding), ...fixed];
+
   const ruleIds: string[] = [];
-  for (const id of [...findings.map((f) => f.checkId), ...report.checks.map((c) => c.id)]) {
+  for (const id of [...reported.map((f) => f.checkId), ...report.checks.map((c) => c.id)]) {
     if (!ruleIds.includes(id)) ruleIds.push(id);
   }
   ruleIds.sort();
   const rules = ruleIds.map((id) =>
     ruleFor(
       id,
-      findings.filter((f) => f.checkId === id),
+      reported.filter((f) => f.checkId === id),
       info.get(id),
       catalog,
     ),
   );
   const ruleIndex = new Map(ruleIds.map((id, i) => [id, i]));
+  const result = (f: Finding): Sarif.Result => ({
+    ruleId: f.checkId,
+    ruleIndex: ruleIndex.get(f.checkId) ?? 0,
+    level: LEVEL[f.severity],
+    message: { text: f.detail ? `${f.title.replace(/[.!?]$/, "")}. ${f.detail}` : f.title },
+    locations: [locationFor(f, options.sarifBaseDir)],
+    partialFingerprints: { [FINGERPRINT_KEY]: fingerprintOf(f) },
+    ...(f.baseline ? { baselineState: f.baseline } : {}),
+    properties: {
+      severity: f.severity,
+      confidence: f.confidence,
+      items: [...f.items],
+      "security-severity": SECURITY_SEVERITY[f.severity],
+    },
+  });
 
-  const results = findings.map(
-    (f): Sarif.Result => ({
-      ruleId: f.checkId,
-      ruleIndex: ruleIndex.get(f.checkId) ?? 0,
-      level: LEVEL[f.severity],
-      message: { text: f.detail ? `${f.title.replace(/[.!?]$/, "")}. ${f.detail}` : f.title },
-      locations: [locationFor(f, options.sarifBaseDir)],
-      partialFingerprints: { "rampartFinding/v1": fingerprint(f) },
-      ...(f.baseline ? { baselineState: f.baseline } : {}),
-      properties: {
-        severity: f.severity,
-        confidence: f.confidence,
-        items: [...f.items],
-        "security-severity": SECURITY_SEVERITY[f.severity],
-      },
+  const results = [
+    ...findings.map(result),
+    // Accepted findings stay visible as suppressed results, with who accepted them and why.
+    ...sortFindings(suppressed.map((x) => x.finding)).map((f): Sarif.Result => {
+      const why = suppressed.find((x) => x.finding === f);
+      return {
+        ...result(f),
+        suppressions: [
+          {
+            kind: why?.source === "inline" ? "inSource" : "external",
+            status: "accepted",
+            justification: why?.reason ?? "",
+          },
+        ],
+      };
     }),
-  );
+    // Fixed since the baseline: results that were there and are gone.
+    ...sortFindings(fixed).map((f): Sarif.Result => ({ ...result(f), baselineState: "absent" })),
+  ];
 
   const errored = report.checks.filter((c) => c.status === "error");
   const run: Sarif.Run = {
@@ -230,22 +253,23 @@ function encodePath(path: string): string {
     .join("/");
 }
 
-/** Escapes what may not stand in a URI (brackets of `[REDACTED]`, spaces, quotes). */
+/**
+ * Escapes what may not stand in a URI (brackets of `[REDACTED]`, spaces, quotes), and a `%` that
+ * starts no escape (a probe's broken encoding such as `/%E0%A4%A`).
+ */
 function uriSafe(uri: string): string {
-  return uri.replace(/[[\]\s"<>\\^`{|}]/g, (ch) => encodeURIComponent(ch));
+  return uri
+    .replace(/%(?![0-9a-f]{2})/gi, "%25")
+    .replace(/[[\]\s"<>\\^`{|}]/g, (ch) => encodeURIComponent(ch));
 }
 
-/** The same check, location and subject give the same fingerprint in every run. */
-function fingerprint(finding: Finding): string {
-  const loc = finding.location;
-  const where =
-    loc.kind === "http"
-      ? `${loc.method ?? "GET"} ${redactUrl(loc.url)}`
-      : `${loc.file}#${loc.pointer}`;
-  return createHash("sha256")
-    .update(`${finding.checkId}\u0000${where}\u0000${finding.id}`)
-    .digest("hex")
-    .slice(0, 32);
+/** The key of Rampart's partial fingerprint; v2 is src/core/fingerprint.ts (operation templates). */
+export const FINGERPRINT_KEY = "rampartFinding/v2";
+
+/** The finding's stable fingerprint; a finding of an older report without one gets its id's hash. */
+function fingerprintOf(finding: Finding): string {
+  if (typeof finding.fingerprint === "string") return finding.fingerprint;
+  return createHash("sha256").update(finding.id).digest("hex").slice(0, 32);
 }
 
 function toPascal(id: string): string {

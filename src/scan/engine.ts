@@ -4,7 +4,13 @@ import type { ItemId } from "../catalog/ids.js";
 import { RampartError } from "../core/errors.js";
 import type { CheckCoverage, Finding } from "../core/finding.js";
 import { redact } from "../core/redact.js";
-import { buildReport, type CheckRun, type ItemOutcome, type Report } from "../core/report.js";
+import {
+  buildReport,
+  type CheckRun,
+  type ItemOutcome,
+  type Report,
+  type SuppressedFinding,
+} from "../core/report.js";
 import { type Severity, severityRank } from "../core/severity.js";
 import { DEFAULT_VOCABULARY } from "../vocabulary/vocabulary.js";
 import { credentialHeaders, type LoggedIn, performLogin, type Sender } from "./auth/login.js";
@@ -15,6 +21,7 @@ import { isWhole } from "./checks/outcome.js";
 import { discoverTarget } from "./discovery.js";
 import { buildFinding } from "./evidence.js";
 import { createHttpLayer, type HttpLayer, type OwnerStats } from "./http.js";
+import { operationNamer } from "./operation-match.js";
 import { resolveScanOptions, type ScanOptions } from "./options.js";
 import { createPassiveCollector, type PassiveCollector } from "./passive.js";
 import { type ScanProgress, SILENT_PROGRESS } from "./progress.js";
@@ -27,8 +34,14 @@ export interface ScanDependencies {
   readonly checks: readonly ScanCheck[];
   readonly progress?: ScanProgress;
   readonly now?: () => Date;
-  /** Drops accepted findings before the report is built (the config's `ignore:` entries). */
-  readonly suppress?: (findings: readonly Finding[]) => readonly Finding[];
+  /**
+   * Sets accepted findings apart before the report is built (the config's `ignore:` entries):
+   * they are listed in `report.suppressed`, out of the items and the score.
+   */
+  readonly suppress?: (findings: readonly Finding[]) => {
+    readonly kept: readonly Finding[];
+    readonly suppressed: readonly SuppressedFinding[];
+  };
 }
 
 /**
@@ -159,6 +172,8 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       : {}),
     ...(budget.refusals > 0 ? { budgetSpent: true } : {}),
   };
+  const all = dedupe(findings);
+  const { kept, suppressed } = deps.suppress?.(all) ?? { kept: all, suppressed: [] };
   return buildReport(
     {
       kind: "scan",
@@ -168,7 +183,8 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       requests: http.requests,
       ...(authentication !== undefined ? { authentication: redact(authentication) } : {}),
       ...(notes.length > 0 ? { notes: notes.map((n) => redact(n)) } : {}),
-      findings: deps.suppress ? [...deps.suppress(dedupe(findings))] : dedupe(findings),
+      findings: [...kept],
+      ...(suppressed.length > 0 ? { suppressed } : {}),
       checks: runs,
     },
     deps.catalog,
@@ -222,6 +238,7 @@ async function runCheck(
   // Findings are kept as soon as they are built: a check that runs out of budget (or whose
   // target dies) after observing a flaw still reports it.
   const observed: Finding[] = [];
+  const nameOperation = operationNamer(target.base, target.operations);
   const context: CheckContext = {
     target,
     http,
@@ -232,7 +249,7 @@ async function runCheck(
     vocabulary: opts.vocabulary ?? DEFAULT_VOCABULARY,
     randomPath: (prefix = "/") => `${prefix}rampart-${randomBytes(6).toString("hex")}`,
     finding: (input) => {
-      const finding = buildFinding(check, catalog, target.base, input);
+      const finding = buildFinding(check, catalog, target.base, input, nameOperation);
       observed.push(finding);
       return finding;
     },

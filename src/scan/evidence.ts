@@ -1,6 +1,8 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { Evidence, Finding } from "../core/finding.js";
+import { findingFingerprint, stableText } from "../core/fingerprint.js";
 import { redact, redactHeaders, redactUrl } from "../core/redact.js";
+import { operationNamer } from "./operation-match.js";
 import type { Exchange, FindingInput, ScanCheck } from "./types.js";
 
 /** Body excerpts in evidence stay short: enough to recognise the problem. */
@@ -61,13 +63,20 @@ export function excerpt(text: string, at = 0): string {
 
 /**
  * Builds a finding of a check with the catalog's remediation and references; the check supplies
- * the specific title and detail. Ids are stable across runs: check, method, path, subject.
+ * the specific title and detail. The fingerprint names the operation as `nameOperation` does
+ * (the documented template), so that it stays the same across runs.
+ *
+ * @example
+ * ```ts
+ * buildFinding(check, catalog, target.base, { title, detail, exchange }, operationNamer(target.base, target.operations));
+ * ```
  */
 export function buildFinding(
   check: Pick<ScanCheck, "id" | "items" | "severity">,
   catalog: Catalog,
   base: URL,
   input: FindingInput,
+  nameOperation: (method: string, url: string) => string = operationNamer(base, []),
 ): Finding {
   const items = input.items ?? check.items;
   const first = items[0];
@@ -82,8 +91,15 @@ export function buildFinding(
   if (Object.keys(evidence).length === 0)
     throw new TypeError(`check ${check.id}: no finding without evidence`);
   const path = safePath(url);
+  const operation = nameOperation(method ?? "GET", redactUrl(url));
   return {
     id: [check.id, method ?? "", path, input.subject ?? ""].join(":"),
+    fingerprint: findingFingerprint({
+      checkId: check.id,
+      items,
+      where: operation,
+      ...(input.subject !== undefined ? { subject: stableText(input.subject) } : {}),
+    }),
     checkId: check.id,
     items,
     severity: input.severity ?? check.severity,
@@ -91,7 +107,7 @@ export function buildFinding(
     title: input.title,
     detail: redact(input.detail),
     evidence,
-    location: { kind: "http", url: redactUrl(url), ...(method ? { method } : {}) },
+    location: { kind: "http", url: redactUrl(url), ...(method ? { method } : {}), operation },
     remediation: item.remediation,
     references: {
       owasp: item.references.owasp,

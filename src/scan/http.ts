@@ -10,7 +10,7 @@ import {
 import { RampartError } from "../core/errors.js";
 import { isLoopbackHost } from "../core/loopback.js";
 import { type Budget, DEFAULT_OWNER } from "./budget.js";
-import { normalisePath } from "./passive.js";
+import { normalisePath } from "./operation-match.js";
 import { MAX_PROBE_WAIT_MS, MAX_SCAN_WAIT_MS, retryAfterMs } from "./throttle.js";
 import type { Exchange, ScanHttp, ScanRequest } from "./types.js";
 

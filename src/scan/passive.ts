@@ -1,4 +1,4 @@
-import { escapeRegExp } from "../core/regexp.js";
+import { normalisePath, operationMatcher } from "./operation-match.js";
 import type {
   Exchange,
   ExchangeMeta,
@@ -106,14 +106,7 @@ export function createPassiveCollector(checks: readonly ScanCheck[]): PassiveCol
 
 /** Places exchanges on the documented operations of the target, or on a normalised path. */
 function placer(target: ScanTarget): (exchange: Exchange, owner: string) => ExchangeMeta {
-  // Literal paths before templated ones (OpenAPI 3.1 4.8.8.2): `/users/me` is not `/users/{id}`.
-  const templates = target.operations
-    .map((op) => ({
-      op,
-      pattern: templatePattern(op),
-      params: (op.path.match(/\{/g) ?? []).length,
-    }))
-    .sort((a, b) => a.params - b.params);
+  const matchOperation = operationMatcher(target.operations);
   // The standard carriers, and the header the scan's own credential travels in (a custom
   // `Authorization-Token`, an `X-API-Key`).
   const credentialHeaders = new Set([
@@ -124,19 +117,17 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
   const token = target.auth?.token;
   return (exchange, owner) => {
     const url = new URL(exchange.url);
-    const match = templates.find(
-      (t) => t.op.method === exchange.method && t.pattern.test(url.pathname),
-    );
+    const op = matchOperation(exchange.method, url);
     const authenticated = Object.keys(exchange.requestHeaders).some((name) =>
       credentialHeaders.has(name.toLowerCase()),
     );
     const issuesCredential = issues(exchange, token);
     const flags = { authenticated, ...(issuesCredential ? { issuesCredential } : {}), owner };
-    if (match) {
+    if (op) {
       return {
-        operation: operationKey(match.op),
-        documented: isDocumented(match.op),
-        secured: match.op.secured,
+        operation: operationKey(op),
+        documented: isDocumented(op),
+        secured: op.secured,
         ...flags,
       };
     }
@@ -171,41 +162,4 @@ export function isDocumented(op: Pick<ScanOperation, "source">): boolean {
  */
 export function operationKey(op: Pick<ScanOperation, "method" | "path">): string {
   return `${op.method} ${op.path}`;
-}
-
-/** The server's path prefix plus the template, as a regular expression. */
-function templatePattern(op: ScanOperation): RegExp {
-  const prefix = URL.canParse(op.server) ? new URL(op.server).pathname.replace(/\/+$/, "") : "";
-  const body = op.path
-    .split("/")
-    .map((segment) =>
-      segment
-        .split(/\{[^}]*\}/)
-        .map(escapeRegExp)
-        .join("[^/]+"),
-    )
-    .join("/");
-  return new RegExp(`^${escapeRegExp(prefix)}${body}/?$`);
-}
-
-/**
- * A path with its identifier-like segments (numbers, UUIDs, long hex, ObjectIds) replaced by
- * `{id}`, so that exchanges of one undocumented operation group together.
- *
- * @example
- * ```ts
- * normalisePath("/api/orders/1042/items/5f2b6c1e9d3a4b0012ab34cd"); // "/api/orders/{id}/items/{id}"
- * ```
- */
-export function normalisePath(path: string): string {
-  return path
-    .split("/")
-    .map((segment) =>
-      /^\d+$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$|^[0-9a-f]{16,}$/i.test(
-        segment,
-      )
-        ? "{id}"
-        : segment,
-    )
-    .join("/");
 }

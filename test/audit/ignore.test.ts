@@ -16,12 +16,14 @@ const base = {
 const http: Finding = {
   ...base,
   id: "a",
+  fingerprint: "fa",
   checkId: "hsts-missing",
   location: { kind: "http", url: "https://api.example.com/users/42/orders", method: "GET" },
 };
 const doc: Finding = {
   ...base,
   id: "b",
+  fingerprint: "fb",
   checkId: "integer-id",
   location: { kind: "document", file: "specs/openapi.yaml", pointer: "/paths/~1users~1{id}/get" },
 };

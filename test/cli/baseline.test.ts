@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { fixture, runCli } from "../helpers/cli.js";
+import { sarifSkip, sarifValidator } from "../helpers/sarif-schema.js";
+
+const validateSarif = sarifValidator();
 
 /** The same document path audited twice, as CI does across two commits. */
 async function auditTwice(failOn = "high") {
@@ -95,4 +98,67 @@ test("scan --baseline with a missing file fails before sending a single request"
   });
   assert.equal(code, 2);
   assert.match(stderr, /^rampart: ERR_BASELINE_INVALID nope\.json: no such file\n$/);
+});
+
+test("--baseline SARIF: an ignored finding is a suppressed result with its reason, a fixed one is absent; valid SARIF 2.1.0", {
+  skip: sarifSkip(validateSarif),
+}, async () => {
+  const { dir } = await auditTwice();
+  writeFileSync(
+    join(dir, "rampart.yaml"),
+    "ignore:\n  - check: integer-id\n    reason: legacy ids, migration planned\n",
+  );
+  const { code, stdout } = await runCli(
+    ["audit", "openapi.yaml", "--baseline", "last.json", "-c", "rampart.yaml", "--format", "sarif"],
+    { cwd: dir },
+  );
+  assert.equal(code, 1, "secret-in-url is new and high");
+  const log = JSON.parse(stdout);
+  assert.ok(validateSarif?.(log), JSON.stringify(validateSarif?.errors, null, 2));
+  const results: {
+    ruleId: string;
+    baselineState?: string;
+    suppressions?: unknown[];
+    partialFingerprints: Record<string, string>;
+  }[] = log.runs[0].results;
+  const ignored = results.find((r) => r.ruleId === "integer-id");
+  assert.deepEqual(ignored?.suppressions, [
+    { kind: "external", status: "accepted", justification: "legacy ids, migration planned" },
+  ]);
+  const fixed = results.find((r) => r.ruleId === "basic-auth-scheme");
+  assert.equal(fixed?.baselineState, "absent");
+  assert.equal(results.find((r) => r.ruleId === "secret-in-url")?.baselineState, "new");
+  for (const r of results)
+    assert.match(r.partialFingerprints["rampartFinding/v2"] ?? "", /^[0-9a-f]{32}$/);
+  const rules: { id: string }[] = log.runs[0].tool.driver.rules;
+  for (const r of results)
+    assert.ok(
+      rules.some((rule) => rule.id === r.ruleId),
+      r.ruleId,
+    );
+});
+
+test("--baseline: a finding suppressed since is accepted, not fixed; the JSON report lists it with its reason", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "rampart-baseline-"));
+  copyFileSync(fixture("openapi/baseline/before.yaml"), join(dir, "openapi.yaml"));
+  await runCli(["audit", "openapi.yaml", "--format", "json", "-o", "last.json"], { cwd: dir });
+  writeFileSync(
+    join(dir, "rampart.yaml"),
+    "ignore:\n  - check: integer-id\n    reason: legacy ids, migration planned\n",
+  );
+  const { stdout } = await runCli(
+    ["audit", "openapi.yaml", "--baseline", "last.json", "-c", "rampart.yaml", "--format", "json"],
+    { cwd: dir },
+  );
+  const report = JSON.parse(stdout);
+  assert.deepEqual(report.baseline.fixed, []);
+  assert.equal(report.baseline.new, 0);
+  assert.deepEqual(
+    report.suppressed.map((s: { finding: { checkId: string }; reason: string; source: string }) => [
+      s.finding.checkId,
+      s.reason,
+      s.source,
+    ]),
+    [["integer-id", "legacy ids, migration planned", "config"]],
+  );
 });

@@ -134,6 +134,12 @@ test("a pattern with a message in words is reported in words, not as a regular e
   );
   assert.deepEqual(
     problems.map((p) => [p.path, p.message, p.line]),
-    [["/guard/listen", 'must be a HOST:PORT address such as 127.0.0.1:8080 (got "nope")', 2]],
+    [
+      [
+        "/guard/listen",
+        'must be a HOST:PORT address such as 127.0.0.1:8080 (port 0 to 65535) (got "nope")',
+        2,
+      ],
+    ],
   );
 });

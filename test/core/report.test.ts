@@ -10,6 +10,7 @@ const catalog = loadCatalog();
 function finding(id: string, items: ItemId[], severity: Finding["severity"]): Finding {
   return {
     id,
+    fingerprint: id,
     checkId: "c",
     items,
     severity,

@@ -8,6 +8,7 @@ import { atLeast, severityRank, worstSeverity } from "../../src/core/severity.js
 function finding(id: string, severity: Severity): Finding {
   return {
     id,
+    fingerprint: id,
     checkId: "test-check",
     items: ["OUT-01"],
     severity,

@@ -39,6 +39,7 @@ test("json: key order is stable whatever order the engine built the objects in",
   const finding = JSON.parse(a).findings[0];
   assert.deepEqual(Object.keys(finding), [
     "id",
+    "fingerprint",
     "checkId",
     "items",
     "severity",

@@ -1,6 +1,7 @@
 import { loadCatalog } from "../../src/catalog/catalog.js";
 import type { ItemId } from "../../src/catalog/ids.js";
 import type { Finding } from "../../src/core/finding.js";
+import { findingFingerprint } from "../../src/core/fingerprint.js";
 import { buildReport, type ItemOutcome, type Report } from "../../src/core/report.js";
 
 /** Realistic reports for the formatter tests: a flawed scan, a flawed audit, a clean scan. */
@@ -14,6 +15,11 @@ function httpFinding(
   partial: Partial<Finding> & Pick<Finding, "id" | "checkId" | "items" | "severity" | "title">,
 ): Finding {
   return {
+    fingerprint: findingFingerprint({
+      checkId: partial.checkId,
+      items: partial.items,
+      where: partial.id,
+    }),
     confidence: "high",
     detail: "",
     evidence: {},
@@ -108,6 +114,11 @@ export function auditReport(count = 2): Report {
   for (let i = 0; i < count; i++) {
     findings.push({
       id: `unbounded-string:#/components/schemas/User/properties/f${i}`,
+      fingerprint: findingFingerprint({
+        checkId: "unbounded-string",
+        items: ["IN-04"],
+        where: `/repo/api/openapi.yaml#/components/schemas/User/properties/f${i}`,
+      }),
       checkId: "unbounded-string",
       items: ["IN-04"],
       severity: "low",
@@ -128,6 +139,11 @@ export function auditReport(count = 2): Report {
   }
   findings.push({
     id: "basic-scheme:#/components/securitySchemes/basic",
+    fingerprint: findingFingerprint({
+      checkId: "basic-scheme",
+      items: ["AUTH-01"],
+      where: "/repo/api/openapi.yaml#/components/securitySchemes/basic",
+    }),
     checkId: "basic-scheme",
     items: ["AUTH-01"],
     severity: "high",

@@ -1,43 +1,13 @@
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
 import { test } from "node:test";
 import type * as Sarif from "sarif";
 import type { Report } from "../../src/core/report.js";
 import { formatReport } from "../../src/report/index.js";
+import { sarifSkip, sarifValidator } from "../helpers/sarif-schema.js";
 import { auditReport, catalog, cleanReport, scanReport } from "./reports.js";
 
-const require = createRequire(import.meta.url);
-
-/** The official SARIF 2.1.0 schema (JSON Schema draft-04), as an npm package ships it. */
-const SCHEMA_MODULE = "@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json";
-
-type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
-
-function schemaValidator(): Validate | undefined {
-  let file: string;
-  try {
-    file = require.resolve(SCHEMA_MODULE);
-  } catch {
-    return undefined;
-  }
-  // draft-04 needs ajv's draft-04 build; both are loaded from node_modules, as CommonJS.
-  const Ajv04 = require("ajv-draft-04") as new (
-    options: object,
-  ) => {
-    compile(schema: object): Validate;
-  };
-  const addFormats = require("ajv-formats") as (ajv: unknown) => unknown;
-  // unicodeRegExp off: the schema's `language` pattern has a stray "]" that the u flag rejects.
-  const ajv = new Ajv04({ allErrors: true, strict: false, unicodeRegExp: false });
-  addFormats(ajv);
-  return ajv.compile(JSON.parse(readFileSync(file, "utf8")));
-}
-
-const validate = schemaValidator();
-const schemaSkip = validate
-  ? false
-  : `the SARIF 2.1.0 schema is not installed (devDependency @microsoft/jest-sarif)`;
+const validate = sarifValidator();
+const schemaSkip = sarifSkip(validate);
 
 function sarif(report: Report, extra: { sarifBaseDir?: string } = {}): Sarif.Log {
   return JSON.parse(
@@ -161,7 +131,7 @@ test("sarif: audit findings point at the file relative to the base dir, with lin
 
 test("sarif: partial fingerprints are stable across runs and distinct per finding", () => {
   const fingerprints = (log: Sarif.Log) =>
-    (log.runs[0]?.results ?? []).map((r) => r.partialFingerprints?.["rampartFinding/v1"]);
+    (log.runs[0]?.results ?? []).map((r) => r.partialFingerprints?.["rampartFinding/v2"]);
   const first = fingerprints(sarif(auditReport(5)));
   const second = fingerprints(sarif(auditReport(5)));
   assert.deepEqual(first, second);

@@ -36,6 +36,7 @@ import {
   type ServerOptions,
   type UpstreamConfig,
 } from "./schema.js";
+import { checkTlsMaterial } from "./tls-material.js";
 
 /** A route with its policies instantiated: the hooks of each phase in order, frozen. */
 export interface CompiledRoute {
@@ -192,6 +193,13 @@ export function buildRouteTable(
     const keyFile = resolvePath(baseDir, config.tls.key);
     const cert = readOrReport(certFile, "/tls/cert", at);
     const key = readOrReport(keyFile, "/tls/key", at);
+    checkTlsMaterial(
+      {
+        ...(cert ? { cert: { pem: cert, path: "/tls/cert" } } : {}),
+        ...(key ? { key: { pem: key, path: "/tls/key" } } : {}),
+      },
+      at,
+    );
     if (cert && key)
       tls = {
         cert,
@@ -352,13 +360,16 @@ export function buildRouteTable(
       files.push(resolved);
       return readOrReport(resolved, `${path}/${field}`, at);
     };
-    return {
-      ca: read("ca"),
-      cert: read("cert"),
-      key: read("key"),
-      serverName: config.serverName,
-      files,
-    };
+    const material = { ca: read("ca"), cert: read("cert"), key: read("key") };
+    checkTlsMaterial(
+      Object.fromEntries(
+        Object.entries(material).flatMap(([field, pem]) =>
+          pem ? [[field, { pem, path: `${path}/${field}` }]] : [],
+        ),
+      ),
+      at,
+    );
+    return { ...material, serverName: config.serverName, files };
   }
 }
 

@@ -182,8 +182,10 @@ const MediaType = Type.String({
 const Cidr = Type.String({ minLength: 2, maxLength: 50 });
 /** `host:port`, `[v6]:port`; port 0 picks a free one. */
 const HostPort = Type.String({
-  pattern: "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):\\d{1,5}$",
-  [PATTERN_MESSAGE]: "a HOST:PORT address such as 127.0.0.1:8080",
+  // The port from 0 to 65535 in the pattern: a flag and a file get the same error for 99999.
+  pattern:
+    "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):(6553[0-5]|655[0-2]\\d|65[0-4]\\d{2}|6[0-4]\\d{3}|[1-5]\\d{4}|\\d{1,4})$",
+  [PATTERN_MESSAGE]: "a HOST:PORT address such as 127.0.0.1:8080 (port 0 to 65535)",
 });
 
 /** Methods a route may declare. TRACE and CONNECT are never proxied (IN-01). */

@@ -1,4 +1,4 @@
-import { normalisePath } from "../passive.js";
+import { normalisePath } from "../operation-match.js";
 import type { OperationSource, ScanOperation, ScanParameter } from "../types.js";
 
 /** An operation learnt outside an API description: a Postman request, a HAR entry, a crawled link. */
