@@ -15,6 +15,8 @@ export interface SchemaNode {
   readonly name?: string;
   /** The object schema holding the property, when `name` is set. */
   readonly parent?: Obj;
+  /** `file#pointer` of that object schema, where it is written. */
+  readonly parentKey?: string;
 }
 
 const MAX_DEPTH = 32;
@@ -36,7 +38,13 @@ export function walkSchema(
   seen: Set<string>,
   visit: (node: SchemaNode) => void,
 ): void {
-  const step = (at: string, depth: number, name?: string, parent?: Obj): void => {
+  const step = (
+    at: string,
+    depth: number,
+    name?: string,
+    parent?: Obj,
+    parentKey?: string,
+  ): void => {
     if (depth > MAX_DEPTH) return;
     const schema = asObject(doc.resolve(at));
     if (!schema) return;
@@ -44,10 +52,10 @@ export function walkSchema(
     const key = where ? `${where.file}#${where.pointer}` : at;
     if (seen.has(key)) return;
     seen.add(key);
-    visit({ pointer: at, key, schema, ...(name !== undefined ? { name, parent } : {}) });
+    visit({ pointer: at, key, schema, ...(name !== undefined ? { name, parent, parentKey } : {}) });
     const properties = asObject(schema.properties);
     for (const prop of Object.keys(properties ?? {}))
-      step(childPointer(at, "properties", prop), depth + 1, prop, schema);
+      step(childPointer(at, "properties", prop), depth + 1, prop, schema, key);
     if (asObject(schema.items)) step(childPointer(at, "items"), depth + 1);
     if (asObject(schema.additionalProperties))
       step(childPointer(at, "additionalProperties"), depth + 1);
@@ -132,4 +140,37 @@ export function walkRequestSchemas(
   const seen = new Set<string>();
   for (const op of operations)
     for (const pointer of requestSchemaPointers(op)) walkSchema(doc, pointer, seen, visit);
+}
+
+/** `file#pointer` where the node at a pointer is written (the same for every path reaching it). */
+export function writtenKey(doc: LoadedDocument, pointer: string): string {
+  const where = doc.locate(pointer);
+  return where ? `${where.file}#${where.pointer}` : pointer;
+}
+
+/**
+ * True when a property holds a reference to another object rather than a value of its own: a
+ * `$ref` to an object, or an id-or-object alternative (`anyOf: [string, $ref]`, Stripe's
+ * expandable fields, Kubernetes' `secret: SecretVolumeSource`).
+ */
+export function isObjectReference(doc: LoadedDocument, node: SchemaNode): boolean {
+  if (typesOf(node.schema).includes("object") || asObject(node.schema.properties)) return true;
+  for (const combinator of ["anyOf", "oneOf"]) {
+    const list = node.schema[combinator];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const alternative = asObject(doc.resolve(childPointer(node.pointer, combinator, i)));
+      if (alternative && (typesOf(alternative).includes("object") || alternative.properties))
+        return true;
+    }
+  }
+  return false;
+}
+
+/** True for the shape of an identifier: a pattern, or a fixed length (Twilio's 34-char sids). */
+export function looksLikeIdentifier(schema: Obj): boolean {
+  return (
+    typeof schema.pattern === "string" ||
+    (typeof schema.minLength === "number" && schema.minLength === schema.maxLength)
+  );
 }

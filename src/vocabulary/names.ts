@@ -1,3 +1,5 @@
+import { escapeRegExp } from "../core/regexp.js";
+
 /**
  * Name patterns shared by the rules. Names are normalised first (camelCase, kebab-case and
  * snake_case compare alike), so `apiKey`, `api-key` and `API_KEY` are one name.
@@ -22,6 +24,14 @@ export const TOKEN_NAME =
 /** Names that look secret but carry no secret (metadata about a credential, pagination...). */
 export const NOT_SECRET =
   /(?:_(?:at|on|date|time|type|hint|url|uri|endpoint|count|length|policy|required|set|enabled|expires?|expiry|expiration|expires_in|ttl|id_type|name|names|hint|format|version|strength|rules|reset|changed|updated|created|last_used|prefix|scopes?|method|methods|algorithm|alg)$)|^(?:has|is|can|should|must|require|requires|needs)_|^(?:page|next|prev|previous|continuation|sync|delta|cursor|pagination|next_page|page_token|resume)(?:_|$)/;
+
+/**
+ * Credentials an API issues to its caller (a key's secret, a client secret, a signing key), as
+ * opposed to the user's own secrets (password, PIN, CVC): returning one from the operation that
+ * creates it is by design.
+ */
+export const ISSUED_SECRET_NAME =
+  /(?:^|_)(?:secret|client_secret|secret_key|private_key|signing_key|webhook_secret|api_key|key|token|pem)$/;
 
 /** True when the (normalised) name designates a secret value. */
 export function isSecretName(name: string): boolean {
@@ -59,3 +69,39 @@ export function isIdName(name: string): boolean {
  * ```
  */
 export const OWN_RECORD_PATH = /\/(?:me|self|current|user|profile|account)(?:\/|$)/i;
+
+/**
+ * Twilio-style string identifiers (`sid`, `AccountSid`): in a path or with an identifier's shape
+ * they name a resource, never a session.
+ */
+export function isSidName(name: string): boolean {
+  const n = normaliseName(name);
+  return n === "sid" || n.endsWith("_sid");
+}
+
+/**
+ * A path parameter that names the item of the collection before it: `/tokens/{token}`,
+ * `/shipping_rates/{shipping_rate_token}`, `/Addresses/{Sid}.json`. It is that object's id, not a
+ * credential, whatever its name says.
+ *
+ * @example
+ * ```ts
+ * isItemOfCollection("/v1/issuing/authorizations/{authorization}", "authorization"); // true
+ * isItemOfCollection("/password-resets/verify/{token}", "token"); // false
+ * ```
+ */
+export function isItemOfCollection(path: string, name: string): boolean {
+  const segments = path.split("/").filter(Boolean);
+  const at = segments.findIndex((s) =>
+    new RegExp(`^\\{${escapeRegExp(name)}\\}(?:\\.\\w+)?$`).test(s),
+  );
+  const collection = at > 0 ? (segments[at - 1] ?? "") : "";
+  if (collection === "" || collection.startsWith("{")) return false;
+  const n = normaliseName(name);
+  if (n === "id" || isSidName(n)) return true;
+  const singular = normaliseName(collection)
+    .replace(/ies$/, "y")
+    .replace(/(?:ses|xes)$/, (m) => m.slice(0, -2))
+    .replace(/s$/, "");
+  return singular.length > 0 && (n === singular || n.startsWith(`${singular}_`));
+}

@@ -23,6 +23,10 @@ export const VocabularySchema = Type.Object(
   {
     adminSegments: words("path segments of administrative areas", SEGMENT),
     userSegments: words("path segments of user collections", SEGMENT),
+    publicResourceSegments: words(
+      "path segments of resources public by design under a user (playlists, followers)",
+      SEGMENT,
+    ),
     userNames: words("prefixes of user-identifier names (user gives user_id, username)"),
     registrationSegments: words("last path segments of sign-up operations", SEGMENT),
     privilegedFields: words("properties a client must never set"),

@@ -19,6 +19,8 @@ export interface Vocabulary {
   isAdminPath(path: string): boolean;
   /** `users`, `Accounts`: a collection of users. */
   isUserSegment(segment: string): boolean;
+  /** `playlists`, `followers`: a resource public by design under a user. */
+  isPublicResourceSegment(segment: string): boolean;
   /** `userId`, `account_uuid`, `uid`: a name that holds a user's id. */
   isUserIdName(name: string): boolean;
   /** `userId`, `username`, `owner`: a name that designates a user, by id or by name. */
@@ -60,6 +62,10 @@ export function buildVocabulary(additions: VocabularyAdditions = {}): Vocabulary
   const words: VocabularyWords = Object.freeze({
     adminSegments: merged(DEFAULT_WORDS.adminSegments, additions.adminSegments),
     userSegments: merged(DEFAULT_WORDS.userSegments, additions.userSegments),
+    publicResourceSegments: merged(
+      DEFAULT_WORDS.publicResourceSegments,
+      additions.publicResourceSegments,
+    ),
     userNames: merged(DEFAULT_WORDS.userNames, additions.userNames),
     registrationSegments: merged(
       DEFAULT_WORDS.registrationSegments,
@@ -75,6 +81,7 @@ export function buildVocabulary(additions: VocabularyAdditions = {}): Vocabulary
   const admin = lower(words.adminSegments);
   const users = lower(words.userSegments);
   const userPrefixes = names(words.userNames);
+  const publicResources = lower(words.publicResourceSegments);
   const registration = lower(words.registrationSegments);
   const privileged = names(words.privilegedFields);
   const privateFields = names(words.privateFields);
@@ -90,6 +97,7 @@ export function buildVocabulary(additions: VocabularyAdditions = {}): Vocabulary
     isAdminSegment: (segment) => admin.has(segment.toLowerCase()),
     isAdminPath: (path) => path.split("/").some((s) => admin.has(s.toLowerCase())),
     isUserSegment: (segment) => users.has(segment.toLowerCase()),
+    isPublicResourceSegment: (segment) => publicResources.has(segment.toLowerCase()),
     isUserIdName: (name) => userName(name, /^(?:id|uuid|guid)$/),
     isUserRefName: (name) => userName(name, /^(?:id|uuid|guid|name|)$/),
     isRegistrationPath: (path) => {

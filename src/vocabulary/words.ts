@@ -11,6 +11,11 @@ export interface VocabularyWords {
   readonly userSegments: readonly string[];
   /** Prefixes of user-identifier names: `user` gives `user_id`, `user_uuid`, `username`. */
   readonly userNames: readonly string[];
+  /**
+   * Path segments of resources public by design under a user (`/users/{id}/playlists`): reading
+   * another user's is the purpose, so only writes there are user-id-in-path candidates.
+   */
+  readonly publicResourceSegments: readonly string[];
   /** Last path segments of sign-up operations (`POST /register`); user collections count too. */
   readonly registrationSegments: readonly string[];
   /** Properties a client must never set itself (mass assignment, API3:2023). */
@@ -59,6 +64,33 @@ export const DEFAULT_WORDS: VocabularyWords = Object.freeze({
     "people",
     "person",
     "persons",
+  ]),
+  publicResourceSegments: Object.freeze([
+    "playlists",
+    "followers",
+    "following",
+    "starred",
+    "gists",
+    "repos",
+    "repositories",
+    "orgs",
+    "organizations",
+    "received_events",
+    "public_events",
+    "projects",
+    "projectsv2",
+    "packages",
+    "attestations",
+    "keys",
+    "gpg_keys",
+    "ssh_signing_keys",
+    "social_accounts",
+    "hovercard",
+    "posts",
+    "albums",
+    "tracks",
+    "videos",
+    "photos",
   ]),
   userNames: Object.freeze(["user", "account", "customer", "member", "profile", "person", "owner"]),
   registrationSegments: Object.freeze([

@@ -187,7 +187,7 @@ const CASES: [rule: string, file: string, expected: Hit[]][] = [
       [
         "/paths/~1projects~1{id}~1collaborators/post/requestBody/content/application~1json/schema/properties/role",
         22,
-        "medium",
+        "info",
       ],
       ["/components/schemas/ProfileUpdate/properties/isAdmin", 32, "high"],
     ],

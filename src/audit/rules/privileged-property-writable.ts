@@ -12,8 +12,9 @@ const AUTHORITY =
 /**
  * EXT-05: a request schema that lets clients write `role`, `isAdmin`, `permissions` or an owner
  * id documents a mass-assignment hole: privilege escalation in one request (API3:2023). High on
- * self-service operations (profile, registration); elsewhere, for authority fields only, medium
- * with low confidence (granting a role may be what the operation is for).
+ * self-service operations (profile, registration). Elsewhere an authority field (a collaborator's
+ * role, a team's permission, a token's permissions) is what the operation grants: info, with the
+ * advice to check that the caller may grant it.
  */
 export const privilegedPropertyWritable: AuditRule = {
   id: "privileged-property-writable",
@@ -37,8 +38,16 @@ export const privilegedPropertyWritable: AuditRule = {
           hits.push({
             pointer: node.pointer,
             subject: node.name,
-            ...(selfService ? {} : { severity: "medium" as const, confidence: "low" as const }),
-            detail: `Request property "${node.name}" (${op.method.toUpperCase()} ${op.path}) lets clients set a privileged attribute.`,
+            ...(selfService
+              ? {}
+              : {
+                  severity: "info" as const,
+                  confidence: "low" as const,
+                  fix: "Granting it is what the operation does: check on the server that the caller may grant this value (never more than their own), and log each grant.",
+                }),
+            detail: selfService
+              ? `Request property "${node.name}" (${op.method.toUpperCase()} ${op.path}) lets clients set a privileged attribute.`
+              : `Request property "${node.name}" (${op.method.toUpperCase()} ${op.path}) grants an authority to another principal: the operation's purpose, as long as the caller may grant it.`,
           });
         });
     }

@@ -1,5 +1,5 @@
 import { childPointer } from "../../openapi/pointer.js";
-import { NOT_SECRET, normaliseName } from "../../vocabulary/names.js";
+import { isItemOfCollection, NOT_SECRET, normaliseName } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { typesOf } from "../schemas.js";
 import { securitySchemes } from "./security-schemes.js";
@@ -9,7 +9,9 @@ import { securitySchemes } from "./security-schemes.js";
  * headers. Found by apiKey schemes `in: query` whatever the parameter is called, and by the
  * parameter's name or `format: password` (descriptions are too vague to go by: silence).
  * In a URL, any token named after what it opens (`user_token`, `cli_token`, `invite_token`) is a
- * bearer credential: whoever reads the log line can replay it (RFC 6750 5.3).
+ * bearer credential: whoever reads the log line can replay it (RFC 6750 5.3). A path parameter
+ * that names the item of its collection (`/tokens/{token}`, `/Addresses/{Sid}.json`,
+ * `/authorizations/{authorization}`) is that object's id, not a credential.
  */
 export const secretInUrl: AuditRule = {
   id: "secret-in-url",
@@ -35,6 +37,7 @@ export const secretInUrl: AuditRule = {
         seen.add(key);
         const types = p.schema ? typesOf(p.schema) : [];
         if (types.some((t) => t === "boolean" || t === "integer" || t === "number")) continue;
+        if (p.in === "path" && isItemOfCollection(op.path, p.name)) continue;
         const byName =
           vocabulary.isSecretName(p.name) || vocabulary.isTokenName(p.name) || isUrlToken(p.name);
         const byFormat = p.schema?.format === "password";

@@ -1,9 +1,10 @@
 import type { AuditRule, RuleHit } from "../rule.js";
-import { walkRequestSchemas } from "../schemas.js";
+import { isObjectReference, walkRequestSchemas } from "../schemas.js";
 
 /**
  * OUT-06 / AUTH-04: a secret input not marked `writeOnly` may be echoed by generated servers and
- * clients, and invites reuse of the schema in responses. Documentation: info.
+ * clients, and invites reuse of the schema in responses. Documentation: info. A property that
+ * refers to a secret object (Kubernetes' `secret: SecretVolumeSource`) holds no secret itself.
  */
 export const secretNotWriteOnly: AuditRule = {
   id: "secret-not-write-only",
@@ -15,7 +16,7 @@ export const secretNotWriteOnly: AuditRule = {
     const hits: RuleHit[] = [];
     walkRequestSchemas(doc, operations, (node) => {
       if (node.name === undefined || node.schema.writeOnly === true) return;
-      if (!vocabulary.isSecretName(node.name)) return;
+      if (!vocabulary.isSecretName(node.name) || isObjectReference(doc, node)) return;
       hits.push({
         pointer: node.pointer,
         subject: node.name,

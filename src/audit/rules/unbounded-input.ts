@@ -43,10 +43,21 @@ export function unboundedKeywords(schema: Readonly<Record<string, unknown>>): st
   return missing;
 }
 
+// A bound stated in prose: "max 100", "between 1 and 100", "1 - 1000", "no larger than 1000".
+const STATED_MAXIMUM =
+  /\b(?:max(?:imum)?(?: of| is)?:? ?\(?(\d+)|between \d+ ?(?:and|-|to) ?(\d+)|up to (\d+)|at most (\d+)|no (?:larger|greater|more) than (\d+))/i;
+
+/** The maximum a description states, if any. */
+export function statedMaximum(description: string | undefined): string | undefined {
+  const match = STATED_MAXIMUM.exec(description ?? "");
+  return match?.slice(1).find((n) => n !== undefined);
+}
+
 /**
  * IN-04 / EXT-06: strings, arrays and numbers of request inputs without bounds. Each field is
  * documentation at most (a body size limit may still hold), so: info, one finding per field,
- * except page sizes, which decide how much work one request causes: medium.
+ * except page sizes, which decide how much work one request causes: medium (low when the
+ * description states the maximum the server enforces: only the schema keyword is missing).
  */
 export const unboundedInput: AuditRule = {
   id: "unbounded-input",
@@ -57,18 +68,24 @@ export const unboundedInput: AuditRule = {
   run({ doc, operations }) {
     const hits: RuleHit[] = [];
     const seen = new Set<string>();
-    const report = (node: SchemaNode, label: string, pageSize: boolean): void => {
+    const report = (node: SchemaNode, label: string, pageSize: boolean, stated?: string): void => {
       const missing = unboundedKeywords(node.schema);
       if (missing.length === 0) return;
+      const capped = pageSize && missing.includes("maximum");
       hits.push({
         pointer: node.pointer,
-        ...(pageSize && missing.includes("maximum")
+        ...(capped && stated !== undefined
           ? {
-              severity: "medium" as const,
-              fix: "Cap the page size with maximum (and enforce it: answer 400 or clamp).",
+              severity: "low" as const,
+              fix: `The description states a maximum of ${stated}: declare it (maximum: ${stated}) so that clients, gateways and tests enforce it too.`,
             }
-          : {}),
-        detail: `${label} has no ${missing.join(", ")}.`,
+          : capped
+            ? {
+                severity: "medium" as const,
+                fix: "Cap the page size with maximum (and enforce it: answer 400 or clamp).",
+              }
+            : {}),
+        detail: `${label} has no ${missing.join(", ")}${capped && stated !== undefined ? ` (its description states ${stated})` : ""}.`,
       });
     };
     for (const op of operations) {
@@ -77,7 +94,12 @@ export const unboundedInput: AuditRule = {
         const pageSize = param.in === "query" && PAGE_SIZE_NAME.test(normaliseName(param.name));
         walkSchema(doc, param.schemaPointer, seen, (node) => {
           if (node.name === undefined && node.pointer === param.schemaPointer)
-            report(node, `${param.in} parameter "${param.name}"`, pageSize);
+            report(
+              node,
+              `${param.in} parameter "${param.name}"`,
+              pageSize,
+              statedMaximum(param.description),
+            );
         });
       }
       for (const pointer of requestSchemaPointers(op))
