@@ -6,6 +6,7 @@ import type { Report } from "../../src/core/report.js";
 import { logInPatiently } from "../../src/scan/auth/patience.js";
 import { createBudget } from "../../src/scan/budget.js";
 import { lockoutCheck } from "../../src/scan/checks/abuse/lockout.js";
+import { guessableIdsCheck } from "../../src/scan/checks/access-control/guessable-ids.js";
 import { integerIdsCheck } from "../../src/scan/checks/access-control/integer-ids.js";
 import { missingAuthCheck } from "../../src/scan/checks/access-control/missing-auth.js";
 import { basicAuthCheck } from "../../src/scan/checks/auth/basic-auth.js";
@@ -387,6 +388,31 @@ describe("refusals judged by effect", () => {
       scan(server.url, [integerIdsCheck]),
     );
     assert.equal(findingsOf(report, "proc-03-integer-ids").length, 0);
+  });
+
+  const protectedArticles = doc(
+    {
+      "/articles": { get: { responses: OK } },
+      "/articles/{id}": {
+        get: {
+          parameters: [{ name: "id", in: "path", required: true, schema: { type: "string" } }],
+          responses: OK,
+        },
+      },
+    },
+    { ...BEARER, security: [{ b: [] }] },
+  );
+
+  test("PROC-03 (lists): counter ids of a protected list are not guessable when objects are read by documentId", async () => {
+    for (const [byInteger, expected] of [
+      [false, 0],
+      [true, 1],
+    ] as const) {
+      const report = await withServer(api(protectedArticles, listing(byInteger)), (server) =>
+        scan(server.url, [guessableIdsCheck], { bearer: "tok-5c1e9a7d3b8f2a6e" }),
+      );
+      assert.equal(findingsOf(report, "proc-03-guessable-ids").length, expected, `${byInteger}`);
+    }
   });
 
   test("PROC-03: integer ids the API answers by are still reported", async () => {

@@ -1,8 +1,17 @@
 import type { Finding } from "../../../core/finding.js";
-import { identitiesOf, sendAs } from "../../identities.js";
+import { type Identity, identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { covered, ran } from "../outcome.js";
-import { anonymousGet, collectionsOf, createdId, idOf, listAs, objectsOf } from "./objects.js";
+import {
+  anonymousGet,
+  type Collection,
+  collectionsOf,
+  createdId,
+  idOf,
+  itemUrl,
+  listAs,
+  objectsOf,
+} from "./objects.js";
 
 /** Integers, as numbers or digit strings, up to 12 digits: enumerable by counting. */
 const NUMERIC_ID = /^\d{1,12}$/;
@@ -68,6 +77,27 @@ export const guessableIdsCheck: ScanCheck = {
   },
 };
 
+/**
+ * The collection's objects are read by these ids: an API that lists a counter `id` but reads
+ * objects by a random `documentId` (Strapi 5) answers `GET /articles/1` with 404, and counting
+ * gets nobody anywhere. Only a read the document declares is asked; an item that is only
+ * written or deleted is taken at the document's word.
+ */
+async function addressedBy(
+  context: CheckContext,
+  collection: Collection,
+  ids: readonly string[],
+  primary: Identity | undefined,
+): Promise<boolean> {
+  const first = ids.find((id) => NUMERIC_ID.test(id));
+  if (first === undefined || !collection.item.some((o) => o.method === "GET")) return true;
+  const request = { url: itemUrl(collection, first), headers: { accept: "application/json" } };
+  const answer = primary
+    ? await sendAs(context, primary, request)
+    : await context.http.trySend(request);
+  return answer === undefined || ![400, 404, 410, 422].includes(answer.status);
+}
+
 async function answersWithIds(
   context: CheckContext,
 ): Promise<{ exchange: Exchange; ids: string[]; where: string }[]> {
@@ -92,12 +122,9 @@ async function answersWithIds(
           .trySend({ url: collection.list.url, headers: { accept: "application/json" } })
           .then((exchange) => ({ exchange, objects: [] }));
     const exchange = answer.exchange;
-    if (exchange && exchange.status === 200)
-      add(
-        exchange,
-        objectsOf(exchange.body).flatMap((o) => idOf(o) ?? []),
-        "the list answer",
-      );
+    if (exchange?.status !== 200) continue;
+    const ids = objectsOf(exchange.body).flatMap((o) => idOf(o) ?? []);
+    if (await addressedBy(context, collection, ids, primary)) add(exchange, ids, "the list answer");
   }
   // Lists no document describes (crawled, from a collection or a recording) count when they
   // refuse a caller without credentials: the same protection, learnt from the answers. A
