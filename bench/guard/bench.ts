@@ -83,7 +83,7 @@ async function servePlainProxy(upstream: string): Promise<string> {
  * recommends for production, synchronously: an asynchronous sink hands every write to libuv's
  * thread pool, whose wake-ups on this 2-core machine cost a logging stack ~15% of its requests.
  */
-export function logSink() {
+export function logSink(): ReturnType<typeof pino.destination> {
   return pino.destination({ dest: "/dev/null", sync: true, minLength: 4096 });
 }
 
