@@ -200,14 +200,7 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
   // them ourselves and refuse with 431; maxHeaderSize still bounds the head's memory.
   server.maxHeadersCount = 0;
 
-  await listen(server, first.listen, "proxy");
-  const url = urlOf(server, secure ? "https" : "http");
   let redirect: Server | undefined;
-  if (first.tls?.httpRedirect) {
-    const port = (server.address() as AddressInfo).port;
-    redirect = createServer(serverOptions, redirectHandler(port, first.listen.host, first.harden));
-    await listen(redirect, first.tls.httpRedirect, "redirect");
-  }
   const admin =
     first.admin && options.admin !== false
       ? createServer(
@@ -218,7 +211,30 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
           }),
         )
       : undefined;
-  if (admin && first.admin) await listen(admin, first.admin, "admin");
+  try {
+    await listen(server, first.listen, "proxy");
+    if (first.tls?.httpRedirect) {
+      const port = (server.address() as AddressInfo).port;
+      redirect = createServer(
+        serverOptions,
+        redirectHandler(port, first.listen.host, first.harden),
+      );
+      await listen(redirect, first.tls.httpRedirect, "redirect");
+    }
+    if (admin && first.admin) await listen(admin, first.admin, "admin");
+  } catch (error) {
+    // Whatever opened so far would keep the process alive (a Redis connection retries for
+    // ever): a start that fails leaves nothing behind, and the caller exits with its code.
+    await Promise.all(
+      [server, redirect, admin].map((s) => (s?.listening ? closeServer(s) : undefined)),
+    );
+    await Promise.all([...live.pools.values()].map((pool) => pool.close()));
+    await detector.close();
+    if (!options.store) await store.close();
+    logger.flush?.();
+    throw error;
+  }
+  const url = urlOf(server, secure ? "https" : "http");
   if (!secure)
     logger.warn(
       { event: "plain-http", url },
