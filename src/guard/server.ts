@@ -26,6 +26,7 @@ import { accessLog, isoTimeEachMillisecond } from "./ops/access-log.js";
 import { adminHandler } from "./ops/admin.js";
 import { createMetrics, type GuardMetrics } from "./ops/metrics.js";
 import { inList } from "./policies/ip-allow.js";
+import { needsDecoding } from "./policies/request-body.js";
 import { mediaTypeOf } from "./policies/response-type.js";
 import { routingPolicy } from "./policies/routing.js";
 import {
@@ -418,16 +419,20 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
         return;
       }
       if (expectsContinue) res.writeContinue();
-      let wantsBody = false;
-      if (ctx.hasBody)
+      // A coded body is read whole whatever the policies want: it can only be sized decoded, and
+      // the upstream gets it as the guard read it.
+      let wantsBody = ctx.hasBody && needsDecoding(headers);
+      if (ctx.hasBody && !wantsBody)
         for (const check of current.bodyChecks) if (check.wantsRequestBody(ctx)) wantsBody = true;
       if (ctx.hasBody && !wantsBody)
         for (const check of current.bodyChecksAsync)
           if (check.wantsRequestBody(ctx)) wantsBody = true;
       if (wantsBody) {
         readBody(req, current.spec.bodyLimit, "drain").then(
-          (body) => {
-            if (body === undefined) return refuse(current.tooLarge);
+          (raw) => {
+            if (raw === undefined) return refuse(current.tooLarge);
+            const body = current.decodeBody(raw, ctx);
+            if (!Buffer.isBuffer(body)) return refuse(body);
             for (const check of current.bodyChecks) {
               if (!check.wantsRequestBody(ctx)) continue;
               const bodyProblem = check.onRequestBody(body, ctx);

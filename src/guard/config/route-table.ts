@@ -10,6 +10,7 @@ import { bodyTooLarge } from "../policies/body-limit.js";
 import { compileCidrs } from "../policies/ip-allow.js";
 import { createNormalizer } from "../policies/normalize.js";
 import { globalLimitConflicts } from "../policies/rate-limit.js";
+import { createBodyDecoder } from "../policies/request-body.js";
 import { createHardener } from "../policies/security-headers.js";
 import { withTokenExchange } from "../policies/token-exchange.js";
 import type {
@@ -60,6 +61,8 @@ export interface CompiledRoute {
   ) => BodyDecision)[];
   /** The rejection for a streamed body that overruns `spec.bodyLimit`. */
   readonly tooLarge: Rejection;
+  /** The one reading of a request body that every body check gets and the upstream receives. */
+  readonly decodeBody: (raw: Buffer, ctx: RequestContext) => Buffer | Rejection;
 }
 
 /** All routes sharing one path pattern, by method, with their precomputed `Allow`. */
@@ -244,11 +247,21 @@ export function buildRouteTable(
     edge,
   );
   const routes: CompiledRoute[] = [];
+  // Static paths declared with their trailing slash: matched as written, never stripped.
+  const slashRoutes = new Set<string>();
   (config.routes ?? []).forEach((route, index) => {
     const lockout = resolveLockout(route.lockout, (path, message) =>
       at(`/routes/${index}${path}`, message),
     );
     const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined, lockout);
+    if (route.path.length > 1 && route.path.endsWith("/")) {
+      if (/[:*]/.test(route.path))
+        at(
+          `/routes/${index}/path`,
+          "a pattern with parameters may not end with a trailing slash: requests are routed without it (normalize.trailingSlash)",
+        );
+      else slashRoutes.add(route.path);
+    }
     if (spec.upstream !== "" && upstreams.size > 0 && !upstreams.has(spec.upstream))
       at(`/routes/${index}/upstream`, `unknown upstream "${spec.upstream}"`);
     const compiled = compileRoute(spec, routePolicies, (message) =>
@@ -314,6 +327,7 @@ export function buildRouteTable(
     routes,
     normalize: createNormalizer(
       mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).normalize,
+      slashRoutes,
     ),
     harden: createHardener(headerOptions, true),
     match(path) {
@@ -476,6 +490,7 @@ function compileRoute(
     onResponseHead: Object.freeze(onResponseHead),
     onResponseBody: Object.freeze(onResponseBody),
     tooLarge: bodyTooLarge(spec.bodyLimit),
+    decodeBody: createBodyDecoder(spec),
   });
 }
 
