@@ -50,10 +50,8 @@ export interface CompiledRoute {
   >[];
   readonly onFinish: readonly ((ctx: RequestContext, status: number) => void)[];
   readonly onResponseBodyAsync: readonly NonNullable<PolicyHooks["onResponseBodyAsync"]>[];
-  readonly onResponseHead: readonly ((
-    head: ResponseHead,
-    ctx: RequestContext,
-  ) => number | undefined)[];
+  readonly onResponseHead: readonly NonNullable<PolicyHooks["onResponseHead"]>[];
+  readonly peekResponse: readonly NonNullable<PolicyHooks["peekResponse"]>[];
   readonly onResponseBody: readonly ((
     body: Buffer,
     head: ResponseHead,
@@ -446,6 +444,7 @@ function compileRoute(
   const bodyChecks: CompiledRoute["bodyChecks"][number][] = [];
   const onResponseHead: CompiledRoute["onResponseHead"][number][] = [];
   const onResponseBody: CompiledRoute["onResponseBody"][number][] = [];
+  const peekResponse: CompiledRoute["peekResponse"][number][] = [];
   const bodyChecksAsync: CompiledRoute["bodyChecksAsync"][number][] = [];
   const onFinish: CompiledRoute["onFinish"][number][] = [];
   const onResponseBodyAsync: CompiledRoute["onResponseBodyAsync"][number][] = [];
@@ -477,6 +476,7 @@ function compileRoute(
     if (hooks.onResponseBodyAsync) onResponseBodyAsync.push(hooks.onResponseBodyAsync);
     if (hooks.onResponseHead) onResponseHead.push(hooks.onResponseHead);
     if (hooks.onResponseBody) onResponseBody.push(hooks.onResponseBody);
+    if (hooks.peekResponse) peekResponse.push(hooks.peekResponse);
   }
   if (!ok) return undefined;
   return Object.freeze({
@@ -489,6 +489,7 @@ function compileRoute(
     onResponseBodyAsync: Object.freeze(onResponseBodyAsync),
     onResponseHead: Object.freeze(onResponseHead),
     onResponseBody: Object.freeze(onResponseBody),
+    peekResponse: Object.freeze(peekResponse),
     tooLarge: bodyTooLarge(spec.bodyLimit),
     decodeBody: createBodyDecoder(spec),
   });

@@ -174,7 +174,11 @@ export const GUARD_DEFAULTS = Object.freeze({
       ]) as readonly string[],
     }),
     debug: Object.freeze({
-      /** Error bodies up to this size are inspected for stack traces and debug pages. */
+      /**
+       * Bodies up to this size are inspected for stack traces and debug pages: every error body
+       * (a longer one is withheld with 502), and every textual body of another status whose
+       * Content-Length is within it. Response headers are inspected always. 0 turns it off.
+       */
       maxBytes: 256 * 1024,
     }),
     listing: Object.freeze({
@@ -182,9 +186,14 @@ export const GUARD_DEFAULTS = Object.freeze({
       maxBytes: 256 * 1024,
     }),
     secrets: Object.freeze({
-      /** Off by default: it buffers every response. `block` answers 502, `redact` rewrites. */
+      /**
+       * Off by default: it buffers every response. `block` answers 502, `redact` rewrites (a
+       * binary body with a secret is withheld). Either way every body type and every header is
+       * read, compressed bodies decoded, and a client's Range is not forwarded (a partial body
+       * cannot be checked; a 206 is withheld).
+       */
       mode: "off" as "off" | "block" | "redact",
-      /** Larger textual responses cannot be inspected and are withheld (502) when it is on. */
+      /** Larger responses cannot be inspected and are withheld (502) when it is on. */
       maxBytes: 1024 * 1024,
     }),
     responseType: Object.freeze({
