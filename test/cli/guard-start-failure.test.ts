@@ -58,11 +58,18 @@ function writeAndRun(dir: string, args: readonly string[] = []): Promise<Ended> 
   );
 }
 
-function assertExitedPromptly(ended: Ended, what: RegExp): void {
+/**
+ * Exit code 2, within `withinMs` of the ERR_LISTEN line (a hang was "never"). Under --workers a
+ * worker's exit must reach the primary first: two processes on a busy machine get 3 s.
+ */
+function assertExitedPromptly(ended: Ended, what: RegExp, withinMs = 1000): void {
   assert.match(ended.stderr, what);
   assert.equal(ended.code, 2, ended.stderr);
   assert.ok(ended.afterError >= 0, "ERR_LISTEN was printed");
-  assert.ok(ended.afterError < 1000, `exited ${Math.round(ended.afterError)} ms after ERR_LISTEN`);
+  assert.ok(
+    ended.afterError < withinMs,
+    `exited ${Math.round(ended.afterError)} ms after ERR_LISTEN`,
+  );
 }
 
 const base = (store: string) =>
@@ -108,15 +115,15 @@ describe("start failures with a Redis store (issue 17, cause 7)", () => {
     assertExitedPromptly(await writeAndRun(dir), /ERR_LISTEN .*\(redirect\)/);
   });
 
-  test("listen port taken with a Redis store and --workers 2 exits 2 within a second", async (t) => {
+  test("listen port taken with a Redis store and --workers 2 exits 2 promptly", async (t) => {
     const redis = await redisUrlOrSkip(t);
     if (!redis) return;
     const port = await takenPort(t);
     const ended = await runGuard(`${base(redis)}  listen: 127.0.0.1:${port}\n`, ["--workers", "2"]);
-    assertExitedPromptly(ended, /ERR_LISTEN .*\(proxy\)/);
+    assertExitedPromptly(ended, /ERR_LISTEN .*\(proxy\)/, 3000);
   });
 
-  test("admin port taken with a Redis store and --workers 2 exits 2 within a second", async (t) => {
+  test("admin port taken with a Redis store and --workers 2 exits 2 promptly", async (t) => {
     const redis = await redisUrlOrSkip(t);
     if (!redis) return;
     const port = await takenPort(t);
@@ -124,7 +131,7 @@ describe("start failures with a Redis store (issue 17, cause 7)", () => {
       `${base(redis)}  listen: 127.0.0.1:0\n  admin: { listen: "127.0.0.1:${port}", tokenHash: "sha256:${"0".repeat(64)}" }\n`,
       ["--workers", "2"],
     );
-    assertExitedPromptly(ended, /ERR_LISTEN .*\(admin\)/);
+    assertExitedPromptly(ended, /ERR_LISTEN .*\(admin\)/, 3000);
   });
 
   test("listen port taken with the memory store exits 2 within a second too", async (t) => {
