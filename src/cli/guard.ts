@@ -63,6 +63,11 @@ export async function guardCommand(options: GuardCommandOptions, io: CliIO): Pro
     log,
     // Under --workers the primary serves the admin listener, with every worker's metrics.
     ...(isWorker ? { admin: false, logBase: { worker: cluster.worker?.id } } : {}),
+  }).catch((error: unknown) => {
+    // A worker's IPC channel would keep it alive: let it go, so that it exits with the error's
+    // code and the primary sees a start that failed.
+    if (isWorker) cluster.worker?.disconnect();
+    throw error;
   });
   if (isWorker) announceWorker(guard.url, guard.metrics.registry);
   const watched: string[] = [];

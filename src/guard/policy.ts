@@ -136,8 +136,19 @@ export interface PolicyHooks {
     body: Buffer,
     ctx: RequestContext,
   ) => Promise<Rejection | undefined>;
-  /** The response head: edit headers; return a byte limit to read the body, else undefined. */
-  readonly onResponseHead?: (head: ResponseHead, ctx: RequestContext) => number | undefined;
+  /**
+   * The response head: edit headers; return a byte limit to read the body (a longer body is
+   * withheld with 502), a rejection to withhold the response, else undefined.
+   */
+  readonly onResponseHead?: (
+    head: ResponseHead,
+    ctx: RequestContext,
+  ) => number | Rejection | undefined;
+  /**
+   * Best-effort inspection: a byte limit up to which the body is read for the body hooks; a
+   * longer body is sent on uninspected rather than withheld (a debug trace in a 2xx body).
+   */
+  readonly peekResponse?: (head: ResponseHead, ctx: RequestContext) => number | undefined;
   readonly onResponseBody?: (body: Buffer, head: ResponseHead, ctx: RequestContext) => BodyDecision;
   /** A response-body hook that needs I/O (storing an exchanged token); runs after the others. */
   readonly onResponseBodyAsync?: (

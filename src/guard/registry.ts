@@ -13,6 +13,7 @@ import { normalizePolicy } from "./policies/normalize.js";
 import { oauthAuthorizePolicy } from "./policies/oauth-authorize.js";
 import { queryCredentialsPolicy } from "./policies/query-credentials.js";
 import { rateLimitPolicy } from "./policies/rate-limit.js";
+import { requestBodyPolicy } from "./policies/request-body.js";
 import { responseSecretsPolicy } from "./policies/response-secrets.js";
 import { responseTypePolicy } from "./policies/response-type.js";
 import { routingPolicy } from "./policies/routing.js";
@@ -25,7 +26,7 @@ import type { GuardPolicy } from "./policy.js";
 
 /**
  * The per-route policies in the order of the request path (DESIGN.md): access, negotiation,
- * content type, size, credentials in the URL, authentication (and scopes), rate limits, login
+ * content type and coding, size, credentials in the URL, authentication (and scopes), rate limits, login
  * lockout, body checks; then the response
  * policies in the order their body hooks run (a listing is a 404 before it is a wrong type).
  */
@@ -33,6 +34,7 @@ export const ROUTE_POLICIES: readonly GuardPolicy[] = Object.freeze([
   ipAllowPolicy,
   acceptPolicy,
   contentTypePolicy,
+  requestBodyPolicy,
   bodyLimitPolicy,
   queryCredentialsPolicy,
   oauthAuthorizePolicy,

@@ -13,6 +13,7 @@ import pino, { type Logger } from "pino";
 import { type Dispatcher, Pool } from "undici";
 import { redact, redactUrl } from "../core/redact.js";
 import { MODERN_CIPHERS } from "../core/tls.js";
+import { codingsOf, DECODABLE, decodeCodings } from "./codings.js";
 import type { CompiledRoute, RouteTable, UpstreamSpec } from "./config/route-table.js";
 import { createDetector } from "./detect/detector.js";
 import {
@@ -26,6 +27,7 @@ import { accessLog, isoTimeEachMillisecond } from "./ops/access-log.js";
 import { adminHandler } from "./ops/admin.js";
 import { createMetrics, type GuardMetrics } from "./ops/metrics.js";
 import { inList } from "./policies/ip-allow.js";
+import { needsDecoding } from "./policies/request-body.js";
 import { mediaTypeOf } from "./policies/response-type.js";
 import { routingPolicy } from "./policies/routing.js";
 import {
@@ -200,14 +202,7 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
   // them ourselves and refuse with 431; maxHeaderSize still bounds the head's memory.
   server.maxHeadersCount = 0;
 
-  await listen(server, first.listen, "proxy");
-  const url = urlOf(server, secure ? "https" : "http");
   let redirect: Server | undefined;
-  if (first.tls?.httpRedirect) {
-    const port = (server.address() as AddressInfo).port;
-    redirect = createServer(serverOptions, redirectHandler(port, first.listen.host, first.harden));
-    await listen(redirect, first.tls.httpRedirect, "redirect");
-  }
   const admin =
     first.admin && options.admin !== false
       ? createServer(
@@ -218,7 +213,30 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
           }),
         )
       : undefined;
-  if (admin && first.admin) await listen(admin, first.admin, "admin");
+  try {
+    await listen(server, first.listen, "proxy");
+    if (first.tls?.httpRedirect) {
+      const port = (server.address() as AddressInfo).port;
+      redirect = createServer(
+        serverOptions,
+        redirectHandler(port, first.listen.host, first.harden),
+      );
+      await listen(redirect, first.tls.httpRedirect, "redirect");
+    }
+    if (admin && first.admin) await listen(admin, first.admin, "admin");
+  } catch (error) {
+    // Whatever opened so far would keep the process alive (a Redis connection retries for
+    // ever): a start that fails leaves nothing behind, and the caller exits with its code.
+    await Promise.all(
+      [server, redirect, admin].map((s) => (s?.listening ? closeServer(s) : undefined)),
+    );
+    await Promise.all([...live.pools.values()].map((pool) => pool.close()));
+    await detector.close();
+    if (!options.store) await store.close();
+    logger.flush?.();
+    throw error;
+  }
+  const url = urlOf(server, secure ? "https" : "http");
   if (!secure)
     logger.warn(
       { event: "plain-http", url },
@@ -402,16 +420,20 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
         return;
       }
       if (expectsContinue) res.writeContinue();
-      let wantsBody = false;
-      if (ctx.hasBody)
+      // A coded body is read whole whatever the policies want: it can only be sized decoded, and
+      // the upstream gets it as the guard read it.
+      let wantsBody = ctx.hasBody && needsDecoding(headers);
+      if (ctx.hasBody && !wantsBody)
         for (const check of current.bodyChecks) if (check.wantsRequestBody(ctx)) wantsBody = true;
       if (ctx.hasBody && !wantsBody)
         for (const check of current.bodyChecksAsync)
           if (check.wantsRequestBody(ctx)) wantsBody = true;
       if (wantsBody) {
         readBody(req, current.spec.bodyLimit, "drain").then(
-          (body) => {
-            if (body === undefined) return refuse(current.tooLarge);
+          (raw) => {
+            if (raw === undefined) return refuse(current.tooLarge);
+            const body = current.decodeBody(raw, ctx);
+            if (!Buffer.isBuffer(body)) return refuse(body);
             for (const check of current.bodyChecks) {
               if (!check.wantsRequestBody(ctx)) continue;
               const bodyProblem = check.onRequestBody(body, ctx);
@@ -456,6 +478,11 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       // Bytes still due in a streamed body with a Content-Length; -1 without one.
       let remaining = -1;
       let limit = 0;
+      // Up to `limit` bytes a policy must inspect (longer is withheld); up to `peek` bytes one
+      // would like to (longer goes on uninspected).
+      let peek = 0;
+      // The content codings to undo before the body hooks read a buffered body.
+      let codings: string[] | undefined;
       let total = 0;
       let upstreamStatus = 0;
       const chunks: Buffer[] = [];
@@ -494,7 +521,17 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
             head.headers["x-request-id"] = ctx.id;
             for (const hook of current.onResponseHead) {
               const wanted = hook(head, ctx);
-              if (wanted !== undefined && wanted > limit) limit = wanted;
+              if (wanted === undefined) continue;
+              if (typeof wanted !== "number") {
+                c.abort(new Error("withheld"));
+                withhold(wanted, status, undefined);
+                return;
+              }
+              if (wanted > limit) limit = wanted;
+            }
+            for (const hook of current.peekResponse) {
+              const wanted = hook(head, ctx);
+              if (wanted !== undefined && wanted > peek) peek = wanted;
             }
             if (req.method === "HEAD" || status === 204 || status === 304) {
               res.writeHead(head.status, head.headers);
@@ -502,18 +539,25 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
               finish(undefined, status);
               return;
             }
-            if (limit === 0) {
+            const encoding = head.headers["content-encoding"];
+            // The guard asks for identity; an upstream that codes anyway is decoded to be read.
+            if (encoding !== undefined && (limit > 0 || peek > 0)) {
+              codings = codingsOf(encoding, DECODABLE);
+              if (codings === undefined) {
+                if (limit > 0) {
+                  c.abort(new Error("uninspectable"));
+                  refuse(UNINSPECTABLE);
+                  return;
+                }
+                peek = 0;
+              }
+            }
+            if (limit === 0 && peek === 0) {
               mode = "stream";
               const length = head.headers["content-length"];
               // undici refuses a malformed Content-Length before this point.
               if (typeof length === "string") remaining = Number(length);
               res.writeHead(head.status, head.headers);
-              return;
-            }
-            const encoding = head.headers["content-encoding"];
-            if (encoding !== undefined && encoding !== "identity") {
-              c.abort(new Error("uninspectable"));
-              refuse(UNINSPECTABLE);
               return;
             }
             mode = "buffer";
@@ -539,10 +583,22 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
               }
             } else if (mode === "buffer") {
               total += chunk.length;
-              if (total > limit) {
-                mode = "done";
-                c.abort(new Error("too large to inspect"));
-                refuse(UNINSPECTABLE);
+              if (total > limit && total > peek) {
+                if (limit > 0) {
+                  mode = "done";
+                  c.abort(new Error("too large to inspect"));
+                  refuse(UNINSPECTABLE);
+                  return;
+                }
+                // Only a peek wanted it: the body goes on as it came, uninspected.
+                mode = "stream";
+                res.writeHead((head as ResponseHead).status, (head as ResponseHead).headers);
+                for (const held of chunks) res.write(held);
+                chunks.length = 0;
+                if (!res.write(chunk) && res.writableLength >= STREAM_BUFFER_BYTES) {
+                  c.pause();
+                  res.once("drain", resume);
+                }
                 return;
               }
               chunks.push(chunk);
@@ -551,10 +607,13 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
           onResponseEnd() {
             if (mode === "stream") res.end();
             else if (mode === "buffer" && head)
-              inspect(
+              decodeThenInspect(
                 head,
                 upstreamStatus,
                 chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+                codings,
+                limit > 0,
+                Math.max(limit, peek),
               );
             mode = "done";
           },
@@ -587,19 +646,52 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
       );
     }
 
+    /** Refuses an upstream answer a policy withheld; what it said is logged, redacted. */
+    function withhold(decision: Rejection, status: number, buffer: Buffer | undefined): void {
+      logger.warn({
+        event: "response-withheld",
+        id: ctx.id,
+        policy: decision.policy,
+        upstreamStatus: status,
+        ...(buffer
+          ? { body: redact(buffer.toString("utf8", 0, Math.min(buffer.length, 8192))) }
+          : {}),
+      });
+      refuse(decision);
+    }
+
+    /**
+     * Undoes the content codings of a buffered body before the hooks read it; the client then
+     * gets it decoded. A body that does not decode within the limit is withheld when a policy
+     * must read it, and goes on as it came when one only peeked.
+     */
+    function decodeThenInspect(
+      head: ResponseHead,
+      status: number,
+      buffer: Buffer,
+      codings: readonly string[] | undefined,
+      mustRead: boolean,
+      readLimit: number,
+    ): void {
+      if (codings === undefined || codings.length === 0) {
+        inspect(head, status, buffer);
+        return;
+      }
+      let decoded: Buffer;
+      try {
+        decoded = decodeCodings(buffer, codings, readLimit);
+      } catch {
+        if (mustRead) refuse(UNINSPECTABLE);
+        else deliver(head, status, buffer);
+        return;
+      }
+      delete head.headers["content-encoding"];
+      inspect(head, status, decoded);
+    }
+
     /** Runs the response-body hooks over a whole (bounded) upstream body, then answers. */
     function inspect(head: ResponseHead, status: number, buffer: Buffer): void {
       let out = buffer;
-      const withhold = (decision: Rejection): void => {
-        logger.warn({
-          event: "response-withheld",
-          id: ctx.id,
-          policy: decision.policy,
-          upstreamStatus: status,
-          body: redact(buffer.toString("utf8", 0, Math.min(buffer.length, 8192))),
-        });
-        refuse(decision);
-      };
       for (const hook of current.onResponseBody) {
         const decision = hook(out, head, ctx);
         if (decision === undefined) continue;
@@ -607,13 +699,15 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
           out = decision.body;
           continue;
         }
-        withhold(decision);
+        withhold(decision, status, buffer);
         return;
       }
       if (current.onResponseBodyAsync.length > 0) {
         runAsyncResponseHooks(current.onResponseBodyAsync, out, head, ctx).then(
           (decision) =>
-            "body" in decision ? deliver(head, status, decision.body) : withhold(decision),
+            "body" in decision
+              ? deliver(head, status, decision.body)
+              : withhold(decision, status, buffer),
           (error: unknown) => {
             logger.error({ event: "policy-error", id: ctx.id, error: String(error) });
             refuse(POLICY_FAILED);

@@ -65,6 +65,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   let stopping = false;
   let restarts: number[] = [];
   let failed = false;
+  let startFailed = false;
   const alive = new Set<Worker>();
   const urls: string[] = [];
   let announce: (() => void) | undefined;
@@ -80,6 +81,15 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     worker.on("exit", (code, signal) => {
       alive.delete(worker);
       if (stopping) return;
+      // A worker that could not start (ERR_LISTEN, exit 2) fails the same way again: the start
+      // has failed, not a worker.
+      if (code === 2 && urls.length < workers) {
+        stderr.write(`rampart guard: a worker could not start (exit 2); stopping\n`);
+        startFailed = true;
+        // The others fail alike or serve alone: nothing to drain, no reason to wait for them.
+        stop("SIGKILL");
+        return;
+      }
       const now = Date.now();
       restarts = restarts.filter((t) => now - t < 60_000);
       restarts.push(now);
@@ -102,7 +112,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   const allExited = new Promise<void>((done) => {
     finished = done;
   });
-  const stop = (): void => {
+  const stop = (signal: "SIGTERM" | "SIGKILL" = "SIGTERM"): void => {
     if (stopping) return;
     stopping = true;
     if (alive.size === 0) finished();
@@ -110,7 +120,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       worker.once("exit", () => {
         if (alive.size === 0) finished();
       });
-      worker.process.kill("SIGTERM");
+      worker.process.kill(signal);
     }
     // Workers drain for up to the configured time; then they are cut off.
     const timer = setTimeout(() => {
@@ -145,7 +155,15 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
         store ? { store, tokenHash: () => table.adminTokenHash } : undefined,
       ),
     );
-    await listen(admin, table.admin, "admin");
+    try {
+      await listen(admin, table.admin, "admin");
+    } catch (error) {
+      stop();
+      await allExited;
+      process.off("SIGHUP", hangup);
+      await store?.close();
+      throw error;
+    }
   }
   const aborted = new Promise<void>((done) => {
     if (!options.signal) return;
@@ -166,7 +184,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     await closeServer(admin);
   }
   await store?.close();
-  return failed ? 1 : 0;
+  return startFailed ? 2 : failed ? 1 : 0;
 }
 
 /**

@@ -81,9 +81,9 @@ describe("routing (IN-01)", () => {
     assert.equal(res.status, 404);
   });
 
-  test("bypass attempt: a trailing slash is another path", async () => {
+  test("bypass attempt: a trailing slash gets the parent route's policies (its allow-list)", async () => {
     const res = await send(`${url}/internal/stats/`);
-    assert.equal(res.status, 404);
+    assert.equal(res.status, 403);
     assert.equal(upstream.requests.length, 0);
   });
 

@@ -10,6 +10,7 @@ import { bodyTooLarge } from "../policies/body-limit.js";
 import { compileCidrs } from "../policies/ip-allow.js";
 import { createNormalizer } from "../policies/normalize.js";
 import { globalLimitConflicts } from "../policies/rate-limit.js";
+import { createBodyDecoder } from "../policies/request-body.js";
 import { createHardener } from "../policies/security-headers.js";
 import { withTokenExchange } from "../policies/token-exchange.js";
 import type {
@@ -50,10 +51,8 @@ export interface CompiledRoute {
   >[];
   readonly onFinish: readonly ((ctx: RequestContext, status: number) => void)[];
   readonly onResponseBodyAsync: readonly NonNullable<PolicyHooks["onResponseBodyAsync"]>[];
-  readonly onResponseHead: readonly ((
-    head: ResponseHead,
-    ctx: RequestContext,
-  ) => number | undefined)[];
+  readonly onResponseHead: readonly NonNullable<PolicyHooks["onResponseHead"]>[];
+  readonly peekResponse: readonly NonNullable<PolicyHooks["peekResponse"]>[];
   readonly onResponseBody: readonly ((
     body: Buffer,
     head: ResponseHead,
@@ -61,6 +60,8 @@ export interface CompiledRoute {
   ) => BodyDecision)[];
   /** The rejection for a streamed body that overruns `spec.bodyLimit`. */
   readonly tooLarge: Rejection;
+  /** The one reading of a request body that every body check gets and the upstream receives. */
+  readonly decodeBody: (raw: Buffer, ctx: RequestContext) => Buffer | Rejection;
 }
 
 /** All routes sharing one path pattern, by method, with their precomputed `Allow`. */
@@ -252,11 +253,21 @@ export function buildRouteTable(
     edge,
   );
   const routes: CompiledRoute[] = [];
+  // Static paths declared with their trailing slash: matched as written, never stripped.
+  const slashRoutes = new Set<string>();
   (config.routes ?? []).forEach((route, index) => {
     const lockout = resolveLockout(route.lockout, (path, message) =>
       at(`/routes/${index}${path}`, message),
     );
     const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined, lockout);
+    if (route.path.length > 1 && route.path.endsWith("/")) {
+      if (/[:*]/.test(route.path))
+        at(
+          `/routes/${index}/path`,
+          "a pattern with parameters may not end with a trailing slash: requests are routed without it (normalize.trailingSlash)",
+        );
+      else slashRoutes.add(route.path);
+    }
     if (spec.upstream !== "" && upstreams.size > 0 && !upstreams.has(spec.upstream))
       at(`/routes/${index}/upstream`, `unknown upstream "${spec.upstream}"`);
     const compiled = compileRoute(spec, routePolicies, (message) =>
@@ -322,6 +333,7 @@ export function buildRouteTable(
     routes,
     normalize: createNormalizer(
       mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).normalize,
+      slashRoutes,
     ),
     harden: createHardener(headerOptions, true),
     match(path) {
@@ -443,6 +455,7 @@ function compileRoute(
   const bodyChecks: CompiledRoute["bodyChecks"][number][] = [];
   const onResponseHead: CompiledRoute["onResponseHead"][number][] = [];
   const onResponseBody: CompiledRoute["onResponseBody"][number][] = [];
+  const peekResponse: CompiledRoute["peekResponse"][number][] = [];
   const bodyChecksAsync: CompiledRoute["bodyChecksAsync"][number][] = [];
   const onFinish: CompiledRoute["onFinish"][number][] = [];
   const onResponseBodyAsync: CompiledRoute["onResponseBodyAsync"][number][] = [];
@@ -474,6 +487,7 @@ function compileRoute(
     if (hooks.onResponseBodyAsync) onResponseBodyAsync.push(hooks.onResponseBodyAsync);
     if (hooks.onResponseHead) onResponseHead.push(hooks.onResponseHead);
     if (hooks.onResponseBody) onResponseBody.push(hooks.onResponseBody);
+    if (hooks.peekResponse) peekResponse.push(hooks.peekResponse);
   }
   if (!ok) return undefined;
   return Object.freeze({
@@ -486,7 +500,9 @@ function compileRoute(
     onResponseBodyAsync: Object.freeze(onResponseBodyAsync),
     onResponseHead: Object.freeze(onResponseHead),
     onResponseBody: Object.freeze(onResponseBody),
+    peekResponse: Object.freeze(peekResponse),
     tooLarge: bodyTooLarge(spec.bodyLimit),
+    decodeBody: createBodyDecoder(spec),
   });
 }
 

@@ -73,6 +73,14 @@ export const GUARD_DEFAULTS = Object.freeze({
       maxUrlLength: 2048,
       /** Deeper paths are refused as ambiguous or abusive. */
       maxSegments: 32,
+      /**
+       * A path ending in "/" (other than "/") is routed and forwarded without it: most upstreams
+       * serve "/p/" as "/p", so the guard applies "/p"'s policies, never those of a sibling
+       * "/p/:id" or "/*" that a router would match. `redirect` answers 308 to the path without
+       * the slash; `refuse` answers 404. A static route declared with its slash ("/static/")
+       * keeps it. Read from `defaults.policies` only: it applies before any route is chosen.
+       */
+      trailingSlash: "strip" as "strip" | "redirect" | "refuse",
     }),
     queryCredentials: Object.freeze({
       /**
@@ -100,6 +108,19 @@ export const GUARD_DEFAULTS = Object.freeze({
       ]) as readonly string[],
       /** Values that are JWTs are refused whatever the parameter's name. */
       refuseJwtValues: true,
+      /**
+       * Values shaped like credentials are refused whatever the parameter's name: an
+       * Authorization value (`Bearer ...`, `Basic ...`) or a platform key (`sk_live_`, `ghp_`, ...).
+       */
+      refuseCredentialValues: true,
+    }),
+    requestBody: Object.freeze({
+      /**
+       * Content codings a request body may arrive in (RFC 9110 8.4). The guard decodes them
+       * within the route's bodyLimit (the decoded size counts), every body policy reads the
+       * decoded body, and the upstream receives it decoded. Any other coding is 415.
+       */
+      encodings: Object.freeze(["gzip", "deflate", "br"]) as readonly ("gzip" | "deflate" | "br")[],
     }),
     json: Object.freeze({
       /** Nesting deeper than this is refused (parser exhaustion); size is the route's bodyLimit. */
@@ -153,7 +174,11 @@ export const GUARD_DEFAULTS = Object.freeze({
       ]) as readonly string[],
     }),
     debug: Object.freeze({
-      /** Error bodies up to this size are inspected for stack traces and debug pages. */
+      /**
+       * Bodies up to this size are inspected for stack traces and debug pages: every error body
+       * (a longer one is withheld with 502), and every textual body of another status whose
+       * Content-Length is within it. Response headers are inspected always. 0 turns it off.
+       */
       maxBytes: 256 * 1024,
     }),
     listing: Object.freeze({
@@ -161,9 +186,14 @@ export const GUARD_DEFAULTS = Object.freeze({
       maxBytes: 256 * 1024,
     }),
     secrets: Object.freeze({
-      /** Off by default: it buffers every response. `block` answers 502, `redact` rewrites. */
+      /**
+       * Off by default: it buffers every response. `block` answers 502, `redact` rewrites (a
+       * binary body with a secret is withheld). Either way every body type and every header is
+       * read, compressed bodies decoded, and a client's Range is not forwarded (a partial body
+       * cannot be checked; a 206 is withheld).
+       */
       mode: "off" as "off" | "block" | "redact",
-      /** Larger textual responses cannot be inspected and are withheld (502) when it is on. */
+      /** Larger responses cannot be inspected and are withheld (502) when it is on. */
       maxBytes: 1024 * 1024,
     }),
     responseType: Object.freeze({
@@ -200,6 +230,12 @@ export const PolicyOptionsSchema = Type.Object(
         {
           maxUrlLength: Type.Optional(Type.Integer({ minimum: 16, maximum: 65536 })),
           maxSegments: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+          trailingSlash: Type.Optional(
+            StringEnum(["strip", "redirect", "refuse"] as const, {
+              description:
+                "a path ending in / is routed and forwarded without it (strip), answered 308 to that path (redirect) or 404 (refuse); a static route declared with its slash keeps it; read from defaults only",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -209,6 +245,25 @@ export const PolicyOptionsSchema = Type.Object(
         {
           names: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 200 })),
           refuseJwtValues: Type.Optional(Type.Boolean()),
+          refuseCredentialValues: Type.Optional(
+            Type.Boolean({
+              description: "refuse values shaped like Bearer / Basic credentials or platform keys",
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    requestBody: Type.Optional(
+      Type.Object(
+        {
+          encodings: Type.Optional(
+            Type.Array(StringEnum(["gzip", "deflate", "br"] as const), {
+              uniqueItems: true,
+              description:
+                "content codings decoded (the decoded size counts against bodyLimit); others are 415",
+            }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -1,6 +1,7 @@
 import { STATUS_CODES } from "node:http";
-import type { GuardPolicy, Rejection } from "../policy.js";
+import type { GuardPolicy, Rejection, ResponseHead } from "../policy.js";
 import { rejection } from "../policy.js";
+import { mediaTypeOf } from "./response-type.js";
 
 /**
  * What debug output looks like, across stacks: stack frames (JavaScript, Java, .NET, Python,
@@ -8,7 +9,8 @@ import { rejection } from "../policy.js";
  * formats, not from any one application.
  */
 const DEBUG_SIGNS: readonly RegExp[] = [
-  /\n\s+at [\w$.<>[\] ]+ \((?:file:\/\/)?[^()\s]+:\d+:\d+\)/, // V8 frame with location
+  /\n[ \t]*at (?:async )?[\w$.<>[\] ]+ \((?:file:\/\/)?[^()\s]+:\d+:\d+\)/, // V8 frame with location
+  /\n[ \t]*at (?:async )?(?:file:\/\/)?\/[^\s()]+:\d+:\d+/, // V8 anonymous frame
   /(?:^|\\n|\n)\s*at (?:[\w$]+\.)+[\w$<>]+\([\w$]+\.(?:java|kt|scala):\d+\)/, // JVM frame
   /(?:^|\\n|\n)\s*at [\w.`<>]+\([^)]*\) in [^\n]+:line \d+/, // .NET frame
   /Traceback \(most recent call last\)/, // Python
@@ -22,7 +24,27 @@ const DEBUG_SIGNS: readonly RegExp[] = [
   /Action Controller: Exception caught/, // Rails
   /SQLSTATE\[|ORA-\d{5}|You have an error in your SQL syntax|SQLITE_ERROR|PG::\w+Error/, // SQL
   /"stack"\s*:\s*"[^"]*\\n\s+at /, // a stack trace inside a JSON error body
+  // Express's development error page (finalhandler): frames after "<br> &nbsp; &nbsp;".
+  /<br>(?: |&nbsp;)*at (?:[\w$.<>[\] ]+ \()?(?:file:\/\/)?\/?[^()\s<]+:\d+:\d+/,
 ];
+
+/** Frames as a header value carries them: on one line. */
+const HEADER_SIGN =
+  /\bat (?:[\w$.<>[\] ]+ \((?:file:\/\/)?[^()\s]+:\d+:\d+\)|(?:[\w$]+\.)+[\w$<>]+\([\w$]+\.(?:java|kt|scala):\d+\))|Traceback \(most recent call last\)|\.py", line \d+|\.rb:\d+:in `|goroutine \d+ \[running\]|SQLSTATE\[/;
+
+// JSON escapes a trace's newlines ("\n" as two characters) and puts each frame of an array in its
+// own string: read it as text, with every string on a line of its own.
+const JSON_ESCAPES = /\\u000[aA]|\\[nrt"/\\]|"/g;
+
+function unescapeJsonish(text: string): string {
+  return text.replace(JSON_ESCAPES, (m) =>
+    m === '"' || m === "\\n" || m.length === 6
+      ? "\n"
+      : m === "\\r" || m === "\\t"
+        ? " "
+        : m.slice(1),
+  );
+}
 
 /** One generic problem per error status, made once. */
 const SCRUBBED: ReadonlyMap<number, Rejection> = new Map(
@@ -37,14 +59,47 @@ const SCRUBBED: ReadonlyMap<number, Rejection> = new Map(
   ]),
 );
 
-/** Whether a response body shows debug output (exported for tests and the scanner). */
+/** A success or redirect that carried debug output: the answer cannot be trusted, withheld. */
+const WITHHELD = rejection(
+  { id: "debug-scrub", items: ["PROC-08"] },
+  502,
+  "Bad Gateway",
+  "The upstream answer showed debug output; the details were logged with this correlation id.",
+);
+
+/**
+ * Whether a response body shows debug output (exported for tests and the scanner), including
+ * traces escaped inside JSON strings under any member name.
+ */
 export function looksLikeDebugOutput(text: string): boolean {
-  return DEBUG_SIGNS.some((sign) => sign.test(text));
+  if (DEBUG_SIGNS.some((sign) => sign.test(text))) return true;
+  // Every frame sign needs "at ": without one, the unescaped text has nothing more to show.
+  if (!text.includes("at ")) return false;
+  const unescaped = unescapeJsonish(text);
+  return DEBUG_SIGNS.some((sign) => sign.test(unescaped));
+}
+
+/** Whether a header value carries a stack frame or a debug marker. */
+export function looksLikeDebugHeader(value: string): boolean {
+  return value.length > 12 && HEADER_SIGN.test(value);
+}
+
+/** Text types a debug page or trace comes in; binary bodies are not peeked at. */
+function isTextual(head: ResponseHead): boolean {
+  const type = mediaTypeOf(head.headers["content-type"]);
+  return (
+    type === "" ||
+    type.startsWith("text/") ||
+    type.endsWith("json") ||
+    type.endsWith("xml") ||
+    type === "application/javascript"
+  );
 }
 
 /**
- * Upstream error bodies with stack traces or debug pages are replaced by a generic
- * `application/problem+json` with the same status and a correlation id; the original is logged
+ * Upstream bodies with stack traces or debug pages, whatever the status, are replaced by a
+ * generic `application/problem+json` with the correlation id (the same status for an error,
+ * 502 for anything else); the original is logged. Response headers carrying a trace are removed
  * (PROC-08).
  */
 export const debugScrubPolicy: GuardPolicy = {
@@ -55,9 +110,29 @@ export const debugScrubPolicy: GuardPolicy = {
     const max = route.policies.debug.maxBytes;
     if (max === 0) return undefined;
     return {
-      onResponseHead: (head) => (head.status >= 400 ? max : undefined),
+      onResponseHead(head, ctx) {
+        const headers = head.headers;
+        for (const name in headers) {
+          const value = headers[name];
+          const text =
+            typeof value === "string" ? value : Array.isArray(value) ? value.join("\n") : "";
+          if (!looksLikeDebugHeader(text)) continue;
+          delete headers[name];
+          ctx.runtime.logger.warn({ event: "debug-header-removed", id: ctx.id, header: name });
+        }
+        // An error body must be read to be answered; a longer one is withheld.
+        return head.status >= 400 ? max : undefined;
+      },
+      // A success is read when its declared length is within the limit: a body sent without
+      // one is a stream (server-sent events, NDJSON feeds) and holding it back would stall it.
+      peekResponse(head) {
+        if (head.status >= 400 || !isTextual(head)) return undefined;
+        const length = head.headers["content-length"];
+        return typeof length === "string" && Number(length) <= max ? max : undefined;
+      },
       onResponseBody(body, head) {
-        if (head.status < 400 || !looksLikeDebugOutput(body.toString("utf8"))) return undefined;
+        if (!looksLikeDebugOutput(body.toString("utf8"))) return undefined;
+        if (head.status < 400) return WITHHELD;
         return SCRUBBED.get(head.status) ?? SCRUBBED.get(500);
       },
     };

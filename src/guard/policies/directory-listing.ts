@@ -32,8 +32,14 @@ export const directoryListingPolicy: GuardPolicy = {
           ? max
           : undefined;
       },
-      onResponseBody: (body) =>
-        looksLikeDirectoryListing(body.toString("utf8")) ? refused : undefined,
+      // Other policies may have the body read (a debug-scrub peek at a JSON answer): only an
+      // answer this policy would have asked for is judged.
+      onResponseBody(body, head) {
+        if (head.status >= 300) return undefined;
+        const type = mediaTypeOf(head.headers["content-type"]);
+        if (type !== "text/html" && type !== "text/plain" && type !== "") return undefined;
+        return looksLikeDirectoryListing(body.toString("utf8")) ? refused : undefined;
+      },
     };
   },
 };

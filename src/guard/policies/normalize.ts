@@ -21,9 +21,47 @@ export const METHOD_OVERRIDE_HEADERS = Object.freeze([
 
 /**
  * Headers that let a client change the path behind the guard's back: IIS URL Rewrite and
- * Symfony route by X-Original-URL / X-Rewrite-URL when present (IN-01).
+ * Symfony route by X-Original-URL / X-Rewrite-URL when present, nginx auth_request and Traefik
+ * pass X-Original-URI / X-Forwarded-Uri, and Spring, ASP.NET and Symfony prepend
+ * X-Forwarded-Prefix to the paths they build (IN-01).
  */
-export const URL_OVERRIDE_HEADERS = Object.freeze(["x-original-url", "x-rewrite-url"]);
+export const URL_OVERRIDE_HEADERS = Object.freeze([
+  "x-original-url",
+  "x-rewrite-url",
+  "x-original-uri",
+  "x-forwarded-uri",
+  "x-forwarded-prefix",
+  "x-forwarded-path",
+  "x-envoy-original-path",
+]);
+
+/**
+ * Headers the guard strips or sets itself, by their dashed name. CGI, PHP, WSGI and Rack read
+ * every header as an HTTP_* variable with "-" turned into "_" (RFC 3875 4.1.18), so
+ * "X_Forwarded_For" reaches them as the X-Forwarded-For the guard controls: a header spelled
+ * with "_" whose dashed form is one of these is removed.
+ */
+const CONTROLLED_HEADERS = new Set([
+  ...METHOD_OVERRIDE_HEADERS,
+  ...URL_OVERRIDE_HEADERS,
+  "forwarded",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-forwarded-port",
+  "x-forwarded-server",
+  "x-real-ip",
+  "x-client-ip",
+  "true-client-ip",
+  "x-cluster-client-ip",
+  "x-original-forwarded-for",
+  "x-request-id",
+  "x-api-key",
+  "content-length",
+  "content-type",
+  "content-encoding",
+  "transfer-encoding",
+]);
 
 /** Headers a request may carry once only: two copies are read differently by different parsers. */
 const SINGLETON_HEADERS = new Set([
@@ -62,6 +100,12 @@ const SMUGGLING = r(
   "A request may not carry both Content-Length and Transfer-Encoding.",
 );
 const DUPLICATE = r(400, "Bad Request", "A header that must appear once appears several times.");
+const METHOD_OVERRIDE = r(
+  400,
+  "Bad Request",
+  "The request method may not be overridden by a query parameter.",
+);
+const SLASH_REFUSED = r(404, "Not Found", "No such resource.");
 
 // RFC 3986 pchar without "%" (checked separately) and without ";" (path parameters are read
 // differently by Java and other servers: "/admin;x=1" is "/admin" there).
@@ -79,25 +123,32 @@ const BEST_FIT_SLASHES = /[\u2044\u2215\u29f8\u29f9]/;
 export interface NormalizeOptions {
   readonly maxUrlLength: number;
   readonly maxSegments: number;
+  /** What a path ending in "/" becomes: routed without it, redirected there, or refused. */
+  readonly trailingSlash: "strip" | "redirect" | "refuse";
 }
 
 /**
  * Builds the normaliser. It sets `ctx.path` to the canonical path (unreserved characters
- * decoded, other escapes upper-cased, RFC 3986 6.2.2) and `ctx.query`, strips method- and
- * URL-override headers, or returns a rejection.
+ * decoded, other escapes upper-cased, RFC 3986 6.2.2; a trailing slash stripped by default) and
+ * `ctx.query`, strips method- and URL-override headers and their `_` spellings, or returns a
+ * rejection (a `_method` query override among them). A path in `slashRoutes` (a route declared
+ * with its trailing slash: the upstream tells the two apart) keeps its slash.
  *
  * @example
  * ```ts
- * const normalize = createNormalizer({ maxUrlLength: 2048, maxSegments: 32 });
- * normalize(ctx); // undefined, ctx.path === "/api/users" for "/api/%75sers"
+ * const normalize = createNormalizer({ maxUrlLength: 2048, maxSegments: 32, trailingSlash: "strip" });
+ * normalize(ctx); // undefined, ctx.path === "/api/users" for "/api/%75sers/"
  * ```
  */
 export function createNormalizer(
   options: NormalizeOptions,
+  slashRoutes: ReadonlySet<string> = new Set(),
 ): (ctx: RequestContext) => Rejection | undefined {
   if (!Number.isInteger(options.maxUrlLength) || !Number.isInteger(options.maxSegments))
     throw new TypeError("normalize options must be integers");
-  const { maxUrlLength, maxSegments } = options;
+  if (!["strip", "redirect", "refuse"].includes(options.trailingSlash))
+    throw new TypeError("normalize trailingSlash must be strip, redirect or refuse");
+  const { maxUrlLength, maxSegments, trailingSlash } = options;
   return (ctx) => {
     const req = ctx.req;
     const url = req.url ?? "";
@@ -146,7 +197,28 @@ export function createNormalizer(
       }
     }
     if (segments > maxSegments) return TOO_DEEP;
+    if (
+      path.length > 1 &&
+      path.charCodeAt(path.length - 1) === 47 /* "/" */ &&
+      !slashRoutes.has(path)
+    ) {
+      if (trailingSlash === "refuse") return SLASH_REFUSED;
+      path = path.slice(0, -1);
+      // 308 keeps the method and body (RFC 9110 15.4.9); made per request, as its Location is.
+      if (trailingSlash === "redirect")
+        return rejection(
+          normalizePolicy,
+          308,
+          "Permanent Redirect",
+          "The path has no trailing slash.",
+          {
+            Location: path + ctx.query,
+          },
+        );
+    }
     ctx.path = path;
+    if (ctx.query.length > 1 && METHOD_WORD.test(ctx.query) && overridesMethod(ctx.query))
+      return METHOD_OVERRIDE;
     const headers = req.headers;
     if (headers["transfer-encoding"] !== undefined && headers["content-length"] !== undefined)
       return SMUGGLING;
@@ -164,8 +236,58 @@ export function createNormalizer(
     }
     for (const name of METHOD_OVERRIDE_HEADERS) if (name in headers) delete headers[name];
     for (const name of URL_OVERRIDE_HEADERS) if (name in headers) delete headers[name];
+    for (const name in headers)
+      if (name.includes("_") && CONTROLLED_HEADERS.has(name.replaceAll("_", "-")))
+        delete headers[name];
     return undefined;
   };
+}
+
+const METHOD_WORD = /method/i;
+
+/**
+ * Whether a query names `_method`, the parameter that Laravel, Symfony, Rails' Rack middleware
+ * and Express's method-override read as the real method: a GET the guard allowed could reach the
+ * upstream as a DELETE. Names are read as {@link foldParameterName} folds them.
+ */
+function overridesMethod(query: string): boolean {
+  for (const pair of query.slice(1).split(/[&;]/)) {
+    const eq = pair.indexOf("=");
+    for (const name of foldParameterName(eq === -1 ? pair : pair.slice(0, eq)))
+      if (name === "_method") return true;
+  }
+  return false;
+}
+
+/**
+ * The names a query parameter's name may be read as upstream: percent-decoded with "+" as a
+ * space, trimmed, lower-cased, with ".", " " and "-" folded into "_" (PHP folds the first two,
+ * and many stacks treat "access-token" and "access_token" alike), split at brackets, so that
+ * "auth[access.token][]" yields "auth" and "access_token".
+ *
+ * @example
+ * ```ts
+ * foldParameterName("Access.Token%5B0%5D"); // ["access_token", "0"]
+ * ```
+ */
+export function foldParameterName(raw: string): string[] {
+  let name = raw;
+  if (name.includes("+") || name.includes("%")) {
+    try {
+      name = decodeURIComponent(name.replace(/\+/g, " "));
+    } catch {
+      // Malformed escapes: the name as sent.
+    }
+  }
+  const out: string[] = [];
+  for (const part of name.split(/[[\]]/)) {
+    const folded = part
+      .trim()
+      .toLowerCase()
+      .replace(/[.\s-]/g, "_");
+    if (folded !== "") out.push(folded);
+  }
+  return out;
 }
 
 /**
