@@ -28,6 +28,43 @@ const DEBUG_SIGNS: readonly RegExp[] = [
   /<br>(?: |&nbsp;)*at (?:[\w$.<>[\] ]+ \()?(?:file:\/\/)?\/?[^()\s<]+:\d+:\d+/,
 ];
 
+/**
+ * What every sign above needs to find, in one pass: most bodies have none of it, and then the
+ * signs need not run one by one over the whole body (the guard peeks at every short answer).
+ */
+const ANY_SIGN =
+  /at |Traceback|Stack trace|\.rb:\d|goroutine |DEBUG = True|Werkzeug|debugger caught|Whoops|Illuminate|Symfony|Server Error in|Action Controller|SQLSTATE|ORA-\d|SQL syntax|SQLITE_ERROR|PG::/;
+
+/**
+ * {@link ANY_SIGN} as bytes, searched in the body as it came (native memmem, no string made):
+ * the hook's fast path for the short answers it peeks at, nearly all of which show none.
+ */
+const ANY_SIGN_BYTES: readonly Buffer[] = [
+  "at ",
+  "Traceback",
+  "Stack trace",
+  ".rb:",
+  "goroutine ",
+  "DEBUG = True",
+  "Werkzeug",
+  "debugger caught",
+  "Whoops",
+  "Illuminate",
+  "Symfony",
+  "Server Error in",
+  "Action Controller",
+  "SQLSTATE",
+  "ORA-",
+  "SQL syntax",
+  "SQLITE_ERROR",
+  "PG::",
+].map((literal) => Buffer.from(literal, "latin1"));
+
+function mayShowDebug(body: Buffer): boolean {
+  for (const literal of ANY_SIGN_BYTES) if (body.includes(literal)) return true;
+  return false;
+}
+
 /** Frames as a header value carries them: on one line. */
 const HEADER_SIGN =
   /\bat (?:[\w$.<>[\] ]+ \((?:file:\/\/)?[^()\s]+:\d+:\d+\)|(?:[\w$]+\.)+[\w$<>]+\([\w$]+\.(?:java|kt|scala):\d+\))|Traceback \(most recent call last\)|\.py", line \d+|\.rb:\d+:in `|goroutine \d+ \[running\]|SQLSTATE\[/;
@@ -72,6 +109,7 @@ const WITHHELD = rejection(
  * traces escaped inside JSON strings under any member name.
  */
 export function looksLikeDebugOutput(text: string): boolean {
+  if (!ANY_SIGN.test(text)) return false;
   if (DEBUG_SIGNS.some((sign) => sign.test(text))) return true;
   // Every frame sign needs "at ": without one, the unescaped text has nothing more to show.
   if (!text.includes("at ")) return false;
@@ -131,7 +169,8 @@ export const debugScrubPolicy: GuardPolicy = {
         return typeof length === "string" && Number(length) <= max ? max : undefined;
       },
       onResponseBody(body, head) {
-        if (!looksLikeDebugOutput(body.toString("utf8"))) return undefined;
+        // Latin-1: one character per byte, no UTF-8 validation; every sign is ASCII.
+        if (!mayShowDebug(body) || !looksLikeDebugOutput(body.toString("latin1"))) return undefined;
         if (head.status < 400) return WITHHELD;
         return SCRUBBED.get(head.status) ?? SCRUBBED.get(500);
       },
