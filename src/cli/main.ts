@@ -1,19 +1,9 @@
 import { Command, CommanderError, Option } from "commander";
 import { formatError, RampartError } from "../core/errors.js";
+import { REPORT_FORMATS } from "../report/formats.js";
 import type { CliIO } from "./io.js";
 
 export const VERSION = "0.1.0";
-
-// The report formats, repeated here so that parsing the command line loads no formatter.
-const REPORT_FORMAT_NAMES = [
-  "text",
-  "json",
-  "sarif",
-  "junit",
-  "html",
-  "markdown",
-  "github",
-] as const;
 
 /**
  * Runs the `rampart` command line and resolves to the process exit code. Never throws and never
@@ -139,7 +129,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
       "another origin the scan may send requests to (repeatable)",
       collect,
     )
-    .addOption(new Option("--format <format>", "report format").choices([...REPORT_FORMAT_NAMES]))
+    .addOption(new Option("--format <format>", "report format").choices([...REPORT_FORMATS]))
     .option(
       "-o, --output <file|fmt=file>",
       "write the report to FILE, or format FMT to FILE (repeatable)",
@@ -161,7 +151,7 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
     .command("audit")
     .description("Audit an OpenAPI 2.0 / 3.0 / 3.1 document (YAML or JSON) against the checklist")
     .argument("<file>", "the OpenAPI document, e.g. openapi.yaml")
-    .addOption(new Option("--format <format>", "report format").choices([...REPORT_FORMAT_NAMES]))
+    .addOption(new Option("--format <format>", "report format").choices([...REPORT_FORMATS]))
     .option(
       "-o, --output <file|fmt=file>",
       "write the report to FILE, or format FMT to FILE (repeatable)",

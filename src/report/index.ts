@@ -1,6 +1,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { Report } from "../core/report.js";
 import type { Severity } from "../core/severity.js";
+import { REPORT_FORMATS, type ReportFormat } from "./formats.js";
 import { formatGithub } from "./github.js";
 import { formatHtml } from "./html.js";
 import { formatJson } from "./json.js";
@@ -10,16 +11,7 @@ import { formatSarif } from "./sarif.js";
 import type { CheckInfo } from "./shared.js";
 import { formatText } from "./text.js";
 
-export const REPORT_FORMATS = [
-  "text",
-  "json",
-  "sarif",
-  "junit",
-  "html",
-  "markdown",
-  "github",
-] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export { REPORT_FORMATS, type ReportFormat };
 
 export interface FormatOptions {
   /** ANSI colours (text only). Off unless asked for: output is plain in files and CI logs. */

@@ -4,25 +4,11 @@
 import assert from "node:assert/strict";
 import { describe, type TestContext, test } from "node:test";
 import { brotliCompressSync, deflateSync, gzipSync } from "node:zlib";
-import type { GuardConfig } from "../../src/guard/config/schema.js";
-import { guardFor, type RecordingUpstream, startUpstream } from "../guard/helpers.js";
+import { guarded } from "../guard/helpers.js";
 import { send } from "../helpers/demo-client.js";
 
 const JSON_TYPE = "application/json";
 const FORM = "application/x-www-form-urlencoded";
-
-async function guarded(
-  t: TestContext,
-  config: Omit<GuardConfig, "upstream" | "listen">,
-): Promise<{ url: string; upstream: RecordingUpstream }> {
-  const upstream = await startUpstream();
-  const guard = await guardFor(upstream.url, config);
-  t.after(async () => {
-    await guard.close();
-    await upstream.close();
-  });
-  return { url: guard.url, upstream };
-}
 
 /** A login route (JSON and form) whose upstream refuses every password. */
 async function loginGuard(t: TestContext) {

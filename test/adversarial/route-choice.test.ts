@@ -3,24 +3,11 @@
 // an empty value or a "/*" catch-all. The guard applies one trailing-slash policy before routing,
 // so that the route whose policies apply is the one the upstream will serve.
 import assert from "node:assert/strict";
-import { describe, type TestContext, test } from "node:test";
+import { describe, test } from "node:test";
 import { buildRouteTable } from "../../src/guard/config/route-table.js";
 import type { GuardConfig } from "../../src/guard/config/schema.js";
-import { guardFor, type RecordingUpstream, startUpstream } from "../guard/helpers.js";
+import { guarded } from "../guard/helpers.js";
 import { send } from "../helpers/demo-client.js";
-
-async function guarded(
-  t: TestContext,
-  config: Omit<GuardConfig, "upstream" | "listen">,
-): Promise<{ url: string; upstream: RecordingUpstream }> {
-  const upstream = await startUpstream();
-  const guard = await guardFor(upstream.url, config);
-  t.after(async () => {
-    await guard.close();
-    await upstream.close();
-  });
-  return { url: guard.url, upstream };
-}
 
 // /api/users is for the office network only; a user's own record is public.
 const SIBLINGS: Omit<GuardConfig, "upstream" | "listen"> = {

@@ -6,6 +6,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import { connect } from "node:net";
+import type { TestContext } from "node:test";
 import { buildRouteTable } from "../../src/guard/config/route-table.js";
 import type { GuardConfig } from "../../src/guard/config/schema.js";
 import { type Guard, startGuard } from "../../src/guard/server.js";
@@ -117,6 +118,27 @@ export async function guardFor(
   const table = buildRouteTable({ listen: "127.0.0.1:0", upstream: upstreamUrl, ...config });
   const guard = await startGuard({ table, log });
   return Object.assign(guard, { log });
+}
+
+/**
+ * A recording upstream with a guard in front of it, both closed when the test ends.
+ *
+ * @example
+ * ```ts
+ * const { url, upstream } = await guarded(t, { routes: [{ path: "/api/*", public: true }] });
+ * ```
+ */
+export async function guarded(
+  t: TestContext,
+  config: Omit<GuardConfig, "upstream" | "listen">,
+): Promise<{ url: string; upstream: RecordingUpstream }> {
+  const upstream = await startUpstream();
+  const guard = await guardFor(upstream.url, config);
+  t.after(async () => {
+    await guard.close();
+    await upstream.close();
+  });
+  return { url: guard.url, upstream };
 }
 
 /** Sends bytes as they are on a fresh connection (end them with `Connection: close`); returns the status and the raw answer. */
