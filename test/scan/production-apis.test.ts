@@ -19,6 +19,7 @@ import {
 import { notAcceptableCheck } from "../../src/scan/checks/input/not-acceptable.js";
 import { unsupportedMediaTypeCheck } from "../../src/scan/checks/input/unsupported-media-type.js";
 import { frameOptionsCheck } from "../../src/scan/checks/output/security-headers.js";
+import { errorStatusCheck } from "../../src/scan/checks/output/status-codes.js";
 import { plainHttpCheck } from "../../src/scan/checks/transport/plain-http.js";
 import { runScan } from "../../src/scan/engine.js";
 import { createHttpLayer } from "../../src/scan/http.js";
@@ -322,6 +323,23 @@ describe("severity that matches the risk", () => {
         assert.ok(report.findings.every((f) => f.severity === "info"));
       },
     );
+  });
+});
+
+describe("no noise", () => {
+  test("OUT-07: 403 for a missing token on every protected operation is one finding, not one per operation", async () => {
+    const paths = Object.fromEntries(
+      ["/a", "/b", "/c"].map((p) => [p, { get: { security: [{ b: [] }], responses: OK } }]),
+    );
+    const report = await withServer(
+      api(doc(paths, BEARER), (_q, _b, res) => json(res, 403, { error: "Forbidden" })),
+      (server) => scan(server.url, [errorStatusCheck]),
+    );
+    const found = findingsOf(report, "out-07-error-status").filter((f) =>
+      /Missing credentials answered with 403/.test(f.title),
+    );
+    assert.equal(found.length, 1);
+    assert.match(found[0]?.detail ?? "", /Seen on 3 operations/);
   });
 });
 

@@ -38,6 +38,11 @@ export interface PassiveSpec {
    * naming how many operations showed it, instead of one per operation (stack traces, secrets).
    */
   readonly summarise?: boolean;
+  /**
+   * The subjects summarised across the API when the rest are per operation: one policy that
+   * shows on every protected operation (403 for a missing token) is one finding, not twenty.
+   */
+  readonly summariseSubjects?: readonly string[];
   /** What the check needs before it can run (as for active checks). */
   readonly needs?: ScanCheck["needs"];
   /** Why the check cannot judge this target at all (a catch-all), or undefined. */
@@ -91,11 +96,14 @@ function passiveResult(context: CheckContext, spec: PassiveSpec): CheckResult {
   // paths, probes of common locations) are many and unstable, so they share one per subject.
   const findings: Finding[] = [];
   const groups = new Map<string, PassiveHit[]>();
+  const acrossApi = (hit: PassiveHit) =>
+    spec.summarise === true ||
+    !hit.documented ||
+    (spec.summariseSubjects?.includes(hit.problem.subject) ?? false);
   for (const hit of record.hits) {
-    const key =
-      spec.summarise || !hit.documented
-        ? `${hit.documented ? "api" : "other"} ${hit.problem.subject}`
-        : `${hit.operation} ${hit.problem.subject}`;
+    const key = acrossApi(hit)
+      ? `${hit.documented ? "api" : "other"} ${hit.problem.subject}`
+      : `${hit.operation} ${hit.problem.subject}`;
     groups.set(key, [...(groups.get(key) ?? []), hit]);
   }
   for (const [key, hits] of groups) {
@@ -105,7 +113,7 @@ function passiveResult(context: CheckContext, spec: PassiveSpec): CheckResult {
       operations.length > 1
         ? ` Seen on ${operations.length} operations: ${listed(operations)}.`
         : "";
-    const grouped = spec.summarise || !first.documented;
+    const grouped = acrossApi(first);
     findings.push(
       context.finding({
         ...first.problem.finding,

@@ -107,6 +107,7 @@ export const errorStatusCheck: ScanCheck = passiveCheck({
   proves: [],
   severity: "medium",
   title: "Errors never answered as successes, bad input never as 500",
+  summariseSubjects: ["no-credentials-403"],
   inspect: (e, meta) => {
     if (e.status >= 200 && e.status < 300 && e.body !== "" && isErrorBody(e.body)) {
       return [
