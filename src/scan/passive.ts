@@ -115,6 +115,7 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
     ...Object.keys(target.auth?.withToken("x") ?? {}).map((name) => name.toLowerCase()),
   ]);
   const token = target.auth?.token;
+  const documentUrl = urlOf(target.documentSource);
   return (exchange, owner) => {
     const url = new URL(exchange.url);
     const op = matchOperation(exchange.method, url);
@@ -122,7 +123,13 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
       credentialHeaders.has(name.toLowerCase()),
     );
     const issuesCredential = issues(exchange, token);
-    const flags = { authenticated, ...(issuesCredential ? { issuesCredential } : {}), owner };
+    const description = exchange.url === documentUrl;
+    const flags = {
+      authenticated,
+      ...(issuesCredential ? { issuesCredential } : {}),
+      ...(description ? { description } : {}),
+      owner,
+    };
     if (op) {
       return {
         operation: operationKey(op),
@@ -138,6 +145,15 @@ function placer(target: ScanTarget): (exchange: Exchange, owner: string) => Exch
       ...flags,
     };
   };
+}
+
+/** The href of an absolute URL, or undefined for a file path. */
+function urlOf(source: string | undefined): string | undefined {
+  try {
+    return source === undefined ? undefined : new URL(source).href;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A successful answer that carries the credential in its body or a cookie it sets. */

@@ -290,6 +290,8 @@ export interface ExchangeMeta {
   readonly authenticated: boolean;
   /** A 2xx answer that hands out the scan's own credential (its login's answer). */
   readonly issuesCredential?: boolean;
+  /** The API description itself (the document the scan read), not one of the API's answers. */
+  readonly description?: boolean;
   /** The check that sent it (`scan` for discovery). */
   readonly owner: string;
 }

@@ -557,6 +557,10 @@ describe("using what was seen", () => {
       credential?.detail ?? "",
       /POST \/auth\/local answered 200 with the scan's credential/,
     );
+    // The API description was fetched with the token too: it is nobody's data.
+    assert.ok(
+      !findingsOf(report, "ext-03-cache-control").some((f) => /openapi\.json/.test(f.detail)),
+    );
   });
 });
 

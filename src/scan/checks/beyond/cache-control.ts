@@ -18,6 +18,8 @@ export const cacheControlCheck: ScanCheck = passiveCheck({
     e.status >= 200 &&
     e.status < 300 &&
     e.body !== "" &&
+    // The API description is the same for every caller: no user's data to keep out of caches.
+    meta.description !== true &&
     // A login's answer holds the credential itself (RFC 6749 section 5.1 asks no-store of it).
     ((meta.authenticated && (meta.secured || !meta.documented)) ||
       meta.issuesCredential === true) &&
