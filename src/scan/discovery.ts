@@ -364,13 +364,6 @@ function readSource(flag: string, file: string, cwd: string): string {
 /** GET operations re-asked with path values learnt from the API's answers, at most. */
 export const MAX_RESOLVED_OPERATIONS = 30;
 
-/** The operations of the document with example values, against the target's base URL. */
-export function toScanOperations(document: LoadedDocument, base: URL): ScanOperation[] {
-  const { prefix } = basePathOf(document, base);
-  const deref = derefOf(document);
-  return listOperations(document).map((op: Operation) => toScanOperation(op, base, prefix, deref));
-}
-
 /**
  * Local references inside a schema (`{"$ref": "#/components/schemas/LoginUser"}`) resolved in
  * the document, so that example bodies have their nested fields instead of a null.

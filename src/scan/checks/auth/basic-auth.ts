@@ -1,6 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { OWN_RECORD_PATH } from "../../../vocabulary/names.js";
 import { PASSWORD_FIELD, USERNAME_FIELD } from "../../auth/login.js";
+import { loginFields } from "../../auth/own-account.js";
 import { identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { delivers, protectedReads } from "../access-control/objects.js";
@@ -58,9 +59,9 @@ export const basicAuthCheck: ScanCheck = {
       );
     }
     const login = target.observed.find((o) => o.source === "login");
-    const body = login ? flatten(parseBody(login.exchange)) : {};
-    const username = Object.entries(body).find(([k]) => USERNAME_FIELD.test(k))?.[1];
-    const password = Object.entries(body).find(([k]) => PASSWORD_FIELD.test(k))?.[1];
+    const fields = [...loginFields(login?.exchange)];
+    const username = fields.find(([k]) => USERNAME_FIELD.test(k))?.[1];
+    const password = fields.find(([k]) => PASSWORD_FIELD.test(k))?.[1];
     probe ??= secured[0];
     const canTry = typeof username === "string" && typeof password === "string" && !!probe;
     if (canTry && probe) {
@@ -106,31 +107,6 @@ export const basicAuthCheck: ScanCheck = {
 
 /** GET operations asked without credentials for a 401 challenge, at most. */
 export const MAX_CHALLENGE_PROBES = 3;
-
-/** The string leaves of a login body by their own names (`user.email` becomes `email`). */
-function flatten(body: Record<string, unknown> | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  const visit = (value: unknown, key: string, depth: number): void => {
-    if (typeof value === "string") out[key] ??= value;
-    else if (depth < 3 && value && typeof value === "object" && !Array.isArray(value))
-      for (const [k, v] of Object.entries(value)) visit(v, k, depth + 1);
-  };
-  for (const [k, v] of Object.entries(body ?? {})) visit(v, k, 0);
-  return out;
-}
-
-/** A login's request body, JSON or form-encoded. */
-function parseBody(exchange: Exchange): Record<string, unknown> | undefined {
-  const text = exchange.requestBody ?? "";
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null
-      ? (value as Record<string, unknown>)
-      : undefined;
-  } catch {
-    return /^[^=&\s]+=/.test(text) ? Object.fromEntries(new URLSearchParams(text)) : undefined;
-  }
-}
 
 /** `alice:s3cret`: what Basic credentials decode to (RFC 7617 2: user-id ":" password). */
 const USER_PASS = /^[\x21-\x39\x3b-\x7e]{1,128}:[\x20-\x7e]{1,256}$/;
