@@ -6,6 +6,7 @@ import { jsonObject, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
 import { collectionsOf, createdId, itemUrl } from "../access-control/objects.js";
 import { replaceStrings } from "../injection/points.js";
+import { accountOf, readBack } from "./new-account.js";
 import { bindings, type Privileged, privilegedFor } from "./privileged.js";
 
 const JSON_HEADERS = { accept: "application/json", "content-type": "application/json" };
@@ -86,7 +87,7 @@ export async function probeRegistration(
       headers: JSON_HEADERS,
       body: JSON.stringify(body),
     });
-    return { exchange, bound: exchange ? bindings(exchange, fields) : [] };
+    return { exchange, body, fields, bound: exchange ? bindings(exchange, fields) : [] };
   };
   let attempt = await register(privileged);
   if (attempt.bound.length === 0 && rejected(attempt.exchange)) {
@@ -96,17 +97,36 @@ export async function probeRegistration(
       if (attempt.bound.length > 0) break;
     }
   }
-  const { exchange, bound } = attempt;
+  const { exchange, body, fields } = attempt;
+  let { bound } = attempt;
   if (!exchange) return { conclusive: false };
   const created = exchange.status >= 200 && exchange.status < 300;
+  // The answer may show only what the client may see: the account's own record, read with its
+  // own credentials, shows what was stored.
+  let evidence = exchange;
+  if (bound.length === 0 && created) {
+    const account = accountOf(body);
+    const back = account ? await readBack(context, op, account) : undefined;
+    if (back) {
+      const { read, control } = back;
+      bound = bindings(read, fields).filter(
+        (f) => !control || bindings(control, fields).indexOf(f) < 0,
+      );
+      if (bound.length > 0) evidence = read;
+    }
+  }
   if (bound.length === 0) return { conclusive: created || rejected(exchange) };
   const removed = await removeAccount(context, op, exchange);
+  const where =
+    evidence === exchange
+      ? "the created account came back with"
+      : `the account's own record (GET ${new URL(evidence.url).pathname}, read with its own credentials) shows`;
   return {
     conclusive: true,
     finding: context.finding({
       title: `Privileged field "${bound[0]}" mass-assigned on registration`,
-      detail: `POST ${op.path} signed up a new account with ${bound.map((f) => `"${f}"`).join(", ")} set by the client, and the created account came back with ${bound.length === 1 ? "it" : "them"}: anyone can register with the privileges they choose. ${removed ? "The test account was deleted." : "The throw-away test account (user name and email starting with rampart) could not be deleted: remove it."}`,
-      exchange,
+      detail: `POST ${op.path} signed up a new account with ${bound.map((f) => `"${f}"`).join(", ")} set by the client, and ${where} ${bound.length === 1 ? "it" : "them"}: anyone can register with the privileges they choose. ${removed ? "The test account was deleted." : "The throw-away test account (user name and email starting with rampart) could not be deleted: remove it."}`,
+      exchange: evidence,
       body: true,
       subject: `${op.path}:register`,
     }),
