@@ -95,3 +95,81 @@ describe("EXT-01: CORS policies that trust the wrong origins", () => {
     assert.equal(verdict, "pass");
   });
 });
+
+/**
+ * An API that authenticates by an `X-Key` header and opens a cookie session on `GET
+ * /auth/login`; its CORS headers answer only signed-in sessions, and `GET /auth/logout` ends
+ * the session. `reflect` trusts any origin for a session; `allow-list` only TRUSTED.
+ */
+async function sessionCorsApi(policy: "reflect" | "allow-list") {
+  const sessions = new Set<string>();
+  const requested: string[] = [];
+  let next = 0;
+  const document = {
+    openapi: "3.0.3",
+    info: { title: "sessions", version: "1" },
+    paths: Object.fromEntries(
+      ["/auth/login", "/auth/logout", "/api/account"].map((p) => [
+        p,
+        { get: { responses: { "200": { description: "ok" } } } },
+      ]),
+    ),
+  };
+  const server = createServer((req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    requested.push(`${req.method} ${path}`);
+    const sid = /(?:^|;\s*)sid=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    const origin = req.headers.origin;
+    const signedIn = sid !== undefined && sessions.has(sid);
+    if (signedIn && origin !== undefined && (policy === "reflect" || origin === TRUSTED)) {
+      headers["access-control-allow-origin"] = origin;
+      headers["access-control-allow-credentials"] = "true";
+    }
+    if (path === "/openapi.json") {
+      res.writeHead(200, headers);
+      return res.end(JSON.stringify(document));
+    }
+    if (req.headers["x-key"] !== "k-123") {
+      res.writeHead(401, headers);
+      return res.end('{"error":"no key"}');
+    }
+    if (path === "/auth/login") {
+      const id = `s${++next}`;
+      sessions.add(id);
+      headers["set-cookie"] = `sid=${id}; Path=/; HttpOnly`;
+    } else if (path === "/auth/logout" && sid) sessions.delete(sid);
+    else if (path === "/api/account" && !signedIn) {
+      res.writeHead(403, headers);
+      return res.end('{"error":"not signed in"}');
+    }
+    res.writeHead(200, headers);
+    res.end('{"ok":true}');
+  });
+  const listening = await listenLoopback(server);
+  return { ...listening, requested };
+}
+
+describe("EXT-01 on a cookie session the API opens for a signed-in caller", () => {
+  const scanWithKey = (url: string) =>
+    runScan({ target: url, headers: { "x-key": "k-123" } }, { catalog, checks: [corsCheck] });
+
+  test("CORS that reflects any origin only to a signed-in session: found with the session's cookie", async () => {
+    await withServer(sessionCorsApi("reflect"), async (api) => {
+      const report = await scanWithKey(api.url);
+      const titles = findingsOf(report, "ext-01-cors").map((f) => f.title);
+      assert.ok(titles.includes("CORS reflects any origin"), titles.join("; "));
+      assert.equal(report.items.find((i) => i.id === "EXT-01")?.verdict, "fail");
+    });
+  });
+
+  test("a session answered only for its trusted site: silent; the sign-out path is never replayed", async () => {
+    await withServer(sessionCorsApi("allow-list"), async (api) => {
+      const report = await scanWithKey(api.url);
+      assert.deepEqual(findingsOf(report, "ext-01-cors"), []);
+      const logouts = api.requested.filter((r) => r === "GET /auth/logout").length;
+      // Discovery reads each documented GET once; the check never asks the sign-out again.
+      assert.equal(logouts, 1);
+    });
+  });
+});

@@ -1,6 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
+import { cookiesOf, SESSION_COOKIE } from "../../auth/login.js";
 import { apiResponses } from "../../responses.js";
-import type { Exchange, ScanCheck } from "../../types.js";
+import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { covered, ran, undescribed } from "../outcome.js";
 
 /** A made-up site: no API has a reason to trust it. `.example` is reserved (RFC 2606). */
@@ -50,7 +51,12 @@ export const corsCheck: ScanCheck = {
         ...apiResponses(target).map((e) => e.url),
       ]),
     ];
-    const urls = known.length > 0 ? known.slice(0, MAX_CORS_URLS) : [target.base.href];
+    // A browser sends the cookies the API set, and CORS attacks ride on them: an API that opens
+    // a cookie session when a client signs in answers its CORS headers to that session, which a
+    // probe of the sign-out path would end.
+    const session = await browserSession(context);
+    const probed = session ? known.filter((url) => !SIGN_OUT.test(new URL(url).pathname)) : known;
+    const urls = probed.length > 0 ? probed.slice(0, MAX_CORS_URLS) : [target.base.href];
     const tricks = trickOrigins(target.base.hostname);
     // The null origin, the look-alikes and the preflight on the first endpoint only.
     const probes = urls.flatMap((url, i) => [
@@ -78,7 +84,9 @@ export const corsCheck: ScanCheck = {
                 "access-control-request-headers": "authorization, content-type",
               },
             }
-          : { url: p.url, headers: { origin: p.origin } },
+          : session
+            ? { url: p.url, anonymous: true, headers: { ...session, origin: p.origin } }
+            : { url: p.url, headers: { origin: p.origin } },
       );
     const answers: (Exchange | undefined)[] = new Array(probes.length);
     await Promise.all(
@@ -137,16 +145,79 @@ export const corsCheck: ScanCheck = {
         }),
       );
     const gaps = [
-      ...(known.length > urls.length
-        ? [`${known.length - urls.length} endpoints beyond the cap`]
+      ...(probed.length > urls.length
+        ? [`${probed.length - urls.length} endpoints beyond the cap`]
         : []),
       ...undescribed(context),
     ];
-    return ran(findings, covered(urls.length, Math.max(known.length, 1), "endpoints", gaps));
+    return ran(findings, covered(urls.length, Math.max(probed.length, 1), "endpoints", gaps));
   },
 };
 
 const HEADERS = ["access-control-allow-origin", "access-control-allow-credentials", "vary"];
+
+/** Request headers that are not credentials. */
+const PLAIN_HEADERS = new Set([
+  "user-agent",
+  "accept",
+  "accept-encoding",
+  "accept-language",
+  "content-type",
+  "content-length",
+  "host",
+  "origin",
+  "connection",
+]);
+
+const SIGN_OUT = /log-?out|sign-?out|log-?off/i;
+const SIGN_IN = /log-?in|sign-?in|auth|session/i;
+/** Reads replayed for their session cookies, at most. */
+const MAX_SESSION_SETTERS = 3;
+
+/**
+ * The scan's credentials plus the session cookies that signed-in reads set (a `GET .../login`
+ * that opens a PHP session for a header-authenticated caller, say), fresh from replaying those
+ * reads, sign-in paths first; undefined when no read of the scan sets one. Sign-out paths are
+ * never replayed.
+ */
+async function browserSession(context: CheckContext): Promise<Record<string, string> | undefined> {
+  const credentialed = (e: Exchange) =>
+    Object.keys(e.requestHeaders).some((h) => !PLAIN_HEADERS.has(h.toLowerCase()));
+  const setsSession = (e: Exchange) => [...cookiesOf(e).keys()].some((n) => SESSION_COOKIE.test(n));
+  const pathOf = (e: Exchange) => new URL(e.url).pathname;
+  const setters = [
+    ...new Map(
+      context.target.observed
+        .map((o) => o.exchange)
+        .filter(
+          (e) =>
+            e.method === "GET" &&
+            e.status >= 200 &&
+            e.status < 300 &&
+            !SIGN_OUT.test(pathOf(e)) &&
+            credentialed(e) &&
+            setsSession(e),
+        )
+        .map((e) => [e.url, e] as const),
+    ).values(),
+  ]
+    .sort((a, b) => Number(!SIGN_IN.test(pathOf(a))) - Number(!SIGN_IN.test(pathOf(b))))
+    .slice(0, MAX_SESSION_SETTERS);
+  const cookies = new Map<string, string>();
+  let headers: Record<string, string> | undefined;
+  for (const setter of setters) {
+    const fresh = await context.http.trySend({ url: setter.url });
+    if (!fresh || !setsSession(fresh)) continue;
+    headers ??= Object.fromEntries(
+      Object.entries(fresh.requestHeaders).filter(([h]) => !PLAIN_HEADERS.has(h.toLowerCase())),
+    );
+    for (const [name, value] of cookiesOf(fresh)) if (!cookies.has(name)) cookies.set(name, value);
+  }
+  if (!headers) return undefined;
+  const jar = [...cookies].map(([name, value]) => `${name}=${value}`);
+  headers.cookie = [headers.cookie, ...jar].filter(Boolean).join("; ");
+  return headers;
+}
 
 function allowsCredentials(exchange: Exchange): boolean {
   return /^\s*true\s*$/i.test(exchange.headers["access-control-allow-credentials"] ?? "");
