@@ -9,6 +9,7 @@ import { createDemoContext } from "./context.js";
 import { type FlawId, resolveFlaws } from "./flaws.js";
 import type { RateLimitOptions } from "./http/rate-limit.js";
 import { clientErrorResponse, policyHeaders } from "./http/respond.js";
+import { loadSqlJs } from "./search/catalog.js";
 import type { DemoContext } from "./types.js";
 
 /** The addresses the demo may bind to: it is a vulnerable target, never reachable from outside. */
@@ -74,6 +75,9 @@ export async function startDemoApi(options: DemoApiOptions): Promise<DemoApi> {
       `the demo API listens on loopback only (127.0.0.1 or ::1), not "${String(host)}"`,
     );
   }
+  // The search's SQLite is opened on the first search; its optional module is looked for now, so
+  // that an install without it fails here with its fix, not with a 500 in the middle of a scan.
+  loadSqlJs();
   const selection = options.flaws;
   const flaws = resolveFlaws(
     typeof selection !== "string" && "has" in selection ? [...selection] : selection,

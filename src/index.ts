@@ -39,11 +39,18 @@ export {
   isItemId,
 } from "./catalog/ids.js";
 export {
-  CONFIG_DEFAULTS,
+  CONFIG_SECTIONS,
   ConfigSchema,
   loadConfig,
   loadConfigFile,
   type RampartConfig,
+} from "./config.js";
+export {
+  type BaseConfig,
+  CONFIG_DEFAULTS,
+  type ConfigLoader,
+  configLoader,
+  configSchema,
 } from "./core/config.js";
 export {
   ERROR_CODES,

@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { RampartError } from "../../src/core/errors.js";
 
 /** A product as the search shows it. */
 export interface Product {
@@ -50,6 +51,29 @@ interface Database {
 type InitSqlJs = () => Promise<{ Database: new () => Database }>;
 
 /**
+ * Loads sql.js, the demo's only dependency of its own (30 MB of WebAssembly). It is an optional
+ * dependency that nothing but the demo loads, so `npm install --omit=optional` leaves it out of
+ * CI installs; the demo then stops at start with one line saying how to add it, rather than
+ * answering 500 to its first search.
+ *
+ * @example
+ * ```ts
+ * const initSqlJs = loadSqlJs(); // throws ERR_DEMO_DEPENDENCY when sql.js is not installed
+ * ```
+ */
+export function loadSqlJs(): InitSqlJs {
+  try {
+    return createRequire(import.meta.url)("sql.js") as InitSqlJs;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw error;
+    throw new RampartError(
+      "ERR_DEMO_DEPENDENCY",
+      "the demo API needs sql.js, an optional dependency left out of this install: npm install sql.js",
+    );
+  }
+}
+
+/**
  * Opens the catalog: SQLite compiled to WebAssembly (sql.js), seeded with {@link PRODUCTS}.
  *
  * @example
@@ -60,8 +84,7 @@ type InitSqlJs = () => Promise<{ Database: new () => Database }>;
  * ```
  */
 export async function openCatalog(): Promise<Catalog> {
-  const initSqlJs = createRequire(import.meta.url)("sql.js") as InitSqlJs;
-  const SQL = await initSqlJs();
+  const SQL = await loadSqlJs()();
   const db = new SQL.Database();
   db.run(
     "CREATE TABLE products (id INTEGER PRIMARY KEY, name TEXT NOT NULL, price REAL, listed INTEGER)",

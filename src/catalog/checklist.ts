@@ -1,4 +1,4 @@
-import type { Attestation, AttestationStatus, RampartConfig } from "../core/config.js";
+import type { Attestation, AttestationStatus, BaseConfig } from "../core/config.js";
 import type { Capability, Catalog, CatalogItem } from "./catalog.js";
 import type { ItemCoverage } from "./coverage.js";
 import type { ItemId } from "./ids.js";
@@ -78,7 +78,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 export function buildChecklist(
   catalog: Catalog,
   coverage: ReadonlyMap<ItemId, ItemCoverage>,
-  config: Readonly<RampartConfig> | undefined,
+  config: Readonly<BaseConfig> | undefined,
   today: Date,
 ): ChecklistReport {
   const warnings: ChecklistWarning[] = [];

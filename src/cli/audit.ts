@@ -2,14 +2,14 @@ import { resolve } from "node:path";
 import { auditDocument } from "../audit/engine.js";
 import { AUDIT_RULES } from "../audit/registry.js";
 import { loadCatalog } from "../catalog/catalog.js";
-import { loadConfigFile } from "../core/config.js";
+import { loadConfigFile } from "../config.js";
 import { buildReport } from "../core/report.js";
 import { loadOpenApiFile } from "../openapi/load.js";
 import type { ReportFormat } from "../report/index.js";
+import { VERSION } from "../version.js";
 import { buildVocabulary } from "../vocabulary/vocabulary.js";
 import { checkIds } from "./check-ids.js";
 import type { CliIO } from "./io.js";
-import { VERSION } from "./main.js";
 import {
   baselineOption,
   exitCodeFor,

@@ -4,7 +4,7 @@ import { AUDIT_RULES } from "../audit/registry.js";
 import { loadCatalog } from "../catalog/catalog.js";
 import { buildChecklist } from "../catalog/checklist.js";
 import { computeCoverage } from "../catalog/coverage.js";
-import { loadConfigFile } from "../core/config.js";
+import { loadConfigFile } from "../config.js";
 import { RampartError } from "../core/errors.js";
 import { GUARD_POLICIES } from "../guard/registry.js";
 import {

@@ -7,7 +7,7 @@ import {
   loadCatalog,
 } from "../catalog/catalog.js";
 import { computeCoverage, type ItemCoverage } from "../catalog/coverage.js";
-import { ConfigSchema } from "../core/config.js";
+import { ConfigSchema } from "../config.js";
 import { normalizePolicy } from "../guard/policies/normalize.js";
 import { routingPolicy } from "../guard/policies/routing.js";
 import { GUARD_POLICIES, ROUTE_POLICIES } from "../guard/registry.js";

@@ -2,7 +2,7 @@ import { AUDIT_RULES } from "../audit/registry.js";
 import { loadCatalog } from "../catalog/catalog.js";
 import { buildChecklist } from "../catalog/checklist.js";
 import { computeCoverage } from "../catalog/coverage.js";
-import { ConfigSchema } from "../core/config.js";
+import { ConfigSchema } from "../config.js";
 import { GUARD_POLICIES } from "../guard/registry.js";
 import { formatChecklistMarkdown } from "../report/checklist.js";
 import { SCAN_CHECKS } from "../scan/registry.js";

@@ -1,9 +1,8 @@
 import { Command, CommanderError, Option } from "commander";
 import { formatError, RampartError } from "../core/errors.js";
 import { REPORT_FORMATS } from "../report/formats.js";
+import { VERSION } from "../version.js";
 import type { CliIO } from "./io.js";
-
-export const VERSION = "0.1.0";
 
 /**
  * Runs the `rampart` command line and resolves to the process exit code. Never throws and never

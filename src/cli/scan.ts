@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { loadCatalog } from "../catalog/catalog.js";
-import { loadConfigFile } from "../core/config.js";
+import { loadConfigFile } from "../config.js";
 import { RampartError } from "../core/errors.js";
 import { applySuppressions } from "../core/ignore.js";
 import type { ReportFormat } from "../report/index.js";
@@ -12,10 +12,10 @@ import type { ScanOptions } from "../scan/options.js";
 import { createProgress } from "../scan/progress.js";
 import { SCAN_CHECKS } from "../scan/registry.js";
 import type { ScanProfile } from "../scan/types.js";
+import { VERSION } from "../version.js";
 import { buildVocabulary } from "../vocabulary/vocabulary.js";
 import { checkIds } from "./check-ids.js";
 import type { CliIO } from "./io.js";
-import { VERSION } from "./main.js";
 import {
   baselineOption,
   exitCodeFor,

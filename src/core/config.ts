@@ -1,13 +1,16 @@
 import { readFileSync, statSync } from "node:fs";
-import { type Static, Type } from "@sinclair/typebox";
+import { type Static, type TObject, type TOptional, type TSchema, Type } from "@sinclair/typebox";
 import { ITEM_IDS } from "../catalog/ids.js";
-import { GuardSchema } from "../guard/config/schema.js";
-import { ScanConfigSchema } from "../scan/config.js";
-import { VocabularySchema } from "../vocabulary/schema.js";
 import { closest } from "./closest.js";
 import { type Problem, RampartError } from "./errors.js";
 import { IgnoreSchema } from "./ignore.js";
-import { compileSchema, rejectProblems, StringEnum, UNKNOWN_KEY_MESSAGE } from "./validate.js";
+import {
+  compileSchema,
+  rejectProblems,
+  type SchemaValidator,
+  StringEnum,
+  UNKNOWN_KEY_MESSAGE,
+} from "./validate.js";
 import { DEFAULT_YAML_LIMITS, parseYaml, type SourceDocument } from "./yaml.js";
 
 /**
@@ -43,45 +46,59 @@ const Attest = Type.Partial(
   { additionalProperties: false, [UNKNOWN_KEY_MESSAGE]: 'unknown checklist item id "{key}"' },
 );
 
-/** The schema of `rampart.yaml`. Later sections (scan, guard, ignore) join it here. */
-export const ConfigSchema = Type.Object(
-  {
-    version: Type.Optional(Type.Literal(1)),
-    checklist: Type.Object(
-      {
-        staleAfterDays: Type.Integer({
-          minimum: 1,
-          maximum: 3650,
-          default: CONFIG_DEFAULTS.checklist.staleAfterDays,
-        }),
-      },
-      { additionalProperties: false, default: {} },
-    ),
-    attest: Type.Optional(Attest),
-    /** Accepted findings of scan and audit, each with a reason (src/core/ignore.ts). */
-    ignore: IgnoreSchema,
-    /** `rampart guard`: listeners, upstreams, routes and policy options (src/guard/config). */
-    guard: Type.Optional(GuardSchema),
-    /** `rampart scan`: the login recipe (src/scan/config.ts). */
-    scan: Type.Optional(ScanConfigSchema),
-    /** Words added to the heuristics' lists, for scan, audit and guard (src/vocabulary). */
-    vocabulary: Type.Optional(VocabularySchema),
-  },
-  { additionalProperties: false },
-);
+/**
+ * The parts of `rampart.yaml` this layer owns: the version, the checklist's attestations and the
+ * accepted findings. The commands' own sections (scan, guard, vocabulary) are registered above
+ * this layer (src/config.ts), so that src/core depends on nothing above it.
+ */
+const BASE_PROPERTIES = {
+  version: Type.Optional(Type.Literal(1)),
+  checklist: Type.Object(
+    {
+      staleAfterDays: Type.Integer({
+        minimum: 1,
+        maximum: 3650,
+        default: CONFIG_DEFAULTS.checklist.staleAfterDays,
+      }),
+    },
+    { additionalProperties: false, default: {} },
+  ),
+  attest: Type.Optional(Attest),
+  /** Accepted findings of scan and audit, each with a reason (src/core/ignore.ts). */
+  ignore: IgnoreSchema,
+};
 
-export type RampartConfig = Static<typeof ConfigSchema>;
+/** The schema of `rampart.yaml` without any command's section. */
+export const BaseConfigSchema = Type.Object(BASE_PROPERTIES, { additionalProperties: false });
+/** What every config has, whichever sections were registered. */
+export type BaseConfig = Static<typeof BaseConfigSchema>;
 export type Attestation = Static<typeof Attestation>;
 
-// Compiling the schema costs a few hundred milliseconds: only commands given a config pay it.
-const validator = lazy(() => compileSchema(ConfigSchema));
+/** The sections commands register, by their key in `rampart.yaml`. */
+export type ConfigSections = Readonly<Record<string, TSchema>>;
 
-function lazy<T>(make: () => T): () => T {
-  let value: T | undefined;
-  return () => {
-    value ??= make();
-    return value;
-  };
+/** The schema of a config with the given sections, each optional. */
+export type ConfigSchemaOf<S extends ConfigSections> = TObject<
+  typeof BASE_PROPERTIES & { [K in keyof S]: TOptional<S[K]> }
+>;
+
+/**
+ * The schema of `rampart.yaml`: the base parts plus the sections the commands register, each
+ * optional; any other top-level key is refused.
+ *
+ * @example
+ * ```ts
+ * const schema = configSchema({ scan: ScanConfigSchema, guard: GuardSchema });
+ * ```
+ */
+export function configSchema<S extends ConfigSections>(sections: S): ConfigSchemaOf<S> {
+  for (const key of Object.keys(sections)) {
+    if (key in BASE_PROPERTIES) throw new TypeError(`config section "${key}" is the core's own`);
+  }
+  const optional = Object.fromEntries(
+    Object.entries(sections).map(([key, schema]) => [key, Type.Optional(schema)]),
+  ) as { [K in keyof S]: TOptional<S[K]> };
+  return Type.Object({ ...BASE_PROPERTIES, ...optional }, { additionalProperties: false });
 }
 
 /** What a command knows beyond the schema, to check the config against. */
@@ -93,21 +110,54 @@ export interface ConfigCheckOptions {
   readonly checkIds?: readonly string[];
 }
 
+/** Loads and validates configs against one schema; see {@link configLoader}. */
+export interface ConfigLoader<T extends BaseConfig> {
+  /**
+   * Validates a parsed config document: the schema first, then rules across fields; every
+   * problem is reported at once with its path and position; the result is frozen.
+   */
+  load(document: SourceDocument, today?: Date, options?: ConfigCheckOptions): Readonly<T>;
+  /** Reads, parses and validates a config file. Errors: ERR_CONFIG_READ, ERR_CONFIG_PARSE, ERR_CONFIG_INVALID. */
+  loadFile(path: string, today?: Date, options?: ConfigCheckOptions): Readonly<T>;
+}
+
 /**
- * Validates a parsed config document: the schema first, then rules across fields; every
- * problem is reported at once with its path and position; the result is frozen.
+ * A loader for configs of the given schema (built with {@link configSchema}). The schema is
+ * compiled on first use: that costs a few hundred milliseconds, which only commands given a
+ * config pay.
  *
  * @example
  * ```ts
- * const config = loadConfig(parseYaml("attest:\n  CI-02: { status: done }\n", "rampart.yaml"));
+ * const { load } = configLoader(configSchema({}));
+ * load(parseYaml("attest:\n  CI-02: { status: done }\n", "rampart.yaml"));
  * ```
  */
-export function loadConfig(
-  document: SourceDocument,
-  today: Date = new Date(),
-  options: ConfigCheckOptions = {},
-): Readonly<RampartConfig> {
-  const config = validator().validate(document);
+export function configLoader<S extends TSchema>(schema: S): ConfigLoader<Static<S> & BaseConfig> {
+  type T = Static<S> & BaseConfig;
+  let compiled: SchemaValidator<S> | undefined;
+  const load = (
+    document: SourceDocument,
+    today: Date = new Date(),
+    options: ConfigCheckOptions = {},
+  ): Readonly<T> => {
+    compiled ??= compileSchema(schema);
+    const config = compiled.validate(document) as Readonly<T>;
+    rejectProblems(document, crossFieldProblems(config, today, options));
+    return config;
+  };
+  const loadFile = (
+    path: string,
+    today: Date = new Date(),
+    options: ConfigCheckOptions = {},
+  ): Readonly<T> => load(parseYaml(readConfigText(path), path), today, options);
+  return { load, loadFile };
+}
+
+function crossFieldProblems(
+  config: Readonly<BaseConfig>,
+  today: Date,
+  options: ConfigCheckOptions,
+): Problem[] {
   const problems: Problem[] = [];
   if (options.checkIds !== undefined) {
     const known = new Set(options.checkIds);
@@ -128,17 +178,10 @@ export function loadConfig(
       });
     }
   }
-  rejectProblems(document, problems);
-  return config;
+  return problems;
 }
 
-/** Reads, parses and validates a config file. Errors: ERR_CONFIG_READ, ERR_CONFIG_PARSE, ERR_CONFIG_INVALID. */
-export function loadConfigFile(
-  path: string,
-  today: Date = new Date(),
-  options: ConfigCheckOptions = {},
-): Readonly<RampartConfig> {
-  let text: string;
+function readConfigText(path: string): string {
   try {
     if (statSync(path).size > DEFAULT_YAML_LIMITS.maxBytes) {
       throw new RampartError(
@@ -149,12 +192,11 @@ export function loadConfigFile(
         },
       );
     }
-    text = readFileSync(path, "utf8");
+    return readFileSync(path, "utf8");
   } catch (error) {
     if (error instanceof RampartError) throw error;
     const reason =
       (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : "cannot be read";
     throw new RampartError("ERR_CONFIG_READ", reason, { source: path, cause: error });
   }
-  return loadConfig(parseYaml(text, path), today, options);
 }

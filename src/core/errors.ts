@@ -22,6 +22,11 @@ export const ERROR_CODES = {
   ERR_CATALOG_INVALID: { exit: 2 },
   /** An unknown demo flaw name was requested. */
   ERR_DEMO_FLAW_UNKNOWN: { exit: 2 },
+  /**
+   * The demo needs an optional dependency (sql.js) that this install left out
+   * (`npm install --omit=optional`); the message says how to add it.
+   */
+  ERR_DEMO_DEPENDENCY: { exit: 2 },
   /** A network listener could not be started (port in use, address not allowed). */
   ERR_LISTEN: { exit: 2 },
   /** The target of a scan could not be reached. */

@@ -1,26 +1,15 @@
 import type { Catalog } from "../catalog/catalog.js";
-import type { Finding, Verdict } from "../core/finding.js";
 import type { Report } from "../core/report.js";
-import {
-  coverageLines,
-  coverageText,
-  durationText,
-  type ItemView,
-  locationText,
-  printable,
-  referenceIds,
-  type SectionView,
-  sectionViews,
-  shownEvidence,
-  targetText,
-  VERDICT_LABEL,
-  verdictCounts,
-} from "./shared.js";
+import { htmlCss } from "./html-css.js";
+import { badge, esc, reportBody } from "./html-parts.js";
+import { durationText, targetText } from "./shared.js";
 
 /**
  * The HTML report: one self-contained file (inline CSS, no script, no external resource) that
- * renders offline and prints. Failed and warned items are open; every item folds with
- * `<details>`. All report text is escaped: evidence from a hostile server stays inert.
+ * renders offline and prints. A summary by severity and verdict, filters (severity, verdict,
+ * item: CSS only), an index of findings, then the items by section (failed and warned ones open,
+ * every item folds with `<details>`) and the items not tested in a section of their own. All
+ * report text is escaped: evidence from a hostile server stays inert.
  */
 
 export interface HtmlOptions {
@@ -33,16 +22,6 @@ export interface LabelledReport {
   readonly report: Report;
 }
 
-const VERDICT_ORDER: readonly Verdict[] = [
-  "fail",
-  "warn",
-  "pass",
-  "partial",
-  "not_tested",
-  "not_applicable",
-  "manual",
-];
-
 /**
  * One report as a self-contained HTML page.
  *
@@ -53,14 +32,7 @@ const VERDICT_ORDER: readonly Verdict[] = [
  */
 export function formatHtml(report: Report, options: HtmlOptions): string {
   const title = `Rampart ${report.kind} report: ${targetText(report)}`;
-  return page(
-    title,
-    [
-      header(report, 1),
-      summary(report),
-      ...sectionViews(report, options.catalog).map((s) => sectionHtml(s, "")),
-    ].join("\n"),
-  );
+  return page(title, `${header(report, 1)}\n${reportBody(report, options.catalog, "")}`, options);
 }
 
 /**
@@ -89,7 +61,6 @@ export function formatHtmlComparison(
         `<span class="target">${esc(targetText(report))}</span></a>`,
     )
     .join("\n");
-  const views = reports.map(({ report }) => sectionViews(report, options.catalog));
   const verdicts = reports.map(
     ({ report }) => new Map(report.items.map((item) => [item.id, item.verdict])),
   );
@@ -111,22 +82,18 @@ export function formatHtmlComparison(
     .map(
       ({ label, report }, i) =>
         `<article class="report" id="report-${i}"><h2 class="report-label">${esc(label)}</h2>\n` +
-        [
-          header(report, 3),
-          summary(report),
-          ...(views[i] ?? []).map((s) => sectionHtml(s, `r${i}-`)),
-        ].join("\n") +
-        "</article>",
+        `${header(report, 3)}\n${reportBody(report, options.catalog, `r${i}-`)}</article>`,
     )
     .join("\n");
   return page(
     `Rampart comparison: ${reports.map((r) => r.label).join(" vs ")}`,
     `<header class="head"><h1>Rampart: ${reports.map((r) => esc(r.label)).join(" vs ")}</h1></header>\n` +
       `<section class="cards">${cards}</section>\n${table}\n${bodies}`,
+    options,
   );
 }
 
-function page(title: string, body: string): string {
+function page(title: string, body: string, options: HtmlOptions): string {
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -134,7 +101,7 @@ function page(title: string, body: string): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="rampart">
 <title>${esc(title)}</title>
-<style>${CSS}</style>
+<style>${htmlCss(options.catalog)}</style>
 </head>
 <body>
 <main>
@@ -164,154 +131,6 @@ function header(report: Report, level: 1 | 3): string {
   );
 }
 
-function summary(report: Report): string {
-  const counts = verdictCounts(report);
-  const parts = VERDICT_ORDER.map((v) => `<li>${badge(v)} <strong>${counts[v]}</strong></li>`).join(
-    "",
-  );
-  const coverage = coverageLines(report)
-    .map(
-      (line) =>
-        `<p class="${line.startsWith("Warning") ? "warning" : "coverage"}">${esc(line)}</p>`,
-    )
-    .join("");
-  return (
-    `<section class="summary"><h2>Summary</h2><ul class="counts">${parts}</ul>` +
-    `<p>${report.findings.length} finding${report.findings.length === 1 ? "" : "s"} across ${report.items.length} items.</p>${coverage}</section>`
-  );
-}
-
-function sectionHtml(view: SectionView, idPrefix: string): string {
-  return (
-    `<section class="section"><h2>${esc(view.section.title)}</h2>\n` +
-    view.items.map((item) => itemHtml(item, idPrefix)).join("\n") +
-    "\n</section>"
-  );
-}
-
-function itemHtml(view: ItemView, idPrefix: string): string {
-  const verdict = view.result.verdict;
-  const open = verdict === "fail" || verdict === "warn" ? " open" : "";
-  const count =
-    view.findings.length > 0
-      ? ` <span class="count">${view.findings.length} finding${view.findings.length === 1 ? "" : "s"}</span>`
-      : "";
-  const worst = view.worst ? ` ${severityBadge(view.worst)}` : "";
-  const parts: string[] = [];
-  if (view.result.reason !== undefined)
-    parts.push(`<p class="reason">${esc(view.result.reason)}</p>`);
-  parts.push(`<p>${esc(view.item.summary)}</p>`);
-  for (const finding of view.findings) parts.push(findingHtml(finding));
-  const coverage = view.result.coverage ?? [];
-  if (coverage.length > 0)
-    parts.push(
-      `<h4>What was checked</h4><ul class="coverage">${coverage
-        .map((c) => `<li class="${c.complete ? "whole" : "short"}">${esc(coverageText(c))}</li>`)
-        .join("")}</ul>`,
-    );
-  if (verdict === "fail" || verdict === "warn") {
-    parts.push(`<h4>Remediation</h4><p>${esc(view.item.remediation)}</p>`);
-  }
-  parts.push(
-    `<p class="refs">References: ${esc(referenceIds(view.item.references).join(", "))}</p>`,
-  );
-  return (
-    `<details class="item v-${verdict}" id="${esc(idPrefix + view.item.id)}"${open}>` +
-    `<summary>${badge(verdict)} <code>${esc(view.item.id)}</code> ${esc(view.item.title)}${worst}${count}</summary>` +
-    `<div class="body">${parts.join("\n")}</div></details>`
-  );
-}
-
-function findingHtml(finding: Finding): string {
-  const ev = shownEvidence(finding.evidence);
-  const rows: string[] = [];
-  if (ev.request !== undefined)
-    rows.push(`<dt>Request</dt><dd><code>${esc(ev.request)}</code></dd>`);
-  if (ev.status !== undefined) rows.push(`<dt>Status</dt><dd>${ev.status}</dd>`);
-  if (ev.note !== undefined) rows.push(`<dt>Note</dt><dd>${esc(ev.note)}</dd>`);
-  const headers =
-    ev.headers.length === 0
-      ? ""
-      : `<table class="headers"><thead><tr><th>Header</th><th>Value</th></tr></thead><tbody>${ev.headers
-          .map(([n, v]) => `<tr><td>${esc(n)}</td><td>${esc(v)}</td></tr>`)
-          .join("")}</tbody></table>`;
-  const body = ev.body === undefined ? "" : `<pre class="excerpt">${esc(ev.body)}</pre>`;
-  const refs = referenceIds(finding.references);
-  return (
-    `<div class="finding f-${finding.severity}">` +
-    `<h4>${severityBadge(finding.severity)} ${esc(finding.title)} <span class="check">${esc(finding.checkId)}</span></h4>` +
-    `<p class="loc"><code>${esc(locationText(finding.location))}</code> · confidence ${esc(finding.confidence)}</p>` +
-    (finding.detail ? `<p>${esc(finding.detail)}</p>` : "") +
-    (rows.length > 0 ? `<dl class="evidence">${rows.join("")}</dl>` : "") +
-    headers +
-    body +
-    (finding.remediation
-      ? `<p class="fix"><strong>Fix:</strong> ${esc(finding.remediation)}</p>`
-      : "") +
-    (refs.length > 0 ? `<p class="refs">${esc(refs.join(", "))}</p>` : "") +
-    "</div>"
-  );
-}
-
-function badge(verdict: Verdict): string {
-  return `<span class="badge v-${verdict}">${esc(VERDICT_LABEL[verdict])}</span>`;
-}
-
-function severityBadge(severity: Finding["severity"]): string {
-  return `<span class="sev sev-${severity}">${esc(severity)}</span>`;
-}
-
 function gradeClass(grade: Report["grade"]): string {
   return `g-${grade === "A+" ? "aplus" : grade.toLowerCase()}`;
 }
-
-/** Escapes text for both element content and quoted attribute values. */
-function esc(value: string): string {
-  return printable(value)
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
-}
-
-const CSS = `
-:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--soft:#f6f8fa;
---critical:#8b0000;--high:#d1242f;--medium:#bc4c00;--low:#0969da;--info:#57606a;
---pass:#1a7f37;--fail:#d1242f;--warn:#9a6700;--na:#6e7781;--nt:#57606a;--manual:#8250df;--partial:#bc4c00}
-*{box-sizing:border-box}
-body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:var(--bg)}
-main{max-width:1100px;margin:0 auto;padding:24px}
-h1,h2,h3,h4{line-height:1.25}
-h2{border-bottom:1px solid var(--line);padding-bottom:4px;margin-top:32px}
-h4{margin:8px 0 4px}
-code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:13px}
-pre{background:var(--soft);border:1px solid var(--line);border-radius:6px;padding:8px;white-space:pre-wrap;word-break:break-all;max-height:320px;overflow:auto}
-.head{display:flex;gap:24px;align-items:center}
-.facts{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0}
-.facts dt{color:var(--muted)}.facts dd{margin:0;word-break:break-all}
-.grade{display:inline-flex;align-items:center;justify-content:center;font-weight:700;border-radius:12px;color:#fff;min-width:56px;padding:4px 10px}
-.grade.big{font-size:64px;min-width:120px;height:120px}
-.g-aplus,.g-a{background:var(--pass)}.g-b{background:#4d7c0f}.g-c{background:var(--warn)}.g-d{background:var(--medium)}.g-f{background:var(--fail)}
-.counts{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:16px}
-.badge,.sev{display:inline-block;border-radius:10px;padding:0 8px;font-size:12px;font-weight:600;color:#fff;text-transform:uppercase;letter-spacing:.03em}
-.badge.v-pass{background:var(--pass)}.badge.v-fail{background:var(--fail)}.badge.v-warn{background:var(--warn)}
-.badge.v-partial{background:var(--partial)}.badge.v-not_applicable{background:var(--na)}.badge.v-not_tested{background:var(--nt)}.badge.v-manual{background:var(--manual)}
-.sev-critical{background:var(--critical)}.sev-high{background:var(--high)}.sev-medium{background:var(--medium)}.sev-low{background:var(--low)}.sev-info{background:var(--info)}
-details.item{border:1px solid var(--line);border-radius:6px;margin:6px 0;background:var(--bg)}
-details.item>summary{cursor:pointer;padding:6px 10px;list-style-position:inside}
-details.item.v-fail{border-left:4px solid var(--fail)}details.item.v-warn{border-left:4px solid var(--warn)}details.item.v-pass{border-left:4px solid var(--pass)}
-.body{padding:0 14px 10px}
-.finding{border-top:1px solid var(--line);padding-top:6px;margin-top:8px}
-.check,.count,.loc,.refs,.reason{color:var(--muted);font-size:13px}
-.coverage li.short{color:var(--medium)}.warning{color:var(--warn);font-weight:600}
-.evidence{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px}.evidence dd{margin:0;word-break:break-all}
-table{border-collapse:collapse;margin:6px 0}td,th{border:1px solid var(--line);padding:3px 8px;text-align:left;vertical-align:top;font-size:13px}
-table.headers td{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;word-break:break-all}
-.cards{display:flex;gap:16px;flex-wrap:wrap}
-.card{display:flex;flex-direction:column;align-items:center;gap:4px;border:1px solid var(--line);border-radius:8px;padding:12px 24px;color:inherit;text-decoration:none}
-.card .grade{font-size:48px;min-width:96px}.card .label{font-weight:700;font-size:18px}.card .target{color:var(--muted);font-size:12px}
-.report{border-top:3px solid var(--line);margin-top:40px}
-footer{margin-top:40px;color:var(--muted);font-size:12px}
-@media print{main{max-width:none;padding:0}details.item{break-inside:avoid}pre{max-height:none}.badge,.sev,.grade{-webkit-print-color-adjust:exact;print-color-adjust:exact}}
-`;

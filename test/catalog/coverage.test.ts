@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { loadCatalog } from "../../src/catalog/catalog.js";
 import { buildChecklist } from "../../src/catalog/checklist.js";
 import { computeCoverage } from "../../src/catalog/coverage.js";
-import { loadConfig } from "../../src/core/config.js";
+import { loadConfig } from "../../src/config.js";
 import { parseYaml } from "../../src/core/yaml.js";
 
 const catalog = loadCatalog();

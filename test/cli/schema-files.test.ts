@@ -6,7 +6,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import formatsPlugin from "ajv-formats";
 import { parse } from "yaml";
 import { checkIds } from "../../src/cli/check-ids.js";
-import { loadConfig } from "../../src/core/config.js";
+import { loadConfig } from "../../src/config.js";
 import { RampartError } from "../../src/core/errors.js";
 import { parseYaml } from "../../src/core/yaml.js";
 import { ROOT } from "../helpers/cli.js";

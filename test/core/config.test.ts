@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadConfig, loadConfigFile } from "../../src/core/config.js";
+import { loadConfig, loadConfigFile } from "../../src/config.js";
 import { RampartError } from "../../src/core/errors.js";
 import { parseYaml } from "../../src/core/yaml.js";
 import { fixture } from "../helpers/cli.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { describe, test } from "node:test";
 import { DEMO_USERS } from "../../demo/store.js";
-import { loadConfig } from "../../src/core/config.js";
+import { loadConfig } from "../../src/config.js";
 import { RampartError } from "../../src/core/errors.js";
 import type { Report } from "../../src/core/report.js";
 import { parseYaml } from "../../src/core/yaml.js";

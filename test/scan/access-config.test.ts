@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { loadConfigFile } from "../../src/core/config.js";
+import { loadConfigFile } from "../../src/config.js";
 import { scanConfigOptions } from "../../src/scan/identities.js";
 import { ROOT, runCli } from "../helpers/cli.js";
 

@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { loadConfig } from "../../src/core/config.js";
+import { loadConfig } from "../../src/config.js";
 import { RampartError } from "../../src/core/errors.js";
 import { isLoopbackHost } from "../../src/core/loopback.js";
 import { parseYaml } from "../../src/core/yaml.js";

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { auditDocument } from "../../src/audit/engine.js";
 import { loadCatalog } from "../../src/catalog/catalog.js";
-import { loadConfig } from "../../src/core/config.js";
+import { loadConfig } from "../../src/config.js";
 import { RampartError } from "../../src/core/errors.js";
 import { parseYaml } from "../../src/core/yaml.js";
 import { loadOpenApiText } from "../../src/openapi/load.js";

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { loadConfig } from "../../core/config.js";
+import { loadConfig } from "../../config.js";
 import { RampartError } from "../../core/errors.js";
 import { compileSchema } from "../../core/validate.js";
 import { DEFAULT_YAML_LIMITS, parseYaml, type SourceDocument } from "../../core/yaml.js";
