@@ -105,3 +105,29 @@ export function isItemOfCollection(path: string, name: string): boolean {
     .replace(/s$/, "");
   return singular.length > 0 && (n === singular || n.startsWith(`${singular}_`));
 }
+
+/** Members that name who owns a record: the author of an article, the owner of a file. */
+const OWNER_NAMES = new Set([
+  "owner",
+  "owner_id",
+  "author",
+  "author_id",
+  "user",
+  "user_id",
+  "created_by",
+  "creator",
+  "creator_id",
+  "account_id",
+]);
+
+/**
+ * A member that names the record's owner (`author`, `ownerId`, `created_by`).
+ *
+ * @example
+ * ```ts
+ * isOwnerName("authorId"); // true
+ * ```
+ */
+export function isOwnerName(name: string): boolean {
+  return OWNER_NAMES.has(normaliseName(name));
+}

@@ -11,6 +11,7 @@ import {
 } from "../access-control/objects.js";
 import { isUserIdParam, withSegment } from "../access-control/user-id-in-path.js";
 import { covered, notTested, ran, undescribed } from "../outcome.js";
+import { probeOwner, reassignable } from "./owner.js";
 import { looselySame, privilegedFor } from "./privileged.js";
 import { probeRegistration, registrationsOf } from "./registration.js";
 
@@ -84,6 +85,13 @@ export const massAssignmentCheck: ScanCheck = {
       if (me?.userId !== undefined)
         findings.push(...(await probe(context, op, recordUrl(op, me.userId), me)));
     for (const collection of creates) findings.push(...(await probeCreate(context, collection)));
+    // The owner member, set to another identity's id on the scan's own throw-away object.
+    const other = list.slice(1).find((i) => i.userId !== undefined && i.userId !== me?.userId);
+    if (other && context.target.authenticated)
+      for (const collection of reassignable(collectionsOf(ops))) {
+        const { finding } = await probeOwner(context, collection, other);
+        if (finding) findings.push(finding);
+      }
     let inconclusive = 0;
     for (const op of signUps) {
       const result = await probeRegistration(context, op);
@@ -192,7 +200,9 @@ async function probeCreate(context: CheckContext, collection: Collection): Promi
     body: JSON.stringify({ ...example, ...extra }),
   });
   const id =
-    exchange && exchange.status >= 200 && exchange.status < 300 ? createdId(exchange) : undefined;
+    exchange && exchange.status >= 200 && exchange.status < 300
+      ? createdId(exchange, collection.param)
+      : undefined;
   if (!exchange || id === undefined) return [];
   const url = itemUrl(collection, id);
   const read = await context.http.trySend({ url, headers: JSON_HEADERS });

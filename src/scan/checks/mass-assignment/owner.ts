@@ -1,0 +1,106 @@
+import type { Finding } from "../../../core/finding.js";
+import { isOwnerName } from "../../../vocabulary/names.js";
+import { type Identity, jsonObject, sendAs } from "../../identities.js";
+import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
+import { type Collection, createdId, itemUrl, unwrapped } from "../access-control/objects.js";
+
+const JSON_HEADERS = { accept: "application/json" };
+
+/** Collections where an object can be created, read, updated and deleted again. */
+export function reassignable(collections: readonly Collection[]): Collection[] {
+  return collections.filter(
+    (c) =>
+      (c.create?.fullExampleBody ?? c.create?.exampleBody) !== undefined &&
+      ["GET", "DELETE"].every((m) => c.item.some((o) => o.method === m)) &&
+      c.item.some((o) => o.method === "PUT" || o.method === "PATCH"),
+  );
+}
+
+/**
+ * EXT-05, the owner member: creates a throw-away object as the scan's identity, sets the member
+ * that names its owner (`author`, `owner_id`) to another identity's id in an update, and reads
+ * it back. An owner that changed was bound from the client: anyone can hand an object to
+ * someone else, or take it when the API lets them create it under another owner. The object is
+ * deleted (by whichever identity owns it afterwards).
+ */
+export async function probeOwner(
+  context: CheckContext,
+  collection: Collection,
+  other: Identity,
+): Promise<{ finding?: Finding; tried: boolean }> {
+  const { create } = collection;
+  const update =
+    collection.item.find((o) => o.method === "PATCH") ??
+    collection.item.find((o) => o.method === "PUT");
+  // Every documented member: an API may refuse a create without its optional-looking lists.
+  const example = jsonObject(create?.fullExampleBody ?? create?.exampleBody ?? "");
+  if (!create || !update || !example || other.userId === undefined) return { tried: false };
+  const made = await context.http.trySend({
+    method: "POST",
+    url: create.url,
+    headers: { ...JSON_HEADERS, "content-type": "application/json" },
+    body: JSON.stringify(example),
+  });
+  const id =
+    made && made.status >= 200 && made.status < 300 ? createdId(made, collection.param) : undefined;
+  if (id === undefined) return { tried: false };
+  const url = itemUrl(collection, id);
+  const read = async () => {
+    const e = await context.http.trySend({ url, headers: JSON_HEADERS });
+    return e?.status === 200 ? unwrapped(jsonObject(e.body) ?? {}).value : undefined;
+  };
+  const before = await read();
+  const fields = Object.keys(before ?? {}).filter(isOwnerName);
+  let finding: Finding | undefined;
+  const value = /^\d+$/.test(other.userId) ? Number(other.userId) : other.userId;
+  for (const field of fields) {
+    const sent = await send(context, update, url, { [field]: value });
+    if (!sent || sent.status < 200 || sent.status >= 300) continue;
+    const after = await read();
+    if (!before || !after || JSON.stringify(after[field]) === JSON.stringify(before[field]))
+      continue;
+    finding = context.finding({
+      title: `Owner field "${field}" mass-assigned`,
+      detail: `${update.method} ${update.path} on an object the scan had just created, with {"${field}": ${JSON.stringify(value)}} (the id of "${other.name}"), answered ${sent.status}, and the object read back with a different ${field} (${excerpt(before[field])} before, ${excerpt(after[field])} after): the update binds the member that says who owns the object.`,
+      exchange: sent,
+      body: true,
+      subject: `${update.path}:${field}`,
+    });
+    break;
+  }
+  const removed = await remove(context, url, other);
+  if (finding && !removed)
+    finding = {
+      ...finding,
+      detail: `${finding.detail} The test object (${url}) could not be deleted: remove it.`,
+    };
+  return { tried: fields.length > 0, ...(finding ? { finding } : {}) };
+}
+
+function excerpt(value: unknown): string {
+  const text = JSON.stringify(value) ?? "undefined";
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+async function remove(context: CheckContext, url: string, other: Identity): Promise<boolean> {
+  const ok = (e: Exchange | undefined) => e !== undefined && e.status >= 200 && e.status < 300;
+  const mine = await context.http.trySend({ method: "DELETE", url, headers: JSON_HEADERS });
+  if (ok(mine)) return true;
+  return ok(await sendAs(context, other, { method: "DELETE", url, headers: JSON_HEADERS }));
+}
+
+function send(
+  context: CheckContext,
+  op: ScanOperation,
+  url: string,
+  body: Record<string, unknown>,
+): Promise<Exchange | undefined> {
+  // A body wrapped in one member (`{"article": {...}}`) keeps its wrapper.
+  const wrapper = unwrapped(jsonObject(op.exampleBody ?? "") ?? {}).key;
+  return context.http.trySend({
+    method: op.method,
+    url,
+    headers: { ...JSON_HEADERS, "content-type": "application/json" },
+    body: JSON.stringify(wrapper ? { [wrapper]: body } : body),
+  });
+}
