@@ -24,36 +24,36 @@ const CLASSES: readonly (readonly [ClassName, string, number])[] = [
   [
     "path forms",
     "trailing slash, double slash, dot segments, percent-encoding, encoded slash, case, matrix ;, ? and #",
-    60,
+    45,
   ],
   [
     "method overrides",
     "X-HTTP-Method-Override family and _ aliases, _method in query, form and JSON bodies",
-    60,
+    45,
   ],
   ["client-IP aliases", "X-Forwarded-For, X-Real-IP, Forwarded and their _ and case aliases", 20],
   [
     "body encodings",
     "BOM, charset, gzip/deflate/br Content-Encoding, duplicate keys, form vs JSON, nesting",
-    50,
+    35,
   ],
-  ["query credentials", "folded names, brackets, Bearer- and JWT-shaped values", 40],
+  ["query credentials", "folded names, brackets, Bearer- and JWT-shaped values", 30],
   [
     "credential and identity headers",
     "API keys in custom headers and _ aliases, forged identity headers",
-    40,
+    30,
   ],
   [
     "hop-by-hop and Transfer-Encoding",
     "Connection-listed headers, chunked variants, gzip, chunked",
-    30,
+    25,
   ],
   [
     "planted responses",
     "secrets in JSON, headers, gzip, octet-stream, NDJSON, Range; traces in 200 JSON, 500 HTML, headers, chunked",
-    30,
+    25,
   ],
-  ["mixed", "every class at once", 50],
+  ["mixed", "every class at once", 35],
 ];
 
 let world: Differential;
