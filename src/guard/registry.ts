@@ -9,6 +9,7 @@ import { directoryListingPolicy } from "./policies/directory-listing.js";
 import { ipAllowPolicy } from "./policies/ip-allow.js";
 import { jsonBodyPolicy } from "./policies/json-body.js";
 import { lockoutPolicy } from "./policies/lockout.js";
+import { methodOverrideBodyPolicy } from "./policies/method-override-body.js";
 import { normalizePolicy } from "./policies/normalize.js";
 import { oauthAuthorizePolicy } from "./policies/oauth-authorize.js";
 import { queryCredentialsPolicy } from "./policies/query-credentials.js";
@@ -44,6 +45,7 @@ export const ROUTE_POLICIES: readonly GuardPolicy[] = Object.freeze([
   rateLimitPolicy,
   lockoutPolicy,
   jsonBodyPolicy,
+  methodOverrideBodyPolicy,
   xmlBodyPolicy,
   yamlBodyPolicy,
   securityHeadersPolicy,

@@ -110,3 +110,52 @@ describe("trailing slash (issue 17, cause 1: route choice)", () => {
     );
   });
 });
+
+// Found by the differential suite (differential.test.ts, "path forms"): Express, ASP.NET and IIS
+// route case-insensitively, so "/ADMIN" is their "/admin"; the guard matched it against a public
+// catch-all instead, and the admin area's allow-list never applied. A path whose case-folded
+// route differs from its exact one is now refused.
+describe("path case (issue 17, cause 1: route choice)", () => {
+  test("upper-case path does not escape to a public catch-all (allow-list bypass)", async (t) => {
+    const { url, upstream } = await guarded(t, {
+      routes: [
+        { path: "/admin", allowFrom: ["10.0.0.0/8"], authentication: "upstream" },
+        { path: "/*", public: true },
+      ],
+    });
+    for (const path of ["/ADMIN", "/Admin", "/aDmIn/"]) {
+      const res = await send(`${url}${path}`);
+      assert.equal(res.status, 404, path);
+      assert.equal(res.headers["content-type"], "application/problem+json");
+    }
+    assert.equal(upstream.requests.length, 0);
+  });
+
+  test("upper-case path does not escape a parameter route to a catch-all", async (t) => {
+    const { url, upstream } = await guarded(t, {
+      routes: [
+        { path: "/files/:name", allowFrom: ["10.0.0.0/8"], authentication: "upstream" },
+        { path: "/*", public: true },
+      ],
+    });
+    assert.equal((await send(`${url}/FILES/a.txt`)).status, 404);
+    assert.equal(upstream.requests.length, 0);
+  });
+
+  test("paths whose case picks no other route keep their case on the way upstream", async (t) => {
+    const { url, upstream } = await guarded(t, {
+      routes: [
+        { path: "/files/:name", public: true },
+        { path: "/Reports", public: true },
+        { path: "/*", public: true },
+      ],
+    });
+    for (const path of ["/files/ReadMe.TXT", "/Docs/Intro", "/Reports"])
+      assert.equal((await send(`${url}${path}`)).status, 200, path);
+    assert.equal((await send(`${url}/reports`)).status, 404, "a declared upper-case route too");
+    assert.deepEqual(
+      upstream.requests.map((r) => r.url),
+      ["/files/ReadMe.TXT", "/Docs/Intro", "/Reports"],
+    );
+  });
+});

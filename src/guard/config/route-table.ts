@@ -223,6 +223,16 @@ export function buildRouteTable(
     ignoreDuplicateSlashes: false,
     maxParamLength: 1000,
   });
+  // The same patterns matched whatever the case: Express, ASP.NET and IIS serve "/ADMIN" as
+  // "/admin", so a path whose case-folded match is another route than its exact match (a
+  // catch-all, or none) is refused rather than given the other route's policies (issue 17).
+  const folded = FindMyWay({
+    caseSensitive: false,
+    ignoreTrailingSlash: false,
+    ignoreDuplicateSlashes: false,
+    maxParamLength: 1000,
+  });
+  let upperCasePatterns = false;
   const entries = new Map<string, { pattern: string; methods: Map<string, CompiledRoute> }>();
   const edge = compileTokens(config.tokens, baseDir, at);
   if (config.tokens && !config.tokens.signingKeyFile && (config.store ?? "memory") !== "memory")
@@ -279,6 +289,8 @@ export function buildRouteTable(
       entry = { pattern: route.path, methods: new Map() };
       try {
         router.on("GET", route.path, noop, entry);
+        folded.on("GET", route.path, noop, entry);
+        if (/[A-Z]/.test(route.path)) upperCasePatterns = true;
       } catch (error) {
         at(
           `/routes/${index}/path`,
@@ -317,6 +329,7 @@ export function buildRouteTable(
     Object.freeze(entry.methods);
   }
   router.compile();
+  folded.compile();
 
   const headerOptions = mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).headers;
   const table: RouteTable = {
@@ -337,7 +350,10 @@ export function buildRouteTable(
     ),
     harden: createHardener(headerOptions, true),
     match(path) {
-      return (router.find("GET", path)?.store as PathEntry | undefined) ?? undefined;
+      const exact = router.find("GET", path)?.store as PathEntry | undefined;
+      // Only a path or a pattern with an upper-case letter can match differently folded.
+      if (!upperCasePatterns && !/[A-Z]/.test(path)) return exact;
+      return folded.find("GET", path)?.store === exact ? exact : undefined;
     },
   };
   return Object.freeze(table);

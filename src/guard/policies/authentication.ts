@@ -35,7 +35,8 @@ const DETAIL = "The access token is invalid.";
  * passes. Refusals are 401 with a Bearer challenge (RFC 6750 3.1), never a Basic one (AUTH-01),
  * the same for every reason a token fails; the reason goes to the auth-failure metric. The
  * verified identity is set on the context and, when `auth.forward` names headers, sent upstream;
- * inbound copies of those headers are removed on every route, public ones included.
+ * inbound copies of those headers are removed on every route, public ones included, and so are
+ * the `_` spellings of every API key header.
  *
  * @example
  * ```ts
@@ -44,12 +45,21 @@ const DETAIL = "The access token is invalid.";
  */
 export function createAuthenticationPolicy(auth: CompiledAuth | undefined): GuardPolicy {
   const forward = auth?.forward;
-  const strip = forward
-    ? (ctx: RequestContext): undefined => {
-        stripInbound(forward, ctx.req.headers);
-        return undefined;
-      }
-    : undefined;
+  // CGI, PHP, WSGI and Rack read "X_Partner_Key" as the X-Partner-Key the guard checks (RFC 3875
+  // 4.1.18): a key sent in that spelling would reach the upstream unchecked beside the one the
+  // guard verified. The default header's spelling is removed by the normaliser already.
+  const keyAliases = new Set(auth?.apiKeyHeaders ?? []);
+  const strip =
+    forward || keyAliases.size > 0
+      ? (ctx: RequestContext): undefined => {
+          const headers = ctx.req.headers;
+          if (forward) stripInbound(forward, headers);
+          for (const name in headers)
+            if (name.includes("_") && keyAliases.has(name.replaceAll("_", "-")))
+              delete headers[name];
+          return undefined;
+        }
+      : undefined;
   const policy: GuardPolicy = {
     ...META,
     create(route): PolicyHooks | undefined {
