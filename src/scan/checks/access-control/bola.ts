@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
+import { isOwnerName } from "../../../vocabulary/names.js";
 import { parseJson } from "../../discovery.js";
 import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
@@ -88,9 +89,61 @@ export const bolaReadCheck: ScanCheck = {
         break;
       }
     }
+    // Objects no list shows (`GET /exams/{card}`, reached from a link or the document's
+    // example): judged by the owner the record names.
+    for (const op of context.target.operations) {
+      if (op.method !== "GET" || !/\{[^}]+\}/.test(op.path) || tried.has(op.path)) continue;
+      const read = await ownerNamedRead(context, a, b, op.url);
+      if (read.tried) tried.add(op.path);
+      if (read.finding) findings.push(read.finding);
+    }
     return ran(findings, objectSurface(context, ["GET"], tried, 2));
   },
 };
+
+/** The members of a record that name its owner (`user: 1`, `owner_id: "u-7"`), scalars only. */
+function ownersOf(record: Readonly<Record<string, unknown>>): [string, string | number][] {
+  return Object.entries(record).filter(
+    (e): e is [string, string | number] =>
+      isOwnerName(e[0]) && (typeof e[1] === "string" || typeof e[1] === "number"),
+  );
+}
+
+/**
+ * One object, read by both identities: a record that names one owner (`user: 1`) answered to
+ * two different users, while the API refuses it to anonymous callers (it is no public page), is
+ * read by at least one user who is not its owner.
+ */
+async function ownerNamedRead(
+  context: CheckContext,
+  a: Identity,
+  b: Identity,
+  url: string,
+): Promise<{ tried: boolean; finding?: Finding }> {
+  const first = await sendAs(context, a, { url, headers: ACCEPT });
+  if (!delivers(first, context.target.baseline)) return { tried: false };
+  const owners = ownersOf(unwrapped(jsonObject(first.body) ?? {}).value);
+  if (owners.length === 0) return { tried: false };
+  const second = await sendAs(context, b, { url, headers: ACCEPT });
+  if (!delivers(second, context.target.baseline)) return { tried: true };
+  const record = unwrapped(jsonObject(second.body) ?? {}).value;
+  if (!owners.every(([k, v]) => record[k] === v)) return { tried: true };
+  const anonymous = await sendAs(context, undefined, { url, headers: ACCEPT });
+  if (!anonymous || (anonymous.status !== 401 && anonymous.status !== 403)) return { tried: true };
+  const [field, owner] = owners[0] as [string, string | number];
+  const path = decodeURIComponent(new URL(url).pathname);
+  return {
+    tried: true,
+    finding: context.finding({
+      confidence: "medium",
+      title: "User reads another user's object (BOLA)",
+      detail: `${path} names one owner (${field}: ${JSON.stringify(owner)}), yet both "${a.name}" and "${b.name}" read it, while anonymous callers are refused (${anonymous.status}): at least one of them reads an object that is not theirs, looked up by its id without checking its owner.`,
+      exchange: second,
+      body: true,
+      subject: `${path}:owner-read`,
+    }),
+  };
+}
 
 /**
  * The operations that address one object (a path parameter) with the given methods, and how
