@@ -505,6 +505,21 @@ describe("the positive model: responses", () => {
     assert.ok(!s.log.text().includes("hunter2"), "the log holds no removed value");
   });
 
+  test("a JSON body mislabelled as text/html is filtered too, before it is relabelled", async () => {
+    s.upstream.reply = () => ({
+      body: JSON.stringify(user),
+      headers: { "content-type": "text/html" },
+    });
+    const res = await sendPath(s.guard.url, "/users/7");
+    assert.equal(res.status, 200);
+    assert.equal(res.headers["content-type"], "application/json");
+    assert.deepEqual(JSON.parse(res.body), {
+      id: 7,
+      name: "Ada",
+      friends: [{ id: 8, name: "Bo" }],
+    });
+  });
+
   test("a response that matches the document goes out byte for byte", async () => {
     const text = '{ "id": 7,  "name": "Ada" }';
     s.upstream.reply = () => ({ body: text, headers: { "content-type": "application/json" } });

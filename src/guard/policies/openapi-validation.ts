@@ -57,6 +57,7 @@ export const openApiValidationPolicy: GuardPolicy = {
     const strip = options.unknownProperties === "strip";
     const filter = options.mode === "enforce" ? options.responses : "report";
     const maxBytes = options.maxBytes;
+    const produces = new Set(route.produces);
     const undeclaredStatus = rejection(
       { id: openApiValidationPolicy.id, items: ["OUT-07"] },
       502,
@@ -88,21 +89,30 @@ export const openApiValidationPolicy: GuardPolicy = {
       return undefined;
     };
 
+    const checkRequest = (ctx: RequestContext): Rejection | undefined => {
+      const prepared = operationOf(ctx);
+      if (!prepared) return undefined;
+      const { op } = prepared;
+      const v = checkHead(ctx, prepared);
+      if (v) return refuse(ctx, op, v);
+      if (op.bodyRequired && !ctx.hasBody)
+        return refuse(ctx, op, {
+          location: "body",
+          reason: "required",
+          message: "body is required",
+        });
+      return undefined;
+    };
+    // Behind authentication, scopes and rate limits (checks with I/O): a caller without a
+    // token gets 401 and learns nothing of the schema, and a fuzzing client is still counted.
+    const afterAsyncChecks =
+      (!route.public && route.authentication === "required") ||
+      route.limits !== undefined ||
+      route.scopes.length > 0;
     const hooks: PolicyHooks = {
-      onRequest(ctx) {
-        const prepared = operationOf(ctx);
-        if (!prepared) return undefined;
-        const { op } = prepared;
-        const v = checkHead(ctx, prepared);
-        if (v) return refuse(ctx, op, v);
-        if (op.bodyRequired && !ctx.hasBody)
-          return refuse(ctx, op, {
-            location: "body",
-            reason: "required",
-            message: "body is required",
-          });
-        return undefined;
-      },
+      ...(afterAsyncChecks
+        ? { onRequestAsync: async (ctx: RequestContext) => checkRequest(ctx) }
+        : { onRequest: checkRequest }),
       wantsRequestBody(ctx) {
         const body = operationOf(ctx)?.op.bodies;
         return body !== undefined && bodyCheckFor(body, ctx.contentType) !== undefined;
@@ -136,7 +146,7 @@ export const openApiValidationPolicy: GuardPolicy = {
           });
           return enforce && options.undeclaredStatus === "problem" ? undeclaredStatus : undefined;
         }
-        const shape = shapeFor(shapes, mediaTypeOf(head.headers["content-type"]));
+        const shape = shapeFor(shapes, mediaTypeOf(head.headers["content-type"]), produces);
         if (!shape) return undefined;
         ctx.locals ??= new Map();
         ctx.locals.set(LOCAL, shape);
@@ -313,11 +323,18 @@ function responseFor(
   );
 }
 
+/**
+ * The JSON shape a response is projected onto: by its declared type; and, when that type is one
+ * the route does not produce, the operation's JSON shape anyway: the response-type policy
+ * relabels a JSON body sent as text/html, so it must not slip out unfiltered (the body is
+ * parsed before projection: a body that is not JSON is left to that policy).
+ */
 function shapeFor(
   shapes: ReadonlyMap<string, ResponseShape>,
   mediaType: string,
+  produces: ReadonlySet<string>,
 ): ResponseShape | undefined {
-  if (!isJson(mediaType)) return undefined;
+  if (!isJson(mediaType) && produces.has(mediaType)) return undefined;
   const exact = shapes.get(mediaType);
   if (exact) return exact;
   for (const [type, shape] of shapes) if (isJson(type)) return shape;
