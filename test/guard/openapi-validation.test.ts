@@ -8,6 +8,7 @@ import { RampartError } from "../../src/core/errors.js";
 import { type GuardFlags, loadGuard } from "../../src/guard/config/load.js";
 import { watchReload } from "../../src/guard/reload.js";
 import { type Guard, startGuard } from "../../src/guard/server.js";
+import { runCli } from "../helpers/cli.js";
 import {
   type LogSink,
   logSink,
@@ -672,5 +673,50 @@ describe("the positive model: ReDoS-prone patterns and reload", () => {
       reloader.close();
       await teardown(s);
     }
+  });
+});
+
+describe("rampart guard --check: what the positive model will validate", () => {
+  test("one line per operation with its parameters, bodies and filtered responses; routes outside the document say so", async () => {
+    const sub = mkdtempSync(join(dir, "check-"));
+    writeFileSync(join(sub, "openapi.json"), documentText());
+    writeFileSync(
+      join(sub, "rampart.yaml"),
+      stringify({
+        guard: {
+          routes: [
+            { path: "/static/:file", public: true },
+            { path: "/search", public: true, policies: { validation: { mode: "report" } } },
+          ],
+        },
+      }),
+    );
+    const { code, stdout, stderr } = await runCli(
+      [
+        "guard",
+        "-c",
+        "rampart.yaml",
+        "--openapi",
+        "openapi.json",
+        "--upstream",
+        "http://127.0.0.1:9",
+        "--check",
+      ],
+      { cwd: sub },
+    );
+    assert.equal(code, 0, stderr);
+    assert.match(
+      stdout,
+      /validation enforce GET \/users\/\{id\} \(getUser\): path=id query=fields,limit headers=x-request-id cookies=theme undeclared-query=refused responses=200,404 filtered=200\(remove\)/,
+    );
+    assert.match(
+      stdout,
+      /validation enforce PATCH \/users\/\{id\} \(updateUser\): path=id undeclared-query=refused body=application\/json\(required\) unknownProperties=refuse/,
+    );
+    assert.match(stdout, /validation report GET \/search \(search\): query=q/);
+    assert.match(
+      stdout,
+      /\/static\/:file .*\n {6}validation none: no operation of the OpenAPI document/,
+    );
   });
 });
