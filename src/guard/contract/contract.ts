@@ -8,6 +8,7 @@ import {
   READ_ONLY_KEYWORD,
   toJsonSchema,
 } from "./dialect.js";
+import { compileProjection, type Projector } from "./project.js";
 import { backtrackingRisk } from "./redos.js";
 
 const addFormats = (
@@ -53,11 +54,11 @@ export interface BodyCheck {
     | undefined;
 }
 
-/** A JSON response schema, in the response direction, ready for {@link project}. */
+/** A JSON response schema, in the response direction, compiled into its projection. */
 export interface ResponseShape {
   readonly schema: JsonSchema;
-  readonly defs: Readonly<Record<string, JsonSchema>>;
-  readonly patterns: ReadonlyMap<string, RegExp>;
+  /** Removes undeclared and writeOnly members in place; returns their pointers. */
+  readonly project: Projector;
 }
 
 /** An operation with its validators, compiled for one set of options. */
@@ -328,7 +329,7 @@ function shapeFor(schema: JsonSchema): ResponseShape {
     for (const v of Object.values(s)) collect(v, seen);
   };
   collect(schema, new Set());
-  return { schema, defs, patterns };
+  return { schema, project: compileProjection(schema, defs, patterns) };
 }
 
 /** Names of API keys that the document's security schemes carry in the query. */

@@ -15,7 +15,6 @@ import {
   pathReader,
   queryInputs,
 } from "../contract/inputs.js";
-import { project } from "../contract/project.js";
 import type { GuardPolicy, PolicyHooks, Rejection, RequestContext } from "../policy.js";
 import { rejection } from "../policy.js";
 import { isJson } from "./json-body.js";
@@ -165,7 +164,7 @@ export const openApiValidationPolicy: GuardPolicy = {
         } catch {
           return undefined; // not JSON after all: the response-type policy owns that
         }
-        const removed = project(shape.schema, value, shape.defs, shape.patterns);
+        const removed = shape.project(value);
         if (removed.length === 0) return undefined;
         const op = operationOf(ctx)?.op;
         const action =
