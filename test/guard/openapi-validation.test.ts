@@ -720,3 +720,56 @@ describe("rampart guard --check: what the positive model will validate", () => {
     );
   });
 });
+
+describe("the positive model on a Swagger 2.0 document", () => {
+  test("parameters that are their own schema, and a body parameter, are validated both ways", async () => {
+    const text = JSON.stringify({
+      swagger: "2.0",
+      info: { title: "t", version: "1" },
+      security: [],
+      consumes: ["application/json"],
+      produces: ["application/json"],
+      paths: {
+        "/items": {
+          post: {
+            operationId: "addItem",
+            parameters: [
+              { name: "dryRun", in: "query", type: "boolean", required: false },
+              {
+                name: "body",
+                in: "body",
+                required: true,
+                schema: {
+                  type: "object",
+                  required: ["qty"],
+                  properties: { qty: { type: "integer", minimum: 1, "x-nullable": true } },
+                },
+              },
+            ],
+            responses: { "200": { description: "ok" } },
+          },
+        },
+      },
+    });
+    const s = await setup("swagger", {}, text);
+    try {
+      const post = (query: string, body: unknown) =>
+        sendPath(s.guard.url, `/items${query}`, {
+          method: "POST",
+          headers: JSON_HEADERS,
+          body: JSON.stringify(body),
+        });
+      assert.equal((await post("?dryRun=true", { qty: 2 })).status, 200);
+      assert.equal((await post("", { qty: null })).status, 200, "x-nullable");
+      s.upstream.reset();
+      assertRefused(
+        await post("?dryRun=maybe", { qty: 2 }),
+        /query parameter "dryRun" must be boolean/,
+        s,
+      );
+      assertRefused(await post("", { qty: 0 }), /body \/qty must be >= 1/, s);
+    } finally {
+      await teardown(s);
+    }
+  });
+});

@@ -171,7 +171,10 @@ export function createContract(
     // Converted once here (patterns are found now, at load); compiled per options on demand.
     const params = operation.parameters.map((p) => ({
       param: p,
-      schema: convert(p.schemaPointer, p.schemaPointer ? undefined : (p.schema ?? {}), "request"),
+      schema: parameterSchema(
+        convert(p.schemaPointer, p.schemaPointer ? undefined : (p.schema ?? {}), "request"),
+        p.schemaPointer !== undefined && p.schemaPointer === p.pointer,
+      ),
       raw: doc.resolve(p.pointer) as Record<string, unknown> | undefined,
     }));
     const bodies = operation.requestBody?.content.map((c) => ({
@@ -266,6 +269,24 @@ export function createContract(
       },
     };
   }
+}
+
+/**
+ * A Swagger 2.0 parameter is its own schema: its `name`, `in`, `required` (a boolean there) and
+ * serialisation members are no schema keywords.
+ */
+function parameterSchema(schema: JsonSchema, swagger: boolean): JsonSchema {
+  if (!swagger || typeof schema !== "object") return schema;
+  const {
+    name: _name,
+    in: _in,
+    required: _required,
+    description: _description,
+    collectionFormat: _collectionFormat,
+    allowEmptyValue: _allowEmptyValue,
+    ...rest
+  } = schema;
+  return rest;
 }
 
 function engine(extra: Record<string, unknown>): Ajv2020 {

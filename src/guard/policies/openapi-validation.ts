@@ -113,8 +113,11 @@ export const openApiValidationPolicy: GuardPolicy = {
         ? { onRequestAsync: async (ctx: RequestContext) => checkRequest(ctx) }
         : { onRequest: checkRequest }),
       wantsRequestBody(ctx) {
-        const body = operationOf(ctx)?.op.bodies;
-        return body !== undefined && bodyCheckFor(body, ctx.contentType) !== undefined;
+        const bodies = operationOf(ctx)?.op.bodies;
+        // XML, YAML and binary bodies are not validated: they stream on unread (their own
+        // policies read them when they must).
+        const check = bodies && bodyCheckFor(bodies, ctx.contentType);
+        return check !== undefined && check.kind !== "other";
       },
       onRequestBody(body, ctx) {
         const prepared = operationOf(ctx);
