@@ -17,7 +17,7 @@ import {
 } from "../contract/inputs.js";
 import type { GuardPolicy, PolicyHooks, Rejection, RequestContext } from "../policy.js";
 import { rejection } from "../policy.js";
-import { isJson } from "./json-body.js";
+import { isJson, PARSED_JSON, type ParsedJson } from "./json-body.js";
 import { mediaTypeOf } from "./response-type.js";
 
 const LOCAL = "openapi-validation";
@@ -266,7 +266,14 @@ function checkBody(
   if (check.kind === "json" && check.validate) {
     let value: unknown;
     try {
-      value = body.length === 0 ? undefined : JSON.parse(body.toString("utf8"));
+      // The JSON body policy parsed these very bytes already (unless a policy rewrote them).
+      const parsed = ctx.locals?.get(PARSED_JSON) as ParsedJson | undefined;
+      value =
+        parsed?.body === body
+          ? parsed.value
+          : body.length === 0
+            ? undefined
+            : JSON.parse(body.toString("utf8"));
     } catch {
       return { location: "body", reason: "syntax", message: "body is not valid JSON" };
     }
