@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
+import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 import { RampartError } from "../../src/core/errors.js";
 import { type GuardFlags, loadGuard } from "../../src/guard/config/load.js";
@@ -415,6 +416,24 @@ describe("the positive model: strip and report modes", () => {
       );
       s.upstream.reset();
       assertRefused(await patch(s, { id: 9, name: "Ada" }), /body \/id is read-only/, s);
+    } finally {
+      await teardown(s);
+    }
+  });
+
+  test("strip on a gzip body: the upstream gets the decoded body without the member, its length matching", async () => {
+    const s = await setup("strip-gzip", { unknownProperties: "strip" });
+    try {
+      const res = await sendPath(s.guard.url, "/users/7", {
+        method: "PATCH",
+        headers: { ...JSON_HEADERS, "content-encoding": "gzip" },
+        body: gzipSync(JSON.stringify({ name: "Ada", isAdmin: true })),
+      });
+      assert.equal(res.status, 200, res.body);
+      const seen = s.upstream.requests[0];
+      assert.equal(seen?.body, '{"name":"Ada"}');
+      assert.equal(seen?.headers["content-length"], "14");
+      assert.equal(seen?.headers["content-encoding"], undefined);
     } finally {
       await teardown(s);
     }
