@@ -1,4 +1,5 @@
 import type { DemoUrls } from "../app.js";
+import { designedContract } from "../contract.js";
 import { DEBUG_CONSOLE_HTML, debugVars } from "../http/debug.js";
 import { authorizationServerMetadata } from "../oauth/metadata.js";
 import { buildOpenApiDocument } from "../openapi.js";
@@ -13,8 +14,10 @@ export interface MetaOptions {
 const OPENAPI_PATHS = ["/openapi.json", "/v3/api-docs"] as const;
 
 /**
- * The routes about the API itself: root, health, its OpenAPI document, OpenID Provider
- * metadata, security.txt (unless `no-security-txt`), and the debug endpoints (`debug-mode`).
+ * The routes about the API itself: root, health, its OpenAPI document (the code as it is) and
+ * its contract (`/contract.json`: the document as designed, which `rampart guard --openapi`
+ * enforces in front of it), OpenID Provider metadata, security.txt (unless `no-security-txt`),
+ * and the debug endpoints (`debug-mode`).
  *
  * @example
  * ```ts
@@ -50,6 +53,15 @@ export function metaRoutes(context: DemoContext, options: MetaOptions): Route[] 
         }),
       }),
     ),
+    {
+      method: "GET",
+      path: "/contract.json",
+      auth: "none",
+      handler: (_request, ctx) => ({
+        status: 200,
+        body: designedContract(buildOpenApiDocument(ctx, serversOf(ctx, options.urls()))),
+      }),
+    },
     {
       method: "GET",
       path: "/.well-known/openid-configuration",

@@ -27,8 +27,8 @@ export const DEMO_COLUMNS = ["flawed", "behind guard", "hardened"] as const;
 
 /**
  * `rampart demo`: starts the demo API flawed and hardened on loopback (HTTPS and plain HTTP on
- * ephemeral ports), puts `rampart guard` (HTTPS, default policies, routes from the demo's own
- * OpenAPI document) in front of another flawed one, scans the three with the safe profile logged
+ * ephemeral ports), puts `rampart guard` (HTTPS, demo/guard.yaml, validating against the demo's
+ * contract) in front of another flawed one, scans the three with the safe profile logged
  * in as a demo user, prints the grades side by side with the items whose verdicts differ and, one
  * line each, why the guard cannot fix what still fails behind it, writes the HTML comparison,
  * stops everything and exits 0.
@@ -108,14 +108,17 @@ const DEMO_GUARD_CONFIG = new URL("../../demo/guard.yaml", import.meta.url);
 
 /**
  * The guard as a user would run it in front of the flawed demo: demo/guard.yaml (routes, scopes,
- * token exchange, limits, lockout), plus TLS with a certificate from files.
+ * token exchange, limits, lockout, validation), the demo's contract as its OpenAPI document
+ * (`--openapi`: the positive model), plus TLS with a certificate from files.
  */
 async function guardInFront(
   api: DemoApi,
   dir: string,
   pems: { cert: string; private: string },
 ): Promise<Guard> {
-  const response = await fetch(`${api.url}/openapi.json`);
+  // The contract the guard enforces (the positive model): the API as designed, not the
+  // flawed code's own description of itself.
+  const response = await fetch(`${api.url}/contract.json`);
   writeFileSync(join(dir, "openapi.json"), await response.text());
   writeFileSync(join(dir, "cert.pem"), pems.cert);
   writeFileSync(join(dir, "key.pem"), pems.private, { mode: 0o600 });
@@ -125,7 +128,7 @@ async function guardInFront(
   config.guard.tls = { cert: "cert.pem", key: "key.pem" };
   writeFileSync(join(dir, "rampart.yaml"), stringify(config));
   const table = await loadGuard(
-    { config: "rampart.yaml", upstream: api.url, listen: "127.0.0.1:0" },
+    { config: "rampart.yaml", upstream: api.url, listen: "127.0.0.1:0", openapi: "openapi.json" },
     dir,
   );
   return startGuard({ table, log: { write: () => true }, logLevel: "silent" });

@@ -4,6 +4,7 @@ import { RampartError } from "../core/errors.js";
 import { type GuardFlags, loadGuard } from "../guard/config/load.js";
 import type { RouteTable } from "../guard/config/route-table.js";
 import { batchedLog } from "../guard/ops/log-batch.js";
+import type { RouteSpec } from "../guard/policy.js";
 import { watchReload } from "../guard/reload.js";
 import { startGuard } from "../guard/server.js";
 import { announceWorker, assertShareable, runPrimary } from "../guard/workers.js";
@@ -122,6 +123,8 @@ export function describeTable(table: RouteTable): string {
     `store    ${table.store === "memory" ? "memory (this process only)" : redactStoreUrl(table.store)}`,
     `routes   ${table.routes.length}`,
   ];
+  // With a document, every route says what the positive model checks on it, or that it does not.
+  const validating = table.routes.some((r) => r.spec.operations.size > 0);
   for (const route of table.routes) {
     const s = route.spec;
     const access = s.public
@@ -132,8 +135,46 @@ export function describeTable(table: RouteTable): string {
     lines.push(
       `  ${s.methods.join(",").padEnd(18)} ${s.path}  ${access}  accepts=${s.accepts.join(",") || "-"} produces=${s.produces.join(",")} bodyLimit=${s.bodyLimit}${s.allowFrom ? ` allowFrom=${s.allowFrom.join(",")}` : ""}${s.upstream !== "default" ? ` upstream=${s.upstream}` : ""}${s.scopes.length > 0 ? ` scopes=${s.scopes.join(",")}` : ""}${s.limits ? ` limits=${s.limits.map(describeLimit).join(";")}` : ""}${s.lockout ? ` lockout=${s.lockout.maxConsecutiveFailures}/user+ip,${s.lockout.maxFailuresPerIp}/ip` : ""}`,
     );
+    lines.push(...describeValidation(route.spec, validating));
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * What the positive model checks on a route, one line per operation: the parameters by
+ * location, the request bodies, the response statuses whose JSON bodies are filtered.
+ */
+function describeValidation(spec: RouteSpec, validating: boolean): string[] {
+  const v = spec.policies.validation;
+  if (!validating) return [];
+  if (v.mode === "off") return ["      validation off"];
+  if (spec.operations.size === 0)
+    return ["      validation none: no operation of the OpenAPI document (passes unchecked)"];
+  const lines: string[] = [];
+  for (const [method, contract] of spec.operations) {
+    const op = contract.compile({ strip: v.unknownProperties === "strip" });
+    const parts = [
+      ["path", op.path?.names],
+      ["query", op.query?.names],
+      ["headers", op.header?.names],
+      ["cookies", op.cookie?.names],
+    ]
+      .filter(([, names]) => names && names.length > 0)
+      .map(([where, names]) => `${where}=${(names as string[]).join(",")}`);
+    if (op.query) parts.push("undeclared-query=refused");
+    if (op.bodies)
+      parts.push(
+        `body=${[...op.bodies.keys()].join(",")}${op.bodyRequired ? "(required)" : ""} unknownProperties=${v.unknownProperties}`,
+      );
+    const filtered = [...op.responses].filter(([, shapes]) => shapes.size > 0).map(([s]) => s);
+    parts.push(`responses=${[...op.responses.keys()].join(",") || "-"}`);
+    if (filtered.length > 0) parts.push(`filtered=${filtered.join(",")}(${v.responses})`);
+    const { path, operationId } = contract.operation;
+    lines.push(
+      `      validation ${v.mode} ${method} ${path}${operationId ? ` (${operationId})` : ""}: ${parts.join(" ")}`,
+    );
+  }
+  return lines;
 }
 
 function describeLimit(

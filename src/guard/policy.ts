@@ -6,6 +6,7 @@ import type { ResolvedLimits } from "./config/limits-schema.js";
 import type { ResolvedLockout } from "./config/lockout-schema.js";
 import type { OAuthAuthorizeConfig } from "./config/oauth-schema.js";
 import type { ResolvedPolicyOptions } from "./config/schema.js";
+import type { OperationContract } from "./contract/contract.js";
 import type { GuardMetrics } from "./ops/metrics.js";
 import type { GuardStore } from "./stores/store.js";
 
@@ -88,6 +89,11 @@ export interface RouteSpec {
   readonly scopes: readonly string[];
   /** Claims the token must carry, each with one of the listed values. */
   readonly claims: Readonly<Record<string, readonly (string | number | boolean)[]>>;
+  /**
+   * The OpenAPI operations this route serves, by method, when the guard has a document
+   * (`--openapi`) and validation is not off; empty otherwise.
+   */
+  readonly operations: ReadonlyMap<string, OperationContract>;
 }
 
 /** The per-request state the hooks read; one object per request, created by the server. */
@@ -130,7 +136,11 @@ export interface PolicyHooks {
   readonly onRequestAsync?: (ctx: RequestContext) => Promise<Rejection | undefined>;
   /** Whether the whole request body must be read to decide (else it streams). */
   readonly wantsRequestBody?: (ctx: RequestContext) => boolean;
-  readonly onRequestBody?: (body: Buffer, ctx: RequestContext) => Rejection | undefined;
+  /**
+   * A body check: a rejection stops the request; `{ body }` replaces the body that later checks
+   * read and the upstream receives (a strip policy); undefined keeps it.
+   */
+  readonly onRequestBody?: (body: Buffer, ctx: RequestContext) => BodyDecision;
   /** A body check that needs I/O (a lockout lookup by the username in the body). */
   readonly onRequestBodyAsync?: (
     body: Buffer,

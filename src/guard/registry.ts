@@ -12,6 +12,7 @@ import { lockoutPolicy } from "./policies/lockout.js";
 import { methodOverrideBodyPolicy } from "./policies/method-override-body.js";
 import { normalizePolicy } from "./policies/normalize.js";
 import { oauthAuthorizePolicy } from "./policies/oauth-authorize.js";
+import { openApiValidationPolicy } from "./policies/openapi-validation.js";
 import { queryCredentialsPolicy } from "./policies/query-credentials.js";
 import { rateLimitPolicy } from "./policies/rate-limit.js";
 import { requestBodyPolicy } from "./policies/request-body.js";
@@ -28,7 +29,7 @@ import type { GuardPolicy } from "./policy.js";
 /**
  * The per-route policies in the order of the request path (DESIGN.md): access, negotiation,
  * content type and coding, size, credentials in the URL, authentication (and scopes), rate limits, login
- * lockout, body checks; then the response
+ * lockout, body checks (the OpenAPI document's last: the body is known to parse); then the response
  * policies in the order their body hooks run (a listing is a 404 before it is a wrong type).
  */
 export const ROUTE_POLICIES: readonly GuardPolicy[] = Object.freeze([
@@ -48,6 +49,7 @@ export const ROUTE_POLICIES: readonly GuardPolicy[] = Object.freeze([
   methodOverrideBodyPolicy,
   xmlBodyPolicy,
   yamlBodyPolicy,
+  openApiValidationPolicy,
   securityHeadersPolicy,
   cookieFlagsPolicy,
   directoryListingPolicy,

@@ -432,16 +432,22 @@ export async function startGuard(options: GuardOptions): Promise<Guard> {
         readBody(req, current.spec.bodyLimit, "drain").then(
           (raw) => {
             if (raw === undefined) return refuse(current.tooLarge);
-            const body = current.decodeBody(raw, ctx);
-            if (!Buffer.isBuffer(body)) return refuse(body);
+            const decoded = current.decodeBody(raw, ctx);
+            if (!Buffer.isBuffer(decoded)) return refuse(decoded);
+            let body = decoded;
             for (const check of current.bodyChecks) {
               if (!check.wantsRequestBody(ctx)) continue;
-              const bodyProblem = check.onRequestBody(body, ctx);
-              if (bodyProblem) return refuse(bodyProblem);
+              const decision = check.onRequestBody(body, ctx);
+              if (decision === undefined) continue;
+              if (!("body" in decision)) return refuse(decision);
+              // A check rewrote the body (strip): later checks and the upstream get the new one.
+              body = decision.body;
+              headers["content-length"] = String(body.length);
             }
             if (current.bodyChecksAsync.length === 0) return forward(body);
-            runAsyncBodyChecks(current.bodyChecksAsync, body, ctx).then(
-              (asyncProblem) => (asyncProblem ? refuse(asyncProblem) : forward(body)),
+            const checked = body;
+            runAsyncBodyChecks(current.bodyChecksAsync, checked, ctx).then(
+              (asyncProblem) => (asyncProblem ? refuse(asyncProblem) : forward(checked)),
               (error: unknown) => {
                 logger.error({ event: "policy-error", id: ctx.id, error: String(error) });
                 refuse(POLICY_FAILED);

@@ -178,7 +178,9 @@ describe("the hardened demo behind the guard: nothing legitimate is blocked", ()
 
   test("the hardened demo's own errors pass through unchanged", async () => {
     const { guard } = await behindGuard("none");
-    const res = await send(`${guard.url}/api/orders/999999`, {
+    // An id the document allows (a UUID) that names no order: the upstream's own 401 answers.
+    // (`/api/orders/999999` is refused at the edge: the document says order ids are UUIDs.)
+    const res = await send(`${guard.url}/api/orders/00000000-0000-4000-8000-000000000000`, {
       headers: { Accept: "application/json" },
     });
     assert.equal(res.status, 401, res.body);

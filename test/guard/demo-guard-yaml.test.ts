@@ -10,8 +10,9 @@ import { ROOT, runCli } from "../helpers/cli.js";
 
 /**
  * Issue 7's acceptance, as a user runs it: the flawed demo, `rampart guard --config
- * demo/guard.yaml --upstream URL --listen HOST:PORT` in front (flags over the file), and
- * `rampart scan --profile full` with demo/rampart.yaml through the guard.
+ * demo/guard.yaml --upstream URL --listen HOST:PORT --openapi contract.json` in front (flags over
+ * the file; the demo's contract is issue 18's positive model), and `rampart scan --profile full`
+ * with demo/rampart.yaml through the guard.
  */
 describe("demo/guard.yaml in front of the flawed demo, scanned with --profile full", () => {
   let api: DemoApi;
@@ -21,8 +22,13 @@ describe("demo/guard.yaml in front of the flawed demo, scanned with --profile fu
   let report: Report;
   let stdout = "";
 
+  const dir = mkdtempSync(join(tmpdir(), "rampart-demo-guard-"));
+  const contract = join(dir, "contract.json");
+
   before(async () => {
     api = await startDemoApi({ flaws: "all", port: 0 });
+    // The demo's contract (the API as designed): the guard enforces it, the scan reads it.
+    writeFileSync(contract, await (await fetch(`${api.url}/contract.json`)).text());
     let stderr = "";
     let listening: (url: string) => void = () => {};
     const started = new Promise<string>((resolve) => {
@@ -37,6 +43,8 @@ describe("demo/guard.yaml in front of the flawed demo, scanned with --profile fu
         api.url,
         "--listen",
         "127.0.0.1:0",
+        "--openapi",
+        contract,
       ],
       {
         stdout: { write: (s: string) => (stdout += s) },
@@ -55,8 +63,6 @@ describe("demo/guard.yaml in front of the flawed demo, scanned with --profile fu
     );
     guardUrl = await started;
     api.setPublicUrl(guardUrl);
-    const dir = mkdtempSync(join(tmpdir(), "rampart-demo-guard-"));
-    writeFileSync(join(dir, "openapi.json"), await (await fetch(`${api.url}/openapi.json`)).text());
     const scan = await runCli(
       [
         "scan",
@@ -66,7 +72,7 @@ describe("demo/guard.yaml in front of the flawed demo, scanned with --profile fu
         "--profile",
         "full",
         "--openapi",
-        join(dir, "openapi.json"),
+        contract,
         "--format",
         "json",
         "--fail-on",
@@ -114,6 +120,20 @@ describe("demo/guard.yaml in front of the flawed demo, scanned with --profile fu
         "pass",
         `${item}: ${result?.verdict} ${result?.reason ?? ""} ${findings.join(" | ")}`,
       );
+    });
+
+  // Issue 18: the positive model. The flawed demo fails these three on its own (its search
+  // concatenates SQL, its login takes operator objects, its profile update binds role, its
+  // users carry the password hash); behind the guard and its contract, none fails.
+  for (const item of ["IN-04", "EXT-05", "OUT-06"])
+    test(`${item} no longer fails behind the guard's contract (the positive model)`, () => {
+      const result = report.items.find((i) => i.id === item);
+      const findings = report.findings
+        .filter((f) => result?.findings.includes(f.id))
+        .map((f) => `${f.checkId}: ${f.title} ${JSON.stringify(f.location)}`);
+      assert.ok(result, item);
+      assert.notEqual(result.verdict, "fail", `${item}: ${findings.join(" | ")}`);
+      assert.notEqual(result.verdict, "not_tested", `${item}: ${result.reason ?? ""}`);
     });
 
   test("JWT-01 is not reported as fixed: its tokens never reach a client, so it is not testable", () => {

@@ -8,7 +8,7 @@ import { loadOpenApiFile } from "../../openapi/load.js";
 import { listOperations } from "../../openapi/operations.js";
 import { ROUTE_POLICIES } from "../registry.js";
 import { basePathOf, routesFromOperations } from "./openapi.js";
-import { buildRouteTable, type RouteTable } from "./route-table.js";
+import { buildRouteTable, type GuardDocument, type RouteTable } from "./route-table.js";
 import { type GuardConfig, GuardSchema, type RouteConfig } from "./schema.js";
 
 /** What the command line may set over the file (flags win). */
@@ -26,8 +26,9 @@ const guardValidator = compileSchema(GuardSchema);
 
 /**
  * Loads the effective guard config (file, then flags over it, then routes derived from the
- * OpenAPI document for the paths the file does not declare) and builds its route table. Every
- * problem is reported at once. Errors: ERR_CONFIG_READ, ERR_CONFIG_PARSE, ERR_CONFIG_INVALID,
+ * OpenAPI document for the paths the file does not declare) and builds its route table, whose
+ * routes validate against that document (`policies.validation`). Every problem is reported at
+ * once. Errors: ERR_CONFIG_READ, ERR_CONFIG_PARSE, ERR_CONFIG_INVALID,
  * ERR_OPENAPI_*.
  *
  * @example
@@ -59,12 +60,14 @@ export async function loadGuard(flags: GuardFlags, cwd: string): Promise<RouteTa
     const upstreams = merged.upstreams as Record<string, unknown> | undefined;
     if (upstreams) delete upstreams.default;
   }
+  let openapi: GuardDocument | undefined;
   if (flags.openapi !== undefined) {
     const doc = await loadOpenApiFile(flags.openapi, { cwd });
     const declared = new Set((fileConfig.routes ?? []).map((r) => r.path));
-    const derived = routesFromOperations(listOperations(doc), basePathOf(doc.raw)).filter(
-      (r) => !declared.has(r.path),
-    );
+    const operations = listOperations(doc);
+    const basePath = basePathOf(doc.raw);
+    openapi = { document: doc, operations, basePath };
+    const derived = routesFromOperations(operations, basePath).filter((r) => !declared.has(r.path));
     merged.routes = [...((merged.routes as RouteConfig[] | undefined) ?? []), ...derived];
   }
   const flagsUsed = flags.listen ?? flags.admin ?? flags.upstream ?? flags.openapi ?? flags.store;
@@ -83,6 +86,7 @@ export async function loadGuard(flags: GuardFlags, cwd: string): Promise<RouteTa
     baseDir,
     ROUTE_POLICIES,
     weakSecrets,
+    openapi,
   );
 }
 

@@ -4,6 +4,8 @@ import FindMyWay from "find-my-way";
 import { type Problem, RampartError } from "../../core/errors.js";
 import { deepFreeze } from "../../core/validate.js";
 import type { SourceDocument } from "../../core/yaml.js";
+import type { LoadedDocument, Operation } from "../../openapi/types.js";
+import { type Contract, createContract, type OperationContract } from "../contract/contract.js";
 import { type ResolvedDetection, resolveDetection } from "../detect/schema.js";
 import { withAuthentication } from "../policies/authentication.js";
 import { bodyTooLarge } from "../policies/body-limit.js";
@@ -133,6 +135,14 @@ export interface RouteTable {
   match(path: string): PathEntry | undefined;
 }
 
+/** The OpenAPI document the guard validates against (`--openapi`), with its operations. */
+export interface GuardDocument {
+  readonly document: LoadedDocument;
+  readonly operations: readonly Operation[];
+  /** The path of the document's first server URL, prefixed to its paths ("" when none). */
+  readonly basePath: string;
+}
+
 /** Where the config came from, for error positions; a config built from flags has none. */
 export type ConfigSource = SourceDocument | { readonly source: string; readonly value?: unknown };
 
@@ -140,8 +150,10 @@ export type ConfigSource = SourceDocument | { readonly source: string; readonly 
  * Builds the route table of a validated `guard:` section. Every problem (unknown upstream,
  * bad CIDR, conflicting routes, unreadable certificate) is reported at once with its path.
  * `policies` defaults to the registered {@link ROUTE_POLICIES}, in request-path order;
- * `weakSecrets` are HMAC secrets refused beside the built-in list (`vocabulary.jwtSecrets`).
- * Errors: ERR_CONFIG_INVALID.
+ * `weakSecrets` are HMAC secrets refused beside the built-in list (`vocabulary.jwtSecrets`);
+ * with `openapi`, each route gets the operations of the document it serves (the positive
+ * model: `policies.validation`), and a schema pattern prone to catastrophic backtracking is a
+ * problem. Errors: ERR_CONFIG_INVALID.
  *
  * @example
  * ```ts
@@ -155,9 +167,11 @@ export function buildRouteTable(
   baseDir = process.cwd(),
   policies: readonly GuardPolicy[] = ROUTE_POLICIES,
   weakSecrets: ReadonlySet<string> = new Set(),
+  openapi?: GuardDocument,
 ): RouteTable {
   const problems: Problem[] = [];
   const at = (path: string, message: string) => problems.push({ path: `/guard${path}`, message });
+  const contract = openapi && validates(config) ? documentContract(openapi, at) : undefined;
 
   const listen = parseHostPort(config.listen ?? GUARD_DEFAULTS.listen);
   const admin = config.admin ? parseHostPort(config.admin.listen) : undefined;
@@ -269,7 +283,13 @@ export function buildRouteTable(
     const lockout = resolveLockout(route.lockout, (path, message) =>
       at(`/routes/${index}${path}`, message),
     );
-    const spec = resolveRoute(route, defaults, upstreams.size > 0 ? upstreams : undefined, lockout);
+    const spec = resolveRoute(
+      route,
+      defaults,
+      upstreams.size > 0 ? upstreams : undefined,
+      lockout,
+      contract,
+    );
     if (route.path.length > 1 && route.path.endsWith("/")) {
       if (/[:*]/.test(route.path))
         at(
@@ -403,20 +423,47 @@ export function buildRouteTable(
 
 function noop(): void {}
 
+/** Whether any route validates: the document is not even read for schemas when none does. */
+function validates(config: Readonly<GuardConfig>): boolean {
+  const global = config.defaults?.policies?.validation?.mode;
+  if (global !== "off") return true;
+  return (config.routes ?? []).some((r) => (r.policies?.validation?.mode ?? "off") !== "off");
+}
+
+function documentContract(
+  openapi: GuardDocument,
+  at: (path: string, message: string) => void,
+): Contract {
+  return createContract(openapi.document, openapi.operations, openapi.basePath, (_p, message) =>
+    at("/policies/validation", message),
+  );
+}
+
 /** Per-route options over the `defaults:` section over {@link GUARD_DEFAULTS}. */
 function resolveRoute(
   route: RouteConfig,
   defaults: NonNullable<GuardConfig["defaults"]>,
   upstreams: ReadonlyMap<string, UpstreamSpec> | undefined,
   lockout: RouteSpec["lockout"],
+  contract: Contract | undefined,
 ): RouteSpec {
   const d = GUARD_DEFAULTS.route;
   const firstUpstream = upstreams?.has("default")
     ? "default"
     : (upstreams?.keys().next().value ?? "");
-  return deepFreeze({
+  const methods = [...(route.methods ?? defaults.methods ?? d.methods)];
+  const policies = mergePolicies(
+    mergePolicies(GUARD_DEFAULTS.policies, defaults.policies),
+    route.policies,
+  );
+  const operations: ReadonlyMap<string, OperationContract> =
+    contract && policies.validation.mode !== "off"
+      ? contract.forRoute(route.path, methods)
+      : new Map();
+  // The operations stay out of deepFreeze: ajv's validators keep their errors on themselves.
+  const spec = deepFreeze({
     path: route.path,
-    methods: [...(route.methods ?? defaults.methods ?? d.methods)],
+    methods,
     accepts: (route.accepts ?? defaults.accepts ?? d.accepts).map((t) => t.toLowerCase()),
     produces: (route.produces ?? defaults.produces ?? d.produces).map((t) => t.toLowerCase()),
     public: route.public ?? defaults.public ?? d.public,
@@ -424,10 +471,7 @@ function resolveRoute(
     bodyLimit: route.bodyLimit ?? defaults.bodyLimit ?? d.bodyLimit,
     allowFrom: route.allowFrom ?? defaults.allowFrom,
     upstream: route.upstream ?? firstUpstream,
-    policies: mergePolicies(
-      mergePolicies(GUARD_DEFAULTS.policies, defaults.policies),
-      route.policies,
-    ),
+    policies,
     issuesTokens: resolveIssuesTokens(route.issuesTokens),
     oauthAuthorize: route.oauthAuthorize,
     limits: resolveLimits(route.limits ?? defaults.limits),
@@ -435,6 +479,7 @@ function resolveRoute(
     scopes: [...(route.scopes ?? defaults.scopes ?? [])],
     claims: { ...(route.claims ?? defaults.claims ?? {}) },
   });
+  return Object.freeze({ ...spec, operations });
 }
 
 function resolveIssuesTokens(config: RouteConfig["issuesTokens"]): RouteSpec["issuesTokens"] {

@@ -200,6 +200,31 @@ export const GUARD_DEFAULTS = Object.freeze({
       /** Response bodies up to this size are inspected when their type must be corrected. */
       maxBytes: 1024 * 1024,
     }),
+    validation: Object.freeze({
+      /**
+       * The positive security model, with an OpenAPI document (`--openapi`): requests that the
+       * document does not allow are refused with 400 (`enforce`), or only logged and counted
+       * (`report`, for a first rollout); `off` skips the route. Without a document it does nothing.
+       */
+      mode: "enforce" as "enforce" | "report" | "off",
+      /**
+       * A request body property that a closed schema (`additionalProperties: false`) does not
+       * declare: refused with 400 (`refuse`), or removed before the body is forwarded (`strip`).
+       */
+      unknownProperties: "refuse" as "refuse" | "strip",
+      /**
+       * JSON response properties the response schema does not declare, and `writeOnly` ones:
+       * removed (`remove`), the response withheld with 502 (`block`), or only logged (`report`).
+       */
+      responses: "remove" as "remove" | "block" | "report",
+      /**
+       * A response status the operation does not declare (nor `default`, nor `4XX`-style): logged
+       * and counted (`report`), or replaced with a 502 problem document (`problem`).
+       */
+      undeclaredStatus: "report" as "report" | "problem",
+      /** JSON responses up to this size are filtered; a longer one is withheld (502). */
+      maxBytes: 1024 * 1024,
+    }),
   }),
 });
 
@@ -324,6 +349,38 @@ export const PolicyOptionsSchema = Type.Object(
     ),
     responseType: Type.Optional(
       Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+    ),
+    validation: Type.Optional(
+      Type.Object(
+        {
+          mode: Type.Optional(
+            StringEnum(["enforce", "report", "off"] as const, {
+              description:
+                "with an OpenAPI document: refuse what it does not allow (enforce), only log and count it (report), or skip the route (off)",
+            }),
+          ),
+          unknownProperties: Type.Optional(
+            StringEnum(["refuse", "strip"] as const, {
+              description:
+                "a request body property a closed schema does not declare: 400 (refuse) or removed before forwarding (strip)",
+            }),
+          ),
+          responses: Type.Optional(
+            StringEnum(["remove", "block", "report"] as const, {
+              description:
+                "undeclared and writeOnly JSON response properties: removed, the response withheld with 502, or only logged",
+            }),
+          ),
+          undeclaredStatus: Type.Optional(
+            StringEnum(["report", "problem"] as const, {
+              description:
+                "a response status the operation does not declare: logged and counted, or replaced with a 502 problem",
+            }),
+          ),
+          maxBytes: Type.Optional(Bytes),
+        },
+        { additionalProperties: false },
+      ),
     ),
   },
   { additionalProperties: false },

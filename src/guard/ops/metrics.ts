@@ -31,6 +31,12 @@ export interface GuardMetrics {
   /** Bans started, by reason; and clients banned right now. */
   readonly bans: Counter<"reason">;
   readonly bannedClients: Gauge;
+  /**
+   * What the positive model (OpenAPI validation) found, by operation, reason (type, required,
+   * unknown-property, read-only, undeclared-property, undeclared-status, ...) and what the
+   * guard did (refused, reported, removed, blocked).
+   */
+  readonly validation: Counter<"operation" | "reason" | "action">;
 }
 
 /**
@@ -156,6 +162,12 @@ export function createMetrics(): GuardMetrics {
     bannedClients: new Gauge({
       name: "rampart_guard_banned_clients",
       help: "Clients banned right now",
+      registers,
+    }),
+    validation: new Counter({
+      name: "rampart_guard_validation_total",
+      help: "Requests and responses that did not match the OpenAPI document, by operation, reason and action",
+      labelNames: ["operation", "reason", "action"],
       registers,
     }),
   };

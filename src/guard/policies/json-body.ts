@@ -3,6 +3,18 @@ import { rejection } from "../policy.js";
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * Where the JSON body policy leaves what it parsed (`ctx.locals`), with the body it parsed, for
+ * a later body policy (OpenAPI validation) that would parse the same bytes again.
+ */
+export const PARSED_JSON = "json-body:parsed";
+
+/** What {@link PARSED_JSON} holds. */
+export interface ParsedJson {
+  readonly body: Buffer;
+  readonly value: unknown;
+}
+
 /** `application/json` and every `+json` type (RFC 6839). */
 export function isJson(mediaType: string): boolean {
   return mediaType === "application/json" || mediaType.endsWith("+json");
@@ -72,16 +84,21 @@ export const jsonBodyPolicy: GuardPolicy = {
     const requireValid = route.policies.json.requireValid;
     return {
       wantsRequestBody: (ctx) => isJson(ctx.contentType),
-      onRequestBody(body) {
+      onRequestBody(body, ctx) {
         if (jsonDepth(body, max) > max) return refused;
         if (!requireValid || body.length === 0) return undefined;
+        let value: unknown;
         try {
           // Only a fatal decoder: Buffer#toString would replace bad UTF-8 and hide it (RFC 8259 8.1).
-          JSON.parse(UTF8.decode(body));
-          return undefined;
+          value = JSON.parse(UTF8.decode(body));
         } catch {
           return invalid;
         }
+        if (route.operations.size > 0) {
+          ctx.locals ??= new Map();
+          ctx.locals.set(PARSED_JSON, { body, value } satisfies ParsedJson);
+        }
+        return undefined;
       },
     };
   },
