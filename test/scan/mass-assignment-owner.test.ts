@@ -5,8 +5,12 @@ import { massAssignmentCheck } from "../../src/scan/checks/mass-assignment/mass-
 import { runScan } from "../../src/scan/engine.js";
 import { catalog, findingsOf, listenLoopback, withServer } from "./scan-helpers.js";
 
-/** How `PUT /api/articles/{slug}` treats an `author` member: stored as the owner's id, or ignored. */
-type Mode = "binds-author" | "ignores-author";
+/**
+ * How `PUT /api/articles/{slug}` treats an `author` member: stored as the owner's id, or
+ * ignored; `profile-churn` ignores it too, while the author's user name changes on every read
+ * (another check editing the profile meanwhile).
+ */
+type Mode = "binds-author" | "ignores-author" | "profile-churn";
 
 const USERS = [
   { id: 5, username: "alice" },
@@ -63,6 +67,7 @@ interface Article {
 async function articlesApi(mode: Mode) {
   const articles: Article[] = [{ slug: "alices-first", title: "First", author: 5 }];
   let next = 0;
+  let reads = 0;
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
@@ -85,7 +90,9 @@ async function articlesApi(mode: Mode) {
         article: {
           slug: a.slug,
           title: a.title,
-          author: { username: USERS.find((u) => u.id === a.author)?.username },
+          author: {
+            username: `${USERS.find((u) => u.id === a.author)?.username}${mode === "profile-churn" ? `-${++reads}` : ""}`,
+          },
         },
       });
       if (path === "/api/articles" && req.method === "GET")
@@ -158,6 +165,20 @@ describe("EXT-05: the member that names an object's owner", () => {
 
   test("an update that ignores author: silent; regression: the create probe left its object behind when objects are named by slug", async () => {
     await withServer(articlesApi("ignores-author"), async (api) => {
+      const report = await scan(api.url);
+      assert.deepEqual(
+        findingsOf(report, "ext-05-mass-assignment").filter((f) => /Owner field/.test(f.title)),
+        [],
+      );
+      assert.deepEqual(
+        api.articles.map((a) => a.slug),
+        ["alices-first"],
+      );
+    });
+  });
+
+  test("regression: the owner's profile edited meanwhile is not a reassignment (rw-django's author changed name)", async () => {
+    await withServer(articlesApi("profile-churn"), async (api) => {
       const report = await scan(api.url);
       assert.deepEqual(
         findingsOf(report, "ext-05-mass-assignment").filter((f) => /Owner field/.test(f.title)),

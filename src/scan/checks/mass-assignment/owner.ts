@@ -51,42 +51,44 @@ export async function probeOwner(
   };
   const before = await read();
   const fields = Object.keys(before ?? {}).filter(isOwnerName);
-  let finding: Finding | undefined;
   const value = /^\d+$/.test(other.userId) ? Number(other.userId) : other.userId;
+  let moved: { field: string; sent: Exchange; before: unknown; after: unknown } | undefined;
   for (const field of fields) {
     const sent = await send(context, update, url, { [field]: value });
     if (!sent || sent.status < 200 || sent.status >= 300) continue;
     const after = await read();
     if (!before || !after || JSON.stringify(after[field]) === JSON.stringify(before[field]))
       continue;
-    finding = context.finding({
+    moved = { field, sent, before: before[field], after: after[field] };
+    break;
+  }
+  // Proven by who may delete it, not by the owner's representation alone (a profile edited
+  // meanwhile changes it too): the scan's own object that its creator may no longer delete but
+  // the other identity may was handed over.
+  const ok = (e: Exchange | undefined) => e !== undefined && e.status >= 200 && e.status < 300;
+  const mine = await context.http.trySend({ method: "DELETE", url, headers: JSON_HEADERS });
+  if (ok(mine) || !moved) {
+    if (!ok(mine)) await sendAs(context, other, { method: "DELETE", url, headers: JSON_HEADERS });
+    return { tried: fields.length > 0 };
+  }
+  const theirs = await sendAs(context, other, { method: "DELETE", url, headers: JSON_HEADERS });
+  if (!ok(theirs) || !mine) return { tried: true };
+  const { field, sent } = moved;
+  return {
+    tried: true,
+    finding: context.finding({
       title: `Owner field "${field}" mass-assigned`,
-      detail: `${update.method} ${update.path} on an object the scan had just created, with {"${field}": ${JSON.stringify(value)}} (the id of "${other.name}"), answered ${sent.status}, and the object read back with a different ${field} (${excerpt(before[field])} before, ${excerpt(after[field])} after): the update binds the member that says who owns the object.`,
+      detail: `${update.method} ${update.path} on an object the scan had just created, with {"${field}": ${JSON.stringify(value)}} (the id of "${other.name}"), answered ${sent.status}; the object then read back with a different ${field} (${excerpt(moved.before)} before, ${excerpt(moved.after)} after), its creator's DELETE was refused (${mine.status}) and "${other.name}" deleted it (${theirs?.status}): the update binds the member that says who owns the object.`,
       exchange: sent,
       body: true,
       subject: `${update.path}:${field}`,
-    });
-    break;
-  }
-  const removed = await remove(context, url, other);
-  if (finding && !removed)
-    finding = {
-      ...finding,
-      detail: `${finding.detail} The test object (${url}) could not be deleted: remove it.`,
-    };
-  return { tried: fields.length > 0, ...(finding ? { finding } : {}) };
+    }),
+  };
 }
 
 function excerpt(value: unknown): string {
   const text = JSON.stringify(value) ?? "undefined";
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-async function remove(context: CheckContext, url: string, other: Identity): Promise<boolean> {
-  const ok = (e: Exchange | undefined) => e !== undefined && e.status >= 200 && e.status < 300;
-  const mine = await context.http.trySend({ method: "DELETE", url, headers: JSON_HEADERS });
-  if (ok(mine)) return true;
-  return ok(await sendAs(context, other, { method: "DELETE", url, headers: JSON_HEADERS }));
 }
 
 function send(
