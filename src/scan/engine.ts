@@ -23,6 +23,7 @@ import { buildFinding } from "./evidence.js";
 import { createHttpLayer, type HttpLayer, type OwnerStats } from "./http.js";
 import { operationNamer } from "./operation-match.js";
 import { resolveScanOptions, type ScanOptions } from "./options.js";
+import { restoreOwnRecords, snapshotOwnRecords } from "./own-record.js";
 import { createPassiveCollector, type PassiveCollector } from "./passive.js";
 import { type ScanProgress, SILENT_PROGRESS } from "./progress.js";
 import { apiResponses } from "./responses.js";
@@ -150,8 +151,19 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     };
     // Active checks share the budget; passive ones read what every request brought back.
     const active = deps.checks.filter((c) => c.inspect === undefined);
+    // Intrusive checks probe through the caller's own profile update: the scan puts it back.
+    const intrusive =
+      opts.profile === "full" && active.some((c) => c.intrusive) && target.authenticated;
+    const snapshots = intrusive ? await snapshotOwnRecords(http, target.operations) : [];
     budget.open(active.map((c) => c.id));
     await Promise.all(active.map(run));
+    if (snapshots.length > 0)
+      notes = [
+        ...notes,
+        ...(await restoreOwnRecords(http, snapshots).catch(() => [
+          "the scan's own account may have been changed by its probes and could not be checked (the request budget was spent): check the test account",
+        ])),
+      ];
     await Promise.all(deps.checks.filter((c) => c.inspect !== undefined).map(run));
   } catch (error) {
     if (!opts.signal.aborted) throw error;
