@@ -31,6 +31,8 @@ export interface ItemView {
   readonly item: CatalogItem;
   readonly result: ItemResult;
   readonly findings: readonly Finding[];
+  /** Audit: findings listed under another (their primary) item that bear on this one too. */
+  readonly related: readonly Finding[];
   readonly worst: Severity | undefined;
 }
 
@@ -64,17 +66,21 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 export function sectionViews(report: Report, catalog: Catalog): SectionView[] {
   const byId = new Map(report.findings.map((f) => [f.id, f]));
   const views: ItemView[] = report.items.map((result) => {
-    const findings = sortFindings(
-      result.findings.flatMap((id) => {
-        const f = byId.get(id);
-        return f ? [f] : [];
-      }),
-    );
+    const pick = (ids: readonly string[]) =>
+      sortFindings(
+        ids.flatMap((id) => {
+          const f = byId.get(id);
+          return f ? [f] : [];
+        }),
+      );
+    const findings = pick(result.findings);
+    const related = pick(result.related ?? []);
     return {
       item: catalog.item(result.id),
       result,
       findings,
-      worst: worstSeverity(findings.map((f) => f.severity)),
+      related,
+      worst: worstSeverity([...findings, ...related].map((f) => f.severity)),
     };
   });
   return catalog.sections
@@ -111,7 +117,8 @@ export function tallyLine(report: Report): string {
 
 /**
  * What a scan could decide, in lines: `Coverage: 29 of 45 testable items decided, 8 partial, 8
- * not tested`, then why it stopped short, if it did. Empty for audits.
+ * not tested`, then why it stopped short, if it did; then the report's notes (an audit has only
+ * those).
  *
  * @example
  * ```ts
@@ -120,7 +127,7 @@ export function tallyLine(report: Report): string {
  */
 export function coverageLines(report: Report): string[] {
   const c = report.coverage;
-  if (!c) return [];
+  if (!c) return (report.notes ?? []).map((note) => `Note: ${note}`);
   const lines = [
     `Coverage: ${c.decided} of ${c.testable} testable items decided, ${c.partial} partial, ${c.notTested} not tested`,
   ];

@@ -37,6 +37,11 @@ export const secretInResponse: AuditRule = {
   items: ["OUT-06", "AUTH-04"],
   severity: "high",
   title: "Secret or credential in a response schema",
+  tags: ["secrets", "output", "credentials"],
+  looksFor:
+    "Response schemas with a password, secret, private key or token field; a credential an operation issues once (key creation) is info with advice to show it once.",
+  example:
+    'paths:\n  /users/{id}:\n    get:\n      responses:\n        "200":\n          content:\n            application/json:\n              schema:\n                properties: { password: { type: string } }',
   fix: "Remove the property from response schemas (a separate input schema, or writeOnly: true) and from what the server serialises.",
   run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];

@@ -17,6 +17,11 @@ export const userIdInPath: AuditRule = {
   items: ["PROC-02"],
   severity: "medium",
   title: "User id in the path before the resource",
+  tags: ["authorization", "identifiers"],
+  looksFor:
+    "Paths that name another user before the resource (/users/{userId}/orders) where the caller could be taken from the token instead: a BOLA risk on every such operation.",
+  example:
+    'paths:\n  /users/{userId}/orders:\n    get:\n      responses: { "200": { description: the user\'s orders } }',
   fix: "Resolve the caller from the token (e.g. /me/orders); if other users' resources must be reachable, check ownership on every request.",
   run({ operations, vocabulary }) {
     const hits: RuleHit[] = [];
