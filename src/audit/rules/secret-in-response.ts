@@ -49,7 +49,7 @@ export const secretInResponse: AuditRule = {
   title: "Secret or credential in a response schema",
   tags: ["secrets", "output", "credentials"],
   looksFor:
-    "Response schemas with a password, secret, private key or token field; a credential an operation issues once (key creation) is info with advice to show it once.",
+    "Response schemas with a password, secret, private key or token field; a credential an operation issues (a key's secret, a token collection's password), a masked value and the leaked secret a security alert reports are info.",
   example:
     'paths:\n  /users/{id}:\n    get:\n      responses:\n        "200":\n          content:\n            application/json:\n              schema:\n                properties: { password: { type: string } }',
   fix: "Remove the property from response schemas (a separate input schema, or writeOnly: true) and from what the server serialises.",
