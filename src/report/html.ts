@@ -9,6 +9,7 @@ import {
   locationText,
   printable,
   referenceIds,
+  relatedSummary,
   type SectionView,
   sectionViews,
   shownEvidence,
@@ -202,6 +203,8 @@ function itemHtml(view: ItemView, idPrefix: string): string {
     parts.push(`<p class="reason">${esc(view.result.reason)}</p>`);
   parts.push(`<p>${esc(view.item.summary)}</p>`);
   for (const finding of view.findings) parts.push(findingHtml(finding));
+  for (const line of relatedSummary(view.related))
+    parts.push(`<p class="reason">Related: ${esc(line)}</p>`);
   const coverage = view.result.coverage ?? [];
   if (coverage.length > 0)
     parts.push(

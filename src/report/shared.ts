@@ -91,6 +91,25 @@ export function sectionViews(report: Report, catalog: Catalog): SectionView[] {
     .filter((s) => s.items.length > 0);
 }
 
+/**
+ * Audit: the findings listed under another item that bear on this one, one line per rule.
+ *
+ * @example
+ * ```ts
+ * relatedSummary(view.related); // ["3 finding(s) of unbounded-input, listed under IN-04"]
+ * ```
+ */
+export function relatedSummary(related: readonly Finding[]): string[] {
+  const byRule = new Map<string, { count: number; primary: string }>();
+  for (const f of related) {
+    const known = byRule.get(f.checkId);
+    byRule.set(f.checkId, { count: (known?.count ?? 0) + 1, primary: f.items[0] ?? "" });
+  }
+  return [...byRule].map(
+    ([rule, { count, primary }]) => `${count} finding(s) of ${rule}, listed under ${primary}`,
+  );
+}
+
 /** Counts of item verdicts, every verdict present (zero when none). */
 export function verdictCounts(report: Report): Record<Verdict, number> {
   const counts: Record<Verdict, number> = {

@@ -10,6 +10,7 @@ import {
   durationText,
   locationText,
   printable,
+  relatedSummary,
   sectionViews,
   shownEvidence,
   tallyLine,
@@ -44,7 +45,8 @@ function gradePaint(c: Colors, grade: Report["grade"]): Paint {
 /**
  * The terminal summary of a scan or audit: header with score and grade, failed and warned items
  * by section with their findings and evidence, not-tested items with reasons, a closing tally.
- * Info findings of one rule within an item are summed up on one line unless `showInfo` is set;
+ * An audit's info findings of one rule within an item are summed up on one line unless `showInfo`
+ * is set;
  * an audit names, under an item, the findings listed under their primary item that bear on it.
  * Without `color`, the output has no ANSI escape codes at all.
  *
@@ -88,7 +90,9 @@ export function formatText(
       const verdict =
         view.result.verdict === "fail" ? c.red(c.bold("FAIL")) : c.yellow(c.bold("WARN"));
       lines.push(`  ${verdict} ${c.bold(view.item.id)} ${view.item.title}`);
-      lines.push(...itemFindingLines(c, view.findings, options.showInfo === true, tally));
+      // Scan reports have few info findings and no option to list them: only audits sum them up.
+      const showInfo = options.showInfo === true || report.kind !== "audit";
+      lines.push(...itemFindingLines(c, view.findings, showInfo, tally));
       lines.push(...relatedLines(c, view.related));
     }
   }
@@ -165,15 +169,7 @@ function itemFindingLines(
 
 /** Audit: findings listed under their primary item that bear on this one too, by rule. */
 function relatedLines(c: Colors, related: readonly Finding[]): string[] {
-  const byRule = new Map<string, { count: number; primary: string }>();
-  for (const f of related) {
-    const known = byRule.get(f.checkId);
-    byRule.set(f.checkId, { count: (known?.count ?? 0) + 1, primary: f.items[0] ?? "" });
-  }
-  return [...byRule].map(
-    ([rule, { count, primary }]) =>
-      `    ${c.dim("related")}  ${count} finding(s) of ${printable(rule)}, listed under ${primary}`,
-  );
+  return relatedSummary(related).map((line) => `    ${c.dim("related")}  ${printable(line)}`);
 }
 
 function findingLines(c: Colors, finding: Finding): string[] {

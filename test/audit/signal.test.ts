@@ -168,6 +168,24 @@ describe("each finding listed once, under its primary item", () => {
   });
 });
 
+describe("related findings in the other formats", () => {
+  it("the markdown and HTML reports name them under the related item", async () => {
+    const md = await runCli(["audit", MIXED, "--format", "markdown"]);
+    assert.match(md.stdout, /- related: 3 finding\(s\) of unbounded-input, listed under IN-04/);
+    const html = await runCli(["audit", MIXED, "--format", "html"]);
+    assert.match(html.stdout, /Related: 3 finding\(s\) of unbounded-input, listed under IN-04/);
+  });
+
+  it("JUnit fails the related item with the finding's details when it fails the run", async () => {
+    const { stdout } = await runCli(["audit", MIXED, "--format", "junit", "--fail-on", "medium"]);
+    const ext06 = stdout.slice(stdout.indexOf('name="EXT-06'));
+    assert.match(
+      ext06.slice(0, ext06.indexOf("</testcase>")),
+      /<failure message="Request input without bounds" type="medium">/,
+    );
+  });
+});
+
 describe("--rules / --skip-rules", () => {
   const ran = (r: JsonReport) => r.checks.map((c) => c.id).sort();
 
