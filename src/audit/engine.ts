@@ -8,6 +8,7 @@ import type { CheckRun, ItemOutcome, SuppressedFinding } from "../core/report.js
 import { listOperations } from "../openapi/operations.js";
 import type { LoadedDocument } from "../openapi/types.js";
 import { DEFAULT_VOCABULARY, type Vocabulary } from "../vocabulary/vocabulary.js";
+import { operationReach } from "./reach.js";
 import { AUDIT_RULES } from "./registry.js";
 import type { AuditRule, RuleContext, RuleHit } from "./rule.js";
 import { excerpt } from "./schemas.js";
@@ -40,6 +41,11 @@ export interface AuditResult {
   readonly warnings: string[];
   readonly checks: CheckRun[];
   readonly outcomes: Map<ItemId, ItemOutcome>;
+  /** The operations of the document, and those each finding bears on (for the audit score). */
+  readonly reach: {
+    readonly operations: number;
+    readonly byFinding: ReadonlyMap<string, readonly string[]>;
+  };
 }
 
 /** The pseudo-rule of inline suppressions that give no reason. */
@@ -76,6 +82,15 @@ export function auditDocument(doc: LoadedDocument, options: AuditOptions): Audit
   const hidden = new Set<string>();
   const suppressed: SuppressedFinding[] = [];
   const cache = new Map<string, InlineSuppression[]>();
+  const reachOf = operationReach(doc, context.operations);
+  const reached = new Map<string, Set<string>>();
+  const note = (key: string, pointer: string, written: Location): void => {
+    const set = reached.get(key) ?? new Set<string>();
+    reached.set(key, set);
+    for (const op of reachOf(pointer)) set.add(`${doc.file}#${op}`);
+    if (written.kind === "document" && written.file === doc.file && written.pointer !== pointer)
+      for (const op of reachOf(written.pointer)) set.add(`${doc.file}#${op}`);
+  };
 
   for (const rule of rules) {
     let hits: readonly RuleHit[];
@@ -97,6 +112,7 @@ export function auditDocument(doc: LoadedDocument, options: AuditOptions): Audit
     for (const hit of hits) {
       const finding = toFinding(doc, catalog, rule, hit);
       const key = finding.id;
+      note(key, hit.pointer, finding.location);
       const known = byKey.get(key);
       if (known) {
         known.places++;
@@ -127,6 +143,10 @@ export function auditDocument(doc: LoadedDocument, options: AuditOptions): Audit
     warnings: configured.warnings,
     checks,
     outcomes,
+    reach: {
+      operations: context.operations.length,
+      byFinding: new Map([...reached].map(([key, ops]) => [key, [...ops]])),
+    },
   };
 }
 

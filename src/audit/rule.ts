@@ -39,7 +39,9 @@ export interface RuleHit {
  * ```ts
  * const rule: AuditRule = {
  *   id: "basic-auth-scheme", items: ["AUTH-01"], severity: "high",
- *   title: "HTTP Basic authentication scheme", fix: "Remove the basic scheme.",
+ *   title: "HTTP Basic authentication scheme", tags: ["auth"],
+ *   looksFor: "An http scheme with scheme basic.", example: "type: http\nscheme: basic",
+ *   fix: "Remove the basic scheme.",
  *   run: ({ doc }) => [],
  * };
  * ```
@@ -52,6 +54,15 @@ export interface AuditRule {
   readonly severity: Severity;
   /** Short, specific title of the rule's findings. */
   readonly title: string;
+  /**
+   * Lower-case words that group rules for `--rules` / `--skip-rules` (e.g. `secrets`, `input`,
+   * `authorization`); a rule has one or more.
+   */
+  readonly tags: readonly string[];
+  /** What the rule looks for, in one or two sentences (`rampart rules`). */
+  readonly looksFor: string;
+  /** A short excerpt of an OpenAPI document (YAML) that the rule reports (`rampart rules ID`). */
+  readonly example: string;
   /** Short remediation specific to the rule, appended to the catalog item's. */
   readonly fix: string;
   run(context: RuleContext): readonly RuleHit[];

@@ -3,6 +3,8 @@ export interface CliIO {
   readonly stdout: { write(chunk: string): unknown; readonly isTTY?: boolean };
   readonly stderr: { write(chunk: string): unknown; readonly isTTY?: boolean };
   readonly cwd: string;
+  /** What `rampart audit -` reads (process.stdin); absent when there is none to read. */
+  readonly stdin?: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborted when the user asks a long-running command to stop (SIGINT, SIGTERM). */
   readonly signal?: AbortSignal;

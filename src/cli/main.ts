@@ -148,26 +148,58 @@ export async function run(argv: readonly string[], io: CliIO): Promise<number> {
 
   program
     .command("audit")
-    .description("Audit an OpenAPI 2.0 / 3.0 / 3.1 document (YAML or JSON) against the checklist")
-    .argument("<file>", "the OpenAPI document, e.g. openapi.yaml")
+    .description(
+      "Audit OpenAPI 2.0 / 3.0 / 3.1 documents (YAML or JSON) against the checklist: one report",
+    )
+    .argument(
+      "<file...>",
+      "OpenAPI documents: files, globs (quoted: 'apis/**/*.yaml'), - for standard input, or http(s) URLs",
+    )
     .addOption(new Option("--format <format>", "report format").choices([...REPORT_FORMATS]))
     .option(
       "-o, --output <file|fmt=file>",
       "write the report to FILE, or format FMT to FILE (repeatable)",
-      (value: string, previous: string[] = []) => [...previous, value],
+      collect,
     )
     .option(
       "--fail-on <severity>",
       "exit 1 on findings at or above: critical|high|medium|low|info|none",
       "high",
     )
+    .option(
+      "--min-severity <severity>",
+      "show only findings at or above: critical|high|medium|low|info (the exit code still counts all)",
+    )
+    .option("-q, --quiet", "print only the findings that fail the run (--fail-on), one line each")
+    .option(
+      "--show-info",
+      "list every info finding in the text report (default: one line per rule)",
+    )
+    .option(
+      "--rules <ids>",
+      "run only these rules: ids, tags or item ids, comma-separated (see rampart rules)",
+      collect,
+    )
+    .option("--skip-rules <ids>", "leave out these rules: ids, tags or item ids", collect)
     .option("-c, --config <file>", "rampart.yaml (ignore: entries)")
     .option("--baseline <file>", "an earlier --format json report: mark findings new or unchanged")
     .option("--allow-remote-refs", "fetch $refs to http(s) URLs (off: the audit makes no request)")
     .option("--sarif-base-dir <dir>", "SARIF file locations relative to this directory (default .)")
-    .action(async (file, options) => {
+    .action(async (files, options) => {
       const { auditCommand } = await import("./audit.js");
-      exitCode = await auditCommand(file, options, io);
+      exitCode = await auditCommand(files, options, io);
+    });
+
+  program
+    .command("rules")
+    .description("List the audit rules, or explain one with an example and the fix")
+    .argument("[id]", "a rule id, e.g. secret-in-url")
+    .addOption(
+      new Option("--format <format>", "output format").choices(["text", "json"]).default("text"),
+    )
+    .action(async (id, options) => {
+      const { rulesCommand } = await import("./rules.js");
+      exitCode = await rulesCommand(id, options, io);
     });
 
   program

@@ -55,6 +55,15 @@ export function parseFailOn(value: string): Severity | "none" {
   );
 }
 
+/** A severity option such as `--min-severity`: one of the five severities, else a usage error. */
+export function parseSeverity(option: string, value: string): Severity {
+  if (isSeverity(value)) return value;
+  throw new RampartError(
+    "ERR_USAGE",
+    `${option} must be critical, high, medium, low or info (got "${value}")`,
+  );
+}
+
 /**
  * Reads `--baseline FILE` up front (a typo fails before a long scan, not after it) and returns
  * what compares a report with it; without the option, the report is returned as it is.

@@ -113,8 +113,14 @@ export interface ItemResult {
   readonly verdict: Verdict;
   /** Why the item is not tested, not applicable or partial, or a short summary. */
   readonly reason?: string;
-  /** Ids of the findings that decided the verdict. */
+  /** Ids of the findings that decided the verdict (audit: those whose primary item this is). */
   readonly findings: readonly string[];
+  /**
+   * Audit: ids of findings whose primary item is another one and that bear on this item too
+   * (`unbounded-input` is listed under IN-04, related to EXT-06). They count for the verdict, but
+   * a finding is listed and scored once, under its primary item (the first of its `items`).
+   */
+  readonly related?: readonly string[];
   /** Scan: every check of the item with what it covered. */
   readonly coverage?: readonly CheckCoverage[];
   /**

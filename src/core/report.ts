@@ -1,7 +1,7 @@
 import type { Catalog } from "../catalog/catalog.js";
 import type { ItemId } from "../catalog/ids.js";
 import type { CheckCoverage, Finding, ItemResult, Verdict } from "./finding.js";
-import { computeScore, type Grade } from "./score.js";
+import { computeScore, type Grade, type Score } from "./score.js";
 import { atLeast, type Severity } from "./severity.js";
 
 /** How one check or rule ended; a check that throws is reported here, never as a crash. */
@@ -39,7 +39,8 @@ export interface Report {
   readonly authentication?: string;
   /**
    * Scan: what it decided about its input or went past, one line each (where the document's
-   * operations were taken to be, broken parts of the document skipped).
+   * operations were taken to be, broken parts of the document skipped). Audit: the findings of
+   * each document when several were audited, and what a display filter left out.
    */
   readonly notes?: readonly string[];
   /**
@@ -105,7 +106,8 @@ export interface ItemOutcome {
 }
 
 /**
- * Turns findings and check outcomes into one {@link ItemResult} per catalog item:
+ * Turns findings and check outcomes into one {@link ItemResult} per catalog item (an audit
+ * lists each finding under its primary item only, and names it as related on the others):
  * - `fail`: a finding at `low` or above; `warn`: only `info` findings;
  * - `pass`: the decisive checks ran on the whole surface and found nothing; `partial`: they ran
  *   on part of it; `not_applicable` / `not_tested`: with the reason;
@@ -123,10 +125,14 @@ export function summariseItems(
   outcomes: ReadonlyMap<ItemId, ItemOutcome>,
 ): ItemResult[] {
   return catalog.items.map((item): ItemResult => {
+    // Audit: a finding is listed once, under its primary item; scan lists it under each item.
+    const primary = kind === "audit" ? findings.filter((f) => f.items[0] === item.id) : [];
     const own = findings.filter((f) => f.items.includes(item.id));
-    const ids = own.map((f) => f.id);
+    const ids = (kind === "audit" ? primary : own).map((f) => f.id);
+    const related = kind === "audit" ? own.filter((f) => f.items[0] !== item.id) : [];
     const outcome = outcomes.get(item.id);
     const extra = {
+      ...(related.length > 0 ? { related: related.map((f) => f.id) } : {}),
       ...(outcome?.coverage ? { coverage: outcome.coverage } : {}),
       ...(outcome?.cutShort ? { cutShort: true } : {}),
       ...(outcome?.worstPossible ? { worstPossible: outcome.worstPossible } : {}),
@@ -161,7 +167,8 @@ export function summariseItems(
 }
 
 /**
- * Assembles a report: item results, then score and grade from them.
+ * Assembles a report: item results, then score and grade from them (or the given `scored`: the
+ * audit's own model, src/audit/score.ts).
  *
  * @example
  * ```ts
@@ -173,9 +180,10 @@ export function buildReport(
   catalog: Catalog,
   outcomes: ReadonlyMap<ItemId, ItemOutcome>,
   stops?: { readonly targetLost?: string; readonly budgetSpent?: boolean },
+  scored?: Score,
 ): Report {
   const items = summariseItems(catalog, input.kind, input.findings, outcomes);
-  const { score, grade } = computeScore(items, input.findings);
+  const { score, grade } = scored ?? computeScore(items, input.findings);
   const coverage = input.kind === "scan" ? scanCoverage(items, stops ?? {}) : undefined;
   return {
     tool: "rampart",

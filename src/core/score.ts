@@ -2,7 +2,8 @@ import type { Finding, ItemResult } from "./finding.js";
 import { type Severity, worstSeverity } from "./severity.js";
 
 /**
- * The scoring model, kept small enough to explain in one paragraph (see README, "Score and grade"):
+ * The scan's scoring model (an audit has its own, src/audit/score.ts), kept small enough to explain
+ * in one paragraph (see README, "Score and grade"):
  * start at 100; every item that fails loses the penalty of its worst finding; every item that
  * warns loses {@link WARN_PENALTY}; the score never drops below 0. Items that pass, are not
  * applicable, not tested or manual cost nothing. Penalties count per item, not per finding, so

@@ -165,11 +165,42 @@ async function fetchRemote(url: string, name: string, maxBytes: number): Promise
     return text;
   } catch (error) {
     if (error instanceof RampartError) throw error;
-    throw new RampartError("ERR_OPENAPI_READ", `cannot fetch: ${(error as Error).message}`, {
+    throw new RampartError("ERR_OPENAPI_READ", `cannot fetch: ${fetchFailure(error)}`, {
       source: name,
       cause: error,
     });
   }
+}
+
+/**
+ * Why a fetch failed, in words: undici says only "fetch failed" and keeps the reason (refused,
+ * unknown host, TLS, redirect) in `cause`.
+ */
+function fetchFailure(error: unknown): string {
+  const e = error as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string; message?: string };
+  };
+  if (e.name === "TimeoutError") return `no answer within ${DEFAULTS.remoteTimeoutMs / 1000} s`;
+  const code = e.cause?.code;
+  const known: Record<string, string> = {
+    ECONNREFUSED: "connection refused",
+    ECONNRESET: "connection reset",
+    ENOTFOUND: "host not found",
+    EAI_AGAIN: "host name lookup failed",
+    UND_ERR_SOCKET: "connection closed",
+    CERT_HAS_EXPIRED: "certificate expired",
+    DEPTH_ZERO_SELF_SIGNED_CERT: "self-signed certificate",
+    UNABLE_TO_VERIFY_LEAF_SIGNATURE: "certificate not trusted",
+    ERR_TLS_CERT_ALTNAME_INVALID: "certificate does not match the host",
+  };
+  if (code !== undefined) return `${known[code] ?? e.cause?.message ?? "failed"} (${code})`;
+  if (e.cause?.message)
+    return /redirect/i.test(e.cause.message)
+      ? "redirect refused (the document must be at the URL given)"
+      : e.cause.message;
+  return e.message ?? String(error);
 }
 
 function parseSource(text: string, name: string, key: string, options: LoadOptions): SourceFile {

@@ -9,6 +9,7 @@ import {
   locationText,
   printable,
   referenceIds,
+  relatedSummary,
   type SectionView,
   sectionViews,
   shownEvidence,
@@ -167,6 +168,8 @@ function itemHtml(view: ItemView, state: RenderState): string {
   parts.push(`<p>${esc(view.item.summary)}</p>`);
   for (const [checkId, findings] of byCheck(view.findings))
     parts.push(checkHtml(checkId, findings, state));
+  for (const line of relatedSummary(view.related))
+    parts.push(`<p class="reason">Related: ${esc(line)}</p>`);
   const coverage = view.result.coverage ?? [];
   if (coverage.length > 0)
     parts.push(

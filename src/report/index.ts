@@ -35,6 +35,12 @@ export interface FormatOptions {
    * others pass with their findings shown (junit only; default `high`).
    */
   readonly failOn?: Severity | "none";
+  /**
+   * List every info finding (text only). By default the text report sums up info findings per
+   * rule within an item (how many, where the first is), since they can be most of a large
+   * document's findings.
+   */
+  readonly showInfo?: boolean;
 }
 
 /**

@@ -69,7 +69,16 @@ const REPORT: Shape = {
       ],
     },
     items: {
-      keys: ["id", "verdict", "reason", "findings", "cutShort", "worstPossible", "coverage"],
+      keys: [
+        "id",
+        "verdict",
+        "reason",
+        "findings",
+        "related",
+        "cutShort",
+        "worstPossible",
+        "coverage",
+      ],
       children: {
         coverage: {
           keys: [

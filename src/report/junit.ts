@@ -80,9 +80,10 @@ interface Case {
 function caseOf(view: ItemView, failing: ReadonlySet<string>): Case {
   const open = (classname: string) =>
     `    <testcase classname="${attr(classname)}" name="${attr(`${view.item.id} ${view.item.title}`)}" time="0"`;
-  const details = view.findings.flatMap((f) => [...findingPlainLines(f), ""]);
+  const all = [...view.findings, ...view.related];
+  const details = all.flatMap((f) => [...findingPlainLines(f), ""]);
   const verdict = view.result.verdict;
-  const worst = view.findings.find((f) => failing.has(f.id));
+  const worst = all.find((f) => failing.has(f.id));
   if (verdict === "fail" && worst) {
     details.push(`Remediation: ${view.item.remediation}`);
     return {

@@ -8,6 +8,7 @@ import {
   type ItemView,
   locationText,
   printable,
+  relatedSummary,
   sectionViews,
   shownEvidence,
   tallyLine,
@@ -97,6 +98,7 @@ function itemDetails(view: ItemView): string[] {
   ];
   for (const f of view.findings.slice(0, MARKDOWN_FINDINGS_PER_ITEM)) out.push(...findingLines(f));
   if (n > MARKDOWN_FINDINGS_PER_ITEM) out.push(`- … and ${n - MARKDOWN_FINDINGS_PER_ITEM} more`);
+  for (const line of relatedSummary(view.related)) out.push(`- related: ${text(line)}`);
   out.push("", `**Fix:** ${text(view.item.remediation)}`, "", "</details>");
   return out;
 }

@@ -31,6 +31,8 @@ export interface ItemView {
   readonly item: CatalogItem;
   readonly result: ItemResult;
   readonly findings: readonly Finding[];
+  /** Audit: findings listed under another (their primary) item that bear on this one too. */
+  readonly related: readonly Finding[];
   readonly worst: Severity | undefined;
 }
 
@@ -64,17 +66,21 @@ export function sortFindings(findings: readonly Finding[]): Finding[] {
 export function sectionViews(report: Report, catalog: Catalog): SectionView[] {
   const byId = new Map(report.findings.map((f) => [f.id, f]));
   const views: ItemView[] = report.items.map((result) => {
-    const findings = sortFindings(
-      result.findings.flatMap((id) => {
-        const f = byId.get(id);
-        return f ? [f] : [];
-      }),
-    );
+    const pick = (ids: readonly string[]) =>
+      sortFindings(
+        ids.flatMap((id) => {
+          const f = byId.get(id);
+          return f ? [f] : [];
+        }),
+      );
+    const findings = pick(result.findings);
+    const related = pick(result.related ?? []);
     return {
       item: catalog.item(result.id),
       result,
       findings,
-      worst: worstSeverity(findings.map((f) => f.severity)),
+      related,
+      worst: worstSeverity([...findings, ...related].map((f) => f.severity)),
     };
   });
   return catalog.sections
@@ -83,6 +89,25 @@ export function sectionViews(report: Report, catalog: Catalog): SectionView[] {
       items: views.filter((v) => v.item.section === section.id),
     }))
     .filter((s) => s.items.length > 0);
+}
+
+/**
+ * Audit: the findings listed under another item that bear on this one, one line per rule.
+ *
+ * @example
+ * ```ts
+ * relatedSummary(view.related); // ["3 finding(s) of unbounded-input, listed under IN-04"]
+ * ```
+ */
+export function relatedSummary(related: readonly Finding[]): string[] {
+  const byRule = new Map<string, { count: number; primary: string }>();
+  for (const f of related) {
+    const known = byRule.get(f.checkId);
+    byRule.set(f.checkId, { count: (known?.count ?? 0) + 1, primary: f.items[0] ?? "" });
+  }
+  return [...byRule].map(
+    ([rule, { count, primary }]) => `${count} finding(s) of ${rule}, listed under ${primary}`,
+  );
 }
 
 /** Counts of item verdicts, every verdict present (zero when none). */
@@ -111,7 +136,8 @@ export function tallyLine(report: Report): string {
 
 /**
  * What a scan could decide, in lines: `Coverage: 29 of 45 testable items decided, 8 partial, 8
- * not tested`, then why it stopped short, if it did. Empty for audits.
+ * not tested`, then why it stopped short, if it did; then the report's notes (an audit has only
+ * those).
  *
  * @example
  * ```ts
@@ -120,7 +146,7 @@ export function tallyLine(report: Report): string {
  */
 export function coverageLines(report: Report): string[] {
   const c = report.coverage;
-  if (!c) return [];
+  if (!c) return (report.notes ?? []).map((note) => `Note: ${note}`);
   const lines = [
     `Coverage: ${c.decided} of ${c.testable} testable items decided, ${c.partial} partial, ${c.notTested} not tested`,
   ];

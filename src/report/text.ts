@@ -10,6 +10,7 @@ import {
   durationText,
   locationText,
   printable,
+  relatedSummary,
   sectionViews,
   shownEvidence,
   tallyLine,
@@ -44,6 +45,9 @@ function gradePaint(c: Colors, grade: Report["grade"]): Paint {
 /**
  * The terminal summary of a scan or audit: header with score and grade, failed and warned items
  * by section with their findings and evidence, not-tested items with reasons, a closing tally.
+ * An audit's info findings of one rule within an item are summed up on one line unless `showInfo`
+ * is set;
+ * an audit names, under an item, the findings listed under their primary item that bear on it.
  * Without `color`, the output has no ANSI escape codes at all.
  *
  * @example
@@ -53,7 +57,7 @@ function gradePaint(c: Colors, grade: Report["grade"]): Paint {
  */
 export function formatText(
   report: Report,
-  options: { readonly catalog: Catalog; readonly color?: boolean },
+  options: { readonly catalog: Catalog; readonly color?: boolean; readonly showInfo?: boolean },
 ): string {
   const c = createColors(options.color ?? false);
   const lines: string[] = [];
@@ -79,15 +83,24 @@ export function formatText(
   if (flagged.length === 0) {
     lines.push("", c.green("No item failed or warned."));
   }
+  const tally = { summed: 0 };
   for (const { section, items } of flagged) {
     lines.push("", c.bold(c.underline(section.title)));
     for (const view of items) {
       const verdict =
         view.result.verdict === "fail" ? c.red(c.bold("FAIL")) : c.yellow(c.bold("WARN"));
       lines.push(`  ${verdict} ${c.bold(view.item.id)} ${view.item.title}`);
-      for (const finding of view.findings) lines.push(...findingLines(c, finding));
+      // Scan reports have few info findings and no option to list them: only audits sum them up.
+      const showInfo = options.showInfo === true || report.kind !== "audit";
+      lines.push(...itemFindingLines(c, view.findings, showInfo, tally));
+      lines.push(...relatedLines(c, view.related));
     }
   }
+  if (tally.summed > 0)
+    lines.push(
+      "",
+      c.dim(`${tally.summed} info findings summed up per rule; --show-info lists each one.`),
+    );
 
   const partial = sections.flatMap((s) => s.items.filter((v) => v.result.verdict === "partial"));
   if (partial.length > 0) {
@@ -121,6 +134,42 @@ export function formatText(
   }
   lines.push("", tallyLine(report));
   return `${lines.join("\n")}\n`;
+}
+
+/** An item's findings: each one above info, then info findings one line per rule (or each). */
+function itemFindingLines(
+  c: Colors,
+  findings: readonly Finding[],
+  showInfo: boolean,
+  tally: { summed: number },
+): string[] {
+  const lines: string[] = [];
+  const info = new Map<string, Finding[]>();
+  for (const finding of findings) {
+    if (finding.severity === "info" && !showInfo) {
+      info.set(finding.checkId, [...(info.get(finding.checkId) ?? []), finding]);
+      continue;
+    }
+    lines.push(...findingLines(c, finding));
+  }
+  for (const [rule, group] of info) {
+    const first = group[0] as Finding;
+    if (group.length === 1) {
+      lines.push(...findingLines(c, first));
+      continue;
+    }
+    tally.summed += group.length;
+    lines.push(
+      `    ${severityPaint(c, "info")("INFO".padEnd(8))} ${printable(first.title)} ${c.dim(`[${rule}]`)} × ${group.length}`,
+      `             ${c.dim("first at")} ${printable(locationText(first.location))}`,
+    );
+  }
+  return lines;
+}
+
+/** Audit: findings listed under their primary item that bear on this one too, by rule. */
+function relatedLines(c: Colors, related: readonly Finding[]): string[] {
+  return relatedSummary(related).map((line) => `    ${c.dim("related")}  ${printable(line)}`);
 }
 
 function findingLines(c: Colors, finding: Finding): string[] {

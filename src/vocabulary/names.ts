@@ -71,6 +71,29 @@ export function isIdName(name: string): boolean {
 export const OWN_RECORD_PATH = /\/(?:me|self|current|user|profile|account)(?:\/|$)/i;
 
 /**
+ * Collections of the API client's own records about people (`/v1/customers/{customer}`): in an
+ * API whose callers are businesses (machine credentials, no end-user login), a customer is a row
+ * the caller's key already scopes, not another caller.
+ *
+ * @example
+ * ```ts
+ * CLIENT_RECORD_SEGMENT.test("customers"); // true
+ * ```
+ */
+export const CLIENT_RECORD_SEGMENT = /^customers?$/i;
+
+/**
+ * The last segment of a POST that reads (`/attestations/bulk-list`, `/search`): a query with a
+ * body (RFC 9110 9.3.3 lets POST carry one), not a write.
+ *
+ * @example
+ * ```ts
+ * QUERY_BY_POST.test("bulk-list"); // true
+ * ```
+ */
+export const QUERY_BY_POST = /^(?:bulk[-_]?)?(?:list|search|query|lookup)$/i;
+
+/**
  * Twilio-style string identifiers (`sid`, `AccountSid`): in a path or with an identifier's shape
  * they name a resource, never a session.
  */

@@ -103,6 +103,9 @@ describe("auditDocument", () => {
       items: ["IN-04"],
       severity: "low",
       title: "broken",
+      tags: ["test"],
+      looksFor: "nothing",
+      example: "openapi: 3.1.0",
       fix: "none",
       run: () => {
         throw new Error("boom");

@@ -18,7 +18,14 @@ export interface CliResult {
 /** Runs the CLI in-process with captured output, as a user would from a non-TTY shell. */
 export async function runCli(
   args: readonly string[],
-  options: { cwd?: string; now?: Date; env?: Record<string, string>; signal?: AbortSignal } = {},
+  options: {
+    cwd?: string;
+    now?: Date;
+    env?: Record<string, string>;
+    signal?: AbortSignal;
+    /** What the command reads on standard input. */
+    stdin?: string;
+  } = {},
 ): Promise<CliResult> {
   let stdout = "";
   let stderr = "";
@@ -28,6 +35,7 @@ export async function runCli(
     cwd: options.cwd ?? ROOT,
     env: options.env ?? {},
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.stdin !== undefined ? { stdin: [options.stdin] } : {}),
     ...(options.now ? { now: () => options.now as Date } : {}),
   });
   return { code, stdout, stderr };

@@ -7,6 +7,10 @@ export const basicAuthScheme: AuditRule = {
   items: ["AUTH-01"],
   severity: "high",
   title: "HTTP Basic authentication scheme offered",
+  tags: ["authentication", "credentials"],
+  looksFor:
+    "A securitySchemes entry of type http with scheme basic (or Swagger 2.0 type: basic): every request then carries the reusable password.",
+  example: "components:\n  securitySchemes:\n    login:\n      type: http\n      scheme: basic",
   fix: "Remove the basic scheme from the document and the API; require a bearer token (RFC 6750) instead.",
   run({ doc }) {
     const hits: RuleHit[] = [];

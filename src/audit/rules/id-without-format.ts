@@ -11,6 +11,11 @@ export const idWithoutFormat: AuditRule = {
   items: ["IN-04"],
   severity: "info",
   title: "Identifier without format or pattern",
+  tags: ["input", "identifiers"],
+  looksFor:
+    "Path and query parameters named like identifiers (id, userId, order_id) typed as a string with no format, pattern or enum.",
+  example:
+    "parameters:\n  - name: orderId\n    in: path\n    required: true\n    schema: { type: string }",
   fix: "Constrain identifiers with format: uuid or a pattern (e.g. ^[A-Za-z0-9_-]{1,64}$).",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

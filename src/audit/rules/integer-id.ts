@@ -14,6 +14,11 @@ export const integerId: AuditRule = {
   items: ["PROC-03"],
   severity: "medium",
   title: "Sequential integer identifier",
+  tags: ["authorization", "identifiers"],
+  looksFor:
+    "Path identifiers typed integer (or a oneOf / anyOf with an integer alternative): sequential ids can be enumerated by changing a number.",
+  example:
+    "paths:\n  /orders/{id}:\n    parameters:\n      - { name: id, in: path, required: true, schema: { type: integer } }",
   fix: "Use unpredictable identifiers (UUIDv4 / random 128-bit) in URLs, and check ownership anyway.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

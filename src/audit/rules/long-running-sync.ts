@@ -14,6 +14,11 @@ export const longRunningSync: AuditRule = {
   items: ["PROC-07"],
   severity: "low",
   title: "Long-running operation answered synchronously",
+  tags: ["processing", "availability"],
+  looksFor:
+    "POST and PUT operations named like heavy work (export, report, import, batch...) that answer 200 or 201 and document no 202 Accepted (low confidence: judged from names).",
+  example:
+    'paths:\n  /reports/export:\n    post:\n      responses:\n        "200": { description: the whole export }',
   fix: "Queue the work and answer 202 Accepted with a Location to poll (or a callback).",
   run({ operations }) {
     const hits: RuleHit[] = [];

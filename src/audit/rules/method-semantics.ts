@@ -15,6 +15,11 @@ export const methodSemantics: AuditRule = {
   items: ["IN-01"],
   severity: "medium",
   title: "Operation does not match its method's semantics",
+  tags: ["input", "design"],
+  looksFor:
+    "GET, HEAD and DELETE operations that take a request body, and safe methods that answer 201 Created.",
+  example:
+    "paths:\n  /search:\n    get:\n      requestBody:\n        content:\n          application/json: { schema: { type: object } }",
   fix: "Send inputs of GET / HEAD / DELETE in the path or query; create resources with POST or PUT.",
   run({ operations }) {
     const hits: RuleHit[] = [];

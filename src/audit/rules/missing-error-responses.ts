@@ -10,6 +10,11 @@ export const missingErrorResponses: AuditRule = {
   items: ["OUT-07"],
   severity: "info",
   title: "Error responses not documented",
+  tags: ["output", "errors", "docs"],
+  looksFor:
+    "Operations (without a default response) that leave out error statuses that apply to them: 400 when they take input, 401 / 403 when secured or scoped, 404 on a path with an id, 429 and 500.",
+  example:
+    'paths:\n  /orders:\n    post:\n      responses:\n        "201": { description: created }',
   fix: "Document the error statuses each operation can return, with a problem+json body (RFC 9457).",
   run({ operations }) {
     const hits: RuleHit[] = [];

@@ -11,6 +11,11 @@ export const multipartUpload: AuditRule = {
   items: ["PROC-06"],
   severity: "info",
   title: "File upload through the API",
+  tags: ["processing", "uploads"],
+  looksFor:
+    "Request bodies that upload files (multipart/form-data with a binary field, octet-stream, image, audio or video): info, low when no size bound (maxLength) is declared.",
+  example:
+    "requestBody:\n  content:\n    multipart/form-data:\n      schema:\n        properties:\n          file: { type: string, format: binary }",
   fix: "Hand out pre-signed URLs of an object store or CDN for uploads; if files must pass through the API, bound their size and type.",
   run({ operations }) {
     const hits: RuleHit[] = [];

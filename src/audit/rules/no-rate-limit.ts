@@ -11,6 +11,11 @@ export const noRateLimit: AuditRule = {
   items: ["ACC-01"],
   severity: "low",
   title: "No rate limiting documented",
+  tags: ["access", "availability"],
+  looksFor:
+    "A document where no operation declares a 429 response or a rate-limit header (RateLimit, X-RateLimit-*, Retry-After): one finding for the whole API.",
+  example:
+    'paths:\n  /login:\n    post:\n      responses:\n        "200": { description: token }   # no 429 anywhere in the document',
   fix: "Document 429 Too Many Requests (RFC 6585) with Retry-After and RateLimit headers on the operations you throttle.",
   run({ operations }) {
     if (operations.length === 0) return [];

@@ -7,6 +7,10 @@ export const oauthLegacyFlow: AuditRule = {
   items: ["OAUTH-02"],
   severity: "high",
   title: "Deprecated OAuth flow (implicit or password)",
+  tags: ["oauth", "authentication"],
+  looksFor: "OAuth 2 security schemes that offer the implicit or the resource-owner password flow.",
+  example:
+    "components:\n  securitySchemes:\n    oauth:\n      type: oauth2\n      flows:\n        implicit:\n          authorizationUrl: https://id.example.com/authorize\n          scopes: {}",
   fix: "Offer only the authorization code flow with PKCE (RFC 9700 2.1.1) and client credentials for machines.",
   run({ doc }) {
     const hits: RuleHit[] = [];

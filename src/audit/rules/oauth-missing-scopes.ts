@@ -9,6 +9,11 @@ export const oauthMissingScopes: AuditRule = {
   items: ["OAUTH-04"],
   severity: "medium",
   title: "OAuth scopes missing",
+  tags: ["oauth", "authorization"],
+  looksFor:
+    "OAuth 2 flows (other than client credentials) that define no scopes; operations that accept any token of a scoped scheme are info.",
+  example:
+    "components:\n  securitySchemes:\n    oauth:\n      type: oauth2\n      flows:\n        authorizationCode:\n          authorizationUrl: https://id.example.com/authorize\n          tokenUrl: https://id.example.com/token\n          scopes: {}",
   fix: "Define scopes per resource and action (e.g. orders:read) and require the narrowest one on each operation.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

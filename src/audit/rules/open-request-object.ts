@@ -11,6 +11,11 @@ export const openRequestObject: AuditRule = {
   items: ["IN-04", "EXT-05"],
   severity: "info",
   title: "Request object accepts undeclared properties",
+  tags: ["input", "mass-assignment"],
+  looksFor:
+    "Request body objects that accept properties they do not declare (additionalProperties absent or true): the door to mass assignment.",
+  example:
+    "requestBody:\n  content:\n    application/json:\n      schema:\n        type: object\n        properties: { name: { type: string, maxLength: 80 } }",
   fix: "Set additionalProperties: false (unevaluatedProperties: false with allOf in 3.1) on request objects.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

@@ -17,6 +17,10 @@ export const operationWithoutSecurity: AuditRule = {
   items: ["PROC-01"],
   severity: "high",
   title: "Operation without authentication",
+  tags: ["authorization", "authentication"],
+  looksFor:
+    "Operations with no security requirement (neither their own nor the document's), unless marked public with x-rampart-public and a reason.",
+  example: "paths:\n  /orders/{id}:\n    delete:\n      security: []   # anyone may delete",
   fix: 'Require a security scheme, or mark a deliberately public operation with x-rampart-public: "<why>".',
   run({ operations, vocabulary }) {
     const hits: RuleHit[] = [];

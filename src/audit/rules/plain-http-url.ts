@@ -14,6 +14,10 @@ export const plainHttpUrl: AuditRule = {
   items: ["ACC-02", "AUTH-04"],
   severity: "high",
   title: "Server or OAuth URL over plain HTTP",
+  tags: ["transport", "access"],
+  looksFor:
+    "Servers, Swagger 2.0 schemes and OAuth URLs that use http:// (loopback addresses are info).",
+  example: "servers:\n  - url: http://api.example.com",
   fix: "Use https:// URLs only (TLS 1.2+) and redirect or refuse plain HTTP.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

@@ -21,6 +21,11 @@ export const privilegedPropertyWritable: AuditRule = {
   items: ["EXT-05"],
   severity: "high",
   title: "Privileged property writable by clients",
+  tags: ["mass-assignment", "authorization"],
+  looksFor:
+    "Request schemas that let a client write a privileged field (isAdmin, role, permissions, owner) on a self-service operation (profile, registration); elsewhere granting an authority is the operation's purpose and is info.",
+  example:
+    "paths:\n  /users/me:\n    patch:\n      requestBody:\n        content:\n          application/json:\n            schema:\n              properties: { name: { type: string }, isAdmin: { type: boolean } }",
   fix: "Remove the property from request schemas (or mark it readOnly) and bind only an allow-list of fields on the server.",
   run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];

@@ -9,6 +9,10 @@ export const requestMediaType: AuditRule = {
   items: ["IN-03"],
   severity: "medium",
   title: "Request body media type missing or wildcard",
+  tags: ["input", "content-type"],
+  looksFor:
+    "Request bodies without any media type (low), or that accept a wildcard media type such as */* or application/*.",
+  example: 'requestBody:\n  content:\n    "*/*": { schema: { type: object } }',
   fix: "Declare the exact media types accepted (e.g. application/json) and answer 415 to anything else.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

@@ -9,6 +9,10 @@ export const responseMediaType: AuditRule = {
   items: ["IN-02", "OUT-05"],
   severity: "low",
   title: "Response media type missing or wildcard",
+  tags: ["output", "content-type"],
+  looksFor:
+    "Response bodies without a declared media type, or with a wildcard, so that the client must sniff.",
+  example: 'responses:\n  "200":\n    content:\n      "*/*": { schema: { type: object } }',
   fix: "Declare the exact media type of every response body, serve it as such, and answer 406 to Accept values you cannot honour.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

@@ -14,7 +14,13 @@ import {
 
 // Operations whose purpose is to issue credentials: tokens in their responses are the point.
 const ISSUES_TOKENS =
-  /\/(?:[\w-]*[-_])?(?:tokens?|login|log-in|signin|sign-in|refresh|sessions?|authenticate|auth|oauth2?\/token|device_authorization)$/i;
+  /\/(?:[\w-]*[-_])?(?:tokens?|login|log-in|signin|sign-in|refresh|sessions?|authenticate|auth|oauth2?\/token|device_authorization)(?:\.\w+)?$/i;
+// Collections of issued tokens (`POST .../Tokens.json`): a secret returned by their writes is a
+// credential they issue (a login that returned a password would still echo the user's own).
+const TOKEN_COLLECTION = /\/(?:[\w-]*[-_])?tokens?(?:\.\w+)?$/i;
+// Operations that report leaked secrets (secret-scanning alerts): the secret is their subject.
+const REPORTS_LEAKS = /\/(?:[\w-]*[-_])?(?:alerts?|leaks?|detections?)(?:\/|$)/i;
+const DETECTED = /\b(?:detected|leaked|exposed)\b/i;
 // What documents say of a secret shown once: "Only returned at creation."
 const ONLY_AT_CREATION = /only (?:returned|shown|available|visible)[^.]*(?:creat|once)/i;
 // An example that is only a mask: the server never returns the value.
@@ -30,13 +36,22 @@ const LIST_WRAPPER = /^(?:data|items|results|records|entries|values|list|nodes)$
  *   secret; an object echoed back to the caller who sent it (a token review) discloses nothing;
  * - a credential the API issues (a key's secret) returned only by writes, or documented as shown
  *   once, is by design: info, with the advice to show it once;
- * - a value the document shows masked (`example: "********"`): info.
+ * - a value the document shows masked (`example: "********"`): info;
+ * - a secret returned only by a write to a token-issuing operation (Twilio's TURN credentials from
+ *   `POST .../Tokens.json`) is issued there: info, like a key's secret;
+ * - a leaked secret that a security alert reports (GitHub's secret-scanning alerts: "The secret
+ *   that was detected") is the alert's subject: info, with the advice to restrict and mask it.
  */
 export const secretInResponse: AuditRule = {
   id: "secret-in-response",
   items: ["OUT-06", "AUTH-04"],
   severity: "high",
   title: "Secret or credential in a response schema",
+  tags: ["secrets", "output", "credentials"],
+  looksFor:
+    "Response schemas with a password, secret, private key or token field; a credential an operation issues (a key's secret, a token collection's password), a masked value and the leaked secret a security alert reports are info.",
+  example:
+    'paths:\n  /users/{id}:\n    get:\n      responses:\n        "200":\n          content:\n            application/json:\n              schema:\n                properties: { password: { type: string } }',
   fix: "Remove the property from response schemas (a separate input schema, or writeOnly: true) and from what the server serialises.",
   run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];
@@ -87,7 +102,26 @@ export const secretInResponse: AuditRule = {
             });
             return;
           }
-          if (issued && (!readBack || ONLY_AT_CREATION.test(description))) {
+          if (
+            secret &&
+            DETECTED.test(description) &&
+            (REPORTS_LEAKS.test(via.path) || REPORTS_LEAKS.test(op.path))
+          ) {
+            hits.push({
+              pointer: node.pointer,
+              subject: name,
+              severity: "info",
+              detail: `Response property "${name}" (returned by ${where}) is a leaked secret that a security alert reports: showing it to those who triage the alert is the purpose.`,
+              fix: "Restrict these operations to security roles, mask the value by default (reveal on request, logged), and revoke the secret rather than only closing the alert.",
+            });
+            return;
+          }
+          const issuedHere =
+            !readBack && (TOKEN_COLLECTION.test(via.path) || TOKEN_COLLECTION.test(op.path));
+          if (
+            (issued || (secret && issuedHere)) &&
+            (!readBack || ONLY_AT_CREATION.test(description))
+          ) {
             hits.push({
               pointer: node.pointer,
               subject: name,

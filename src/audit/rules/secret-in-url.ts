@@ -18,6 +18,10 @@ export const secretInUrl: AuditRule = {
   items: ["IN-05"],
   severity: "high",
   title: "Credential in the URL",
+  tags: ["secrets", "credentials", "input"],
+  looksFor:
+    "Credentials taken in the query or the path (api_key, access_token, password, <what>_token), or an apiKey scheme in: query; identifiers such as *Sid or *Id are not credentials.",
+  example: "parameters:\n  - name: api_key\n    in: query\n    schema: { type: string }",
   fix: "Take credentials in the Authorization header (RFC 6750 2.1) or a header-based API key, never in the query or path.",
   run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];

@@ -11,6 +11,11 @@ export const secretNotWriteOnly: AuditRule = {
   items: ["OUT-06", "AUTH-04"],
   severity: "info",
   title: "Secret request property not writeOnly",
+  tags: ["secrets", "output"],
+  looksFor:
+    "Request properties named like a password or secret that are not writeOnly, so that a schema shared with responses may echo them; a property that refers to a secret object is not a secret.",
+  example:
+    "components:\n  schemas:\n    Signup:\n      properties:\n        password: { type: string }",
   fix: "Mark password and secret properties writeOnly: true (and format: password).",
   run({ doc, operations, vocabulary }) {
     const hits: RuleHit[] = [];

@@ -64,6 +64,10 @@ export const unboundedInput: AuditRule = {
   items: ["IN-04", "EXT-06"],
   severity: "info",
   title: "Request input without bounds",
+  tags: ["input", "availability"],
+  looksFor:
+    "Request parameters and body fields without bounds: strings without maxLength (or a bounded format or pattern), arrays without maxItems, numbers without maximum; an uncapped page size is medium.",
+  example: "parameters:\n  - name: limit\n    in: query\n    schema: { type: integer }",
   fix: "Bound every input: maxLength (or a bounded format or pattern) on strings, maxItems on arrays, maximum on numbers.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];

@@ -14,6 +14,11 @@ export const unpaginatedCollection: AuditRule = {
   items: ["PROC-07", "EXT-06"],
   severity: "low",
   title: "Collection without pagination",
+  tags: ["processing", "availability"],
+  looksFor:
+    "GET operations on a collection whose 200 response is an array of objects (or wraps one in data / items / results) without maxItems and without any paging parameter.",
+  example:
+    'paths:\n  /orders:\n    get:\n      responses:\n        "200":\n          content:\n            application/json: { schema: { type: array, items: { $ref: "#/components/schemas/Order" } } }',
   fix: "Page collections (limit + cursor or offset) with a capped page size, and document the paging parameters.",
   run({ doc, operations }) {
     const hits: RuleHit[] = [];
