@@ -154,7 +154,9 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
     // Intrusive checks probe through the caller's own profile update: the scan puts it back.
     const intrusive =
       opts.profile === "full" && active.some((c) => c.intrusive) && target.authenticated;
-    const snapshots = intrusive ? await snapshotOwnRecords(http, target.operations) : [];
+    const snapshots = intrusive
+      ? await snapshotOwnRecords(http, target.operations, target.loginFields)
+      : [];
     budget.open(active.map((c) => c.id));
     await Promise.all(active.map(run));
     if (snapshots.length > 0)

@@ -9,6 +9,8 @@ export interface OwnRecordSnapshot {
   readonly update: ScanOperation;
   readonly wrapper?: string;
   readonly fields: Readonly<Record<string, Scalar>>;
+  /** The login's own members the update's example carries (some APIs want the password on every update). */
+  readonly login: Readonly<Record<string, string>>;
 }
 
 /** `{"user": {...}}` → the inner object and its wrapper's name; a bare object as it is. */
@@ -35,6 +37,7 @@ function inner(value: unknown): { record?: Record<string, unknown>; wrapper?: st
 export async function snapshotOwnRecords(
   http: ScanHttp,
   operations: readonly ScanOperation[],
+  loginFields: ReadonlyMap<string, string> = new Map(),
 ): Promise<OwnRecordSnapshot[]> {
   const updates = operations.filter(
     (o) =>
@@ -57,8 +60,16 @@ export async function snapshotOwnRecords(
         typeof value === "string" || typeof value === "number" || typeof value === "boolean";
       if (scalar && !PASSWORD_FIELD.test(key)) fields[key] = value;
     }
+    const login: Record<string, string> = {};
+    for (const [key, value] of Object.entries(example.record))
+      if (typeof value === "string" && loginFields.get(key) === value) login[key] = value;
     if (Object.keys(fields).length > 0)
-      snapshots.push({ update, fields, ...(example.wrapper ? { wrapper: example.wrapper } : {}) });
+      snapshots.push({
+        update,
+        fields,
+        login,
+        ...(example.wrapper ? { wrapper: example.wrapper } : {}),
+      });
   }
   return snapshots;
 }
@@ -78,13 +89,13 @@ export async function restoreOwnRecords(
       .filter(([k, v]) => record?.[k] !== v)
       .map(([k]) => k);
   };
-  for (const { update, wrapper, fields } of snapshots) {
+  for (const { update, wrapper, fields, login } of snapshots) {
     const accept = { accept: "application/json" };
     const now = await http.trySend({ url: update.url, headers: accept });
     if (now?.status !== 200) continue;
     const drifted = changed(now, fields);
     if (drifted.length === 0) continue;
-    const body = Object.fromEntries(drifted.map((k) => [k, fields[k]]));
+    const body = { ...login, ...Object.fromEntries(drifted.map((k) => [k, fields[k]])) };
     await http.trySend({
       method: update.method,
       url: update.url,

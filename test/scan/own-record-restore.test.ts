@@ -7,9 +7,11 @@ import { catalog, listenLoopback, withServer } from "./scan-helpers.js";
 
 /**
  * A profile API (`GET|PUT /api/user`, `{"user": {...}}`) that stores whatever a PUT sends, as
- * RealWorld backends do; `refuses-restore` takes one change of the user name, then no more.
+ * RealWorld backends do; `refuses-restore` takes one change of the user name, then no more;
+ * `needs-password` wants the password in every update (one RealWorld backend hashes it each time)
+ * and logs in at `POST /api/users/login`.
  */
-type Mode = "stores" | "refuses-restore";
+type Mode = "stores" | "refuses-restore" | "needs-password";
 
 const DOCUMENT = {
   openapi: "3.0.3",
@@ -31,6 +33,8 @@ const DOCUMENT = {
                     properties: {
                       username: { type: "string", example: "jake" },
                       bio: { type: "string", example: "I work at statefarm" },
+                      email: { type: "string", example: "jake@jake.jake" },
+                      password: { type: "string", example: "jakejake" },
                     },
                   },
                 },
@@ -57,6 +61,14 @@ async function profileApi(mode: Mode) {
       };
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (path === "/openapi.json") return send(200, DOCUMENT);
+      if (path === "/api/users/login" && req.method === "POST") {
+        const login = JSON.parse(Buffer.concat(chunks).toString() || "{}") as {
+          user?: { email?: string; password?: string };
+        };
+        if (login.user?.email !== user.email || login.user?.password !== "Alice-pass-1")
+          return send(401, { error: "credentials" });
+        return send(200, { user: { ...user, token: "alice-token" } });
+      }
       if (req.headers.authorization !== "Bearer alice-token") return send(401, { error: "token" });
       if (path !== "/api/user") return send(404, { error: "not found" });
       if (req.method === "PUT") {
@@ -66,6 +78,8 @@ async function profileApi(mode: Mode) {
         } catch {
           return send(400, { error: "bad json" });
         }
+        if (mode === "needs-password" && body.user?.password !== "Alice-pass-1")
+          return send(422, { errors: { body: ["data and salt arguments required"] } });
         for (const [k, v] of Object.entries(body.user ?? {}))
           if ((k === "username" || k === "bio") && typeof v === "string") {
             if (k === "username" && mode === "refuses-restore" && renamed) continue;
@@ -80,9 +94,18 @@ async function profileApi(mode: Mode) {
   return { ...listening, user };
 }
 
-function scan(url: string, profile: "safe" | "full") {
+function scan(url: string, profile: "safe" | "full", login = false) {
   return runScan(
-    { target: url, profile, bearer: "alice-token" },
+    login
+      ? {
+          target: url,
+          profile,
+          login: {
+            path: "/api/users/login",
+            body: { user: { email: "alice@example.test", password: "Alice-pass-1" } },
+          },
+        }
+      : { target: url, profile, bearer: "alice-token" },
     { catalog, checks: [sqlInjectionCheck] },
   );
 }
@@ -126,6 +149,20 @@ describe("the scan puts its own account back after probing through its profile u
       const report = await scan(api.url, "safe");
       assert.equal(api.user.username, "alice");
       assert.ok(!report.notes?.some((n) => /own account/.test(n)));
+    });
+  });
+
+  test("regression: an API that wants the password in every update was not put back (rw-express)", async () => {
+    await withServer(profileApi("needs-password"), async (api) => {
+      const report = await scan(api.url, "full", true);
+      assert.deepEqual(
+        { username: api.user.username, bio: api.user.bio },
+        { username: "alice", bio: "Gardens." },
+      );
+      assert.ok(
+        report.notes?.some((n) => /was put back as it was/.test(n)),
+        JSON.stringify(report.notes),
+      );
     });
   });
 });
