@@ -2,7 +2,7 @@ import type { Finding } from "../../../core/finding.js";
 import type { Vocabulary } from "../../../vocabulary/vocabulary.js";
 import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
 import type { Exchange, ScanCheck, ScanOperation } from "../../types.js";
-import { basicPayloadUser } from "../auth/basic-auth.js";
+import { disguisedBasicHeader } from "../auth/basic-auth.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 import { delivers, unwrapped } from "./objects.js";
 import { isUserIdParam, withSegment } from "./user-id-in-path.js";
@@ -47,7 +47,7 @@ export const userRecordsCheck: ScanCheck = {
     const { list, problems } = await identitiesOf(context);
     const [a, b] = list;
     if (!a || !b) return notTested(problems.join("; ") || "needs two identities (scan.identities)");
-    const name = a.username ?? disguisedUser(a);
+    const name = a.username ?? disguisedBasicHeader(a.headers)?.user;
     if (a.userId === undefined && name === undefined)
       return notTested(
         `the id of "${a.name}" is unknown (no id claim in its token, no GET .../me, no login name): ${operations.length} operation${operations.length === 1 ? "" : "s"} reading a user record not tried`,
@@ -138,15 +138,6 @@ async function walkFor(
     const answer = await read(withId(op, String(n)));
     if (!answer) return undefined;
     if (mine(answer)) return String(n);
-  }
-  return undefined;
-}
-
-/** The user name inside an identity's header that is base64 of `user:password`. */
-function disguisedUser(identity: Identity): string | undefined {
-  for (const value of Object.values(identity.headers)) {
-    const user = basicPayloadUser(value);
-    if (user !== undefined) return user;
   }
   return undefined;
 }

@@ -120,6 +120,26 @@ export function basicPayloadUser(value: string): string | undefined {
 }
 
 /**
+ * The credential header of an identity that is base64 of `user:password` (Basic under another
+ * name), with its user name; undefined when it has none.
+ *
+ * @example
+ * ```ts
+ * disguisedBasicHeader({ "authorization-token": "YWxpY2U6cHc=" }); // { name: "authorization-token", user: "alice" }
+ * ```
+ */
+export function disguisedBasicHeader(
+  headers: Readonly<Record<string, string>>,
+): { name: string; value: string; user: string } | undefined {
+  for (const [name, value] of Object.entries(headers)) {
+    if (name.toLowerCase() === "authorization" && /^\s*basic\s/i.test(value)) continue;
+    const user = basicPayloadUser(value);
+    if (user !== undefined) return { name, value, user };
+  }
+  return undefined;
+}
+
+/**
  * Basic under another name: an identity's credential header whose value is base64 of
  * `user:password` (a custom `Authorization-Token`, say), accepted by an operation that refuses
  * the same request without it. The password travels with every request, as with Basic.

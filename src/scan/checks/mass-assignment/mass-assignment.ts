@@ -1,7 +1,7 @@
 import type { Finding } from "../../../core/finding.js";
 import { normaliseName } from "../../../vocabulary/names.js";
 import { type Identity, identitiesOf, jsonObject, sendAs } from "../../identities.js";
-import type { CheckContext, Exchange, ScanCheck, ScanOperation, ScanRequest } from "../../types.js";
+import type { CheckContext, ScanCheck, ScanOperation, ScanRequest } from "../../types.js";
 import {
   type Collection,
   collectionsOf,
@@ -12,7 +12,7 @@ import {
 import { isUserIdParam, withSegment } from "../access-control/user-id-in-path.js";
 import { covered, notTested, ran, undescribed } from "../outcome.js";
 import { probeOwner, reassignable } from "./owner.js";
-import { looselySame, privilegedFor } from "./privileged.js";
+import { looselySame, privilegedFor, sendUpdate } from "./privileged.js";
 import { probeRegistration, registrationsOf } from "./registration.js";
 
 /**
@@ -158,13 +158,13 @@ async function probe(
   );
   for (const { field, value } of fields) {
     if (looselySame(original[field], value)) continue;
-    const exchange = await update(send, op, url, { [field]: value });
+    const exchange = await sendUpdate(send, op, url, { [field]: value });
     if (!exchange || exchange.status < 200 || exchange.status >= 300) continue;
     const after = await read();
     const effective = after !== undefined && looselySame(after[field], value);
     const answer = unwrapped(jsonObject(exchange.body) ?? {}).value;
     const reflected = looselySame(answer[field], value);
-    if (field in original) await update(send, op, url, { [field]: original[field] });
+    if (field in original) await sendUpdate(send, op, url, { [field]: original[field] });
     if (!effective && !reflected) continue;
     findings.push(
       context.finding({
@@ -221,24 +221,4 @@ async function probeCreate(context: CheckContext, collection: Collection): Promi
       subject: `${collection.list.path}:create`,
     }),
   ];
-}
-
-function update(
-  send: (request: ScanRequest) => Promise<Exchange | undefined>,
-  op: ScanOperation,
-  url: string,
-  body: Record<string, unknown>,
-): Promise<Exchange | undefined> {
-  const type =
-    op.bodyTypes.find((t) => t === "application/json") ??
-    op.bodyTypes.find((t) => /json/i.test(t)) ??
-    "application/json";
-  // A body wrapped in one member (`{"user": {...}}`) keeps its wrapper.
-  const wrapper = unwrapped(jsonObject(op.exampleBody ?? "") ?? {}).key;
-  return send({
-    method: op.method,
-    url,
-    headers: { ...JSON_HEADERS, "content-type": type },
-    body: JSON.stringify(wrapper ? { [wrapper]: body } : body),
-  });
 }

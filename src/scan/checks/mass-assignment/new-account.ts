@@ -7,7 +7,7 @@ import {
 } from "../../auth/login.js";
 import { identitiesOf } from "../../identities.js";
 import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
-import { basicPayloadUser } from "../auth/basic-auth.js";
+import { disguisedBasicHeader } from "../auth/basic-auth.js";
 
 /** The user name, email and password a sign-up body gave a new account. */
 export interface NewAccount {
@@ -59,15 +59,14 @@ export async function signInAs(
   account: NewAccount,
 ): Promise<Record<string, string> | undefined> {
   const { list } = await identitiesOf(context);
-  for (const identity of list)
-    for (const [name, value] of Object.entries(identity.headers)) {
-      const user = basicPayloadUser(value);
-      const login = account.username ?? account.email;
-      if (user === undefined || login === undefined) continue;
-      const prefix = /^\s*[A-Za-z][\w-]*\s+(?=\S+$)/.exec(value)?.[0] ?? "";
-      const encoded = Buffer.from(`${login}:${account.password}`).toString("base64");
-      return { [name]: `${prefix}${encoded}` };
-    }
+  const login = account.username ?? account.email;
+  for (const identity of list) {
+    const disguised = disguisedBasicHeader(identity.headers);
+    if (!disguised || login === undefined) continue;
+    const prefix = /^\s*[A-Za-z][\w-]*\s+(?=\S+$)/.exec(disguised.value)?.[0] ?? "";
+    const encoded = Buffer.from(`${login}:${account.password}`).toString("base64");
+    return { [disguised.name]: `${prefix}${encoded}` };
+  }
   const recipe = context.target.auth?.recipe ?? context.config?.login;
   if (!recipe || recipe.grant) return undefined;
   // The login asks for the name it was configured with: an email when that was an email.

@@ -1,8 +1,9 @@
 import type { Finding } from "../../../core/finding.js";
 import { isOwnerName } from "../../../vocabulary/names.js";
 import { type Identity, jsonObject, sendAs } from "../../identities.js";
-import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
+import type { CheckContext, Exchange } from "../../types.js";
 import { type Collection, createdId, itemUrl, unwrapped } from "../access-control/objects.js";
+import { sendUpdate } from "./privileged.js";
 
 const JSON_HEADERS = { accept: "application/json" };
 
@@ -54,7 +55,7 @@ export async function probeOwner(
   const value = /^\d+$/.test(other.userId) ? Number(other.userId) : other.userId;
   let moved: { field: string; sent: Exchange; before: unknown; after: unknown } | undefined;
   for (const field of fields) {
-    const sent = await send(context, update, url, { [field]: value });
+    const sent = await sendUpdate((r) => context.http.trySend(r), update, url, { [field]: value });
     if (!sent || sent.status < 200 || sent.status >= 300) continue;
     const after = await read();
     if (!before || !after || JSON.stringify(after[field]) === JSON.stringify(before[field]))
@@ -89,20 +90,4 @@ export async function probeOwner(
 function excerpt(value: unknown): string {
   const text = JSON.stringify(value) ?? "undefined";
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-function send(
-  context: CheckContext,
-  op: ScanOperation,
-  url: string,
-  body: Record<string, unknown>,
-): Promise<Exchange | undefined> {
-  // A body wrapped in one member (`{"article": {...}}`) keeps its wrapper.
-  const wrapper = unwrapped(jsonObject(op.exampleBody ?? "") ?? {}).key;
-  return context.http.trySend({
-    method: op.method,
-    url,
-    headers: { ...JSON_HEADERS, "content-type": "application/json" },
-    body: JSON.stringify(wrapper ? { [wrapper]: body } : body),
-  });
 }

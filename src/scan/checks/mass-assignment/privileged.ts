@@ -1,7 +1,8 @@
 import { normaliseName } from "../../../vocabulary/names.js";
 import type { Vocabulary } from "../../../vocabulary/vocabulary.js";
 import { jsonObject } from "../../identities.js";
-import type { Exchange } from "../../types.js";
+import type { Exchange, ScanOperation, ScanRequest } from "../../types.js";
+import { unwrapped } from "../access-control/objects.js";
 
 /** A privileged member and the value an attacker would give it. */
 export interface Privileged {
@@ -85,4 +86,33 @@ function recordsIn(
     if (member !== null && typeof member === "object" && !Array.isArray(member))
       out.push(...recordsIn(member as Record<string, unknown>, depth + 1));
   return out;
+}
+
+/**
+ * Sends an update of one object with `body`, as JSON in the operation's own JSON type; a body
+ * wrapped in one member in the example (`{"user": {...}}`) keeps its wrapper.
+ *
+ * @example
+ * ```ts
+ * await sendUpdate((r) => context.http.trySend(r), op, url, { role: "admin" });
+ * ```
+ */
+export function sendUpdate(
+  send: (request: ScanRequest) => Promise<Exchange | undefined>,
+  op: ScanOperation,
+  url: string,
+  body: Record<string, unknown>,
+): Promise<Exchange | undefined> {
+  const type =
+    op.bodyTypes.find((t) => t === "application/json") ??
+    op.bodyTypes.find((t) => /json/i.test(t)) ??
+    "application/json";
+  // A body wrapped in one member (`{"user": {...}}`) keeps its wrapper.
+  const wrapper = unwrapped(jsonObject(op.exampleBody ?? "") ?? {}).key;
+  return send({
+    method: op.method,
+    url,
+    headers: { accept: "application/json", "content-type": type },
+    body: JSON.stringify(wrapper ? { [wrapper]: body } : body),
+  });
 }
