@@ -268,6 +268,8 @@ function checkBody(
     try {
       // The JSON body policy parsed these very bytes already (unless a policy rewrote them).
       const parsed = ctx.locals?.get(PARSED_JSON) as ParsedJson | undefined;
+      // Read once: released now rather than held until the upstream has answered.
+      if (parsed) ctx.locals?.delete(PARSED_JSON);
       value =
         parsed?.body === body
           ? parsed.value
