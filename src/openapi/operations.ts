@@ -50,6 +50,7 @@ export function listOperations(doc: LoadedDocument): Operation[] {
         ...(typeof op.operationId === "string" ? { operationId: op.operationId } : {}),
         security: securityOf(op, root),
         ...publicReasonOf(op, item),
+        ...tagsOf(op),
       };
       if (doc.version === "2.0") {
         const consumes = mediaList(op.consumes) ?? mediaList(root.consumes) ?? [];
@@ -140,6 +141,13 @@ function securityOf(op: Obj, root: Obj): Operation["security"] {
   return own.filter(
     (r): r is Record<string, string[]> => typeof r === "object" && r !== null && !Array.isArray(r),
   );
+}
+
+function tagsOf(op: Obj): { tags?: string[] } {
+  const tags = Array.isArray(op.tags)
+    ? op.tags.filter((t): t is string => typeof t === "string")
+    : [];
+  return tags.length > 0 ? { tags } : {};
 }
 
 function publicReasonOf(op: Obj, item: Obj): { publicReason?: string } {

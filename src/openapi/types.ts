@@ -93,4 +93,6 @@ export interface Operation {
   readonly security: readonly Readonly<Record<string, readonly string[]>>[] | undefined;
   /** Why an operation without security is public (the `x-rampart-public` extension), if stated. */
   readonly publicReason?: string;
+  /** The operation's tags, as written (empty when it has none). */
+  readonly tags?: readonly string[];
 }

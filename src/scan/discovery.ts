@@ -497,6 +497,10 @@ function toScanOperation(
       : {}),
     ...(isObject(formExample) ? { exampleForm: stringFields(formExample) } : {}),
     secured: op.security !== undefined && op.security.length > 0,
+    ...(op.tags ? { tags: op.tags } : {}),
+    ...(op.security && op.security.length > 0
+      ? { scopes: op.security.map((r) => Object.values(r).flat()) }
+      : {}),
     queryParameters: op.parameters.filter((p) => p.in === "query").map((p) => p.name),
     parameters,
     pointer: op.pointer,

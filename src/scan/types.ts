@@ -89,6 +89,10 @@ export interface ScanOperation {
   readonly fullExampleBody?: string;
   /** The operation requires credentials (its effective security is not empty). */
   readonly secured: boolean;
+  /** The document's tags of the operation. */
+  readonly tags?: readonly string[];
+  /** The scopes each of its security requirements asks (one list per requirement). */
+  readonly scopes?: readonly (readonly string[])[];
   /** Query parameters of the operation (names), for IN-05. */
   readonly queryParameters: readonly string[];
   /** Every declared parameter with the example value the scan sends (path values are in `url`). */

@@ -17,6 +17,12 @@ export interface Vocabulary {
   isAdminSegment(segment: string): boolean;
   /** `/api/admin/users/{id}`: a path with an administrative segment. */
   isAdminPath(path: string): boolean;
+  /**
+   * `Admin`, `admin:org`, `UserAdministration`: a tag or OAuth scope naming an administrative
+   * area, by its words. The admin segments that also name ordinary things in a label
+   * (`manage`, `console`, `ops`, `debug`, ...) do not count on their own.
+   */
+  isAdminLabel(label: string): boolean;
   /** `users`, `Accounts`: a collection of users. */
   isUserSegment(segment: string): boolean;
   /** `playlists`, `followers`: a resource public by design under a user. */
@@ -96,6 +102,8 @@ export function buildVocabulary(additions: VocabularyAdditions = {}): Vocabulary
     words,
     isAdminSegment: (segment) => admin.has(segment.toLowerCase()),
     isAdminPath: (path) => path.split("/").some((s) => admin.has(s.toLowerCase())),
+    isAdminLabel: (label) =>
+      labelWords(label).some((w) => admin.has(w) && !WEAK_LABEL_WORDS.has(w)),
     isUserSegment: (segment) => users.has(segment.toLowerCase()),
     isPublicResourceSegment: (segment) => publicResources.has(segment.toLowerCase()),
     isUserIdName: (name) => userName(name, /^(?:id|uuid|guid)$/),
@@ -111,6 +119,29 @@ export function buildVocabulary(additions: VocabularyAdditions = {}): Vocabulary
     privilegedValue: (name) => attackerValue(normaliseName(name)),
   };
   return Object.freeze(vocabulary);
+}
+
+/**
+ * Admin segments that, in a tag or a scope, usually name an ordinary user's own things: a
+ * "Manage profile" tag, a `console` of one's own account, a `debug` tag of a public probe.
+ */
+const WEAK_LABEL_WORDS = new Set([
+  "manage",
+  "management",
+  "console",
+  "ops",
+  "debug",
+  "actuator",
+  "sudo",
+]);
+
+/** The lower-cased words of a label: `UserAdministration` and `admin:org` alike. */
+function labelWords(label: string): string[] {
+  return label
+    .replace(/([a-z0-9])([A-Z])/g, "$1 $2")
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .filter((w) => w !== "");
 }
 
 function attackerValue(name: string): unknown {

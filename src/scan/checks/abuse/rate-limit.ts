@@ -99,8 +99,8 @@ export const RATE_LIMIT_DEFAULTS = Object.freeze({ burst: 150, workers: 16 });
 /**
  * Creates the ACC-01 burst check (`full` profile): N GET requests, as fast as the scan's
  * concurrency allows, against one cheap endpoint that answered 2xx during discovery (health,
- * root, a small read). Throttling exists when a 429 comes back (RFC 6585 section 4); the burst
- * stops there and records after how many requests and at what rate. No 429 over the whole
+ * root, a small read). Throttling exists when a 429 comes back (RFC 6585 section 4), or a 503
+ * with Retry-After, or a challenge page (see `throttles`); the burst stops there and records after how many requests and at what rate. No 429 over the whole
  * burst is a finding with the rate achieved. A limit announced in RateLimit / X-RateLimit-* /
  * Retry-After headers also counts, and ends the burst at once: its quota may be above any
  * burst worth sending. Bounded: it never sends more than `burst` requests, and only GETs.
@@ -157,7 +157,7 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
         const exchange = await context.http.trySend({ url: target.url });
         if (!exchange) continue;
         answered++;
-        if (exchange.status === 429) throttled.push({ index, exchange });
+        if (throttles(exchange, target)) throttled.push({ index, exchange });
         if (exchange.headers["retry-after"] || Object.keys(rateLimitHeaders(exchange)).length > 0)
           announced = true;
       } catch (error) {
@@ -173,15 +173,15 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
   // A throttle met settles the item: the RateLimit headers check is the other way to see one.
   const first = throttled[0];
   if (first) {
-    const limit = `429 after ${first.index} requests to GET ${path} in ${seconds.toFixed(2)} s (about ${rate} requests per second)`;
-    const bypass = await forwardedBypass(context, target.url);
+    const limit = `${first.exchange.status === 200 ? "a challenge page" : first.exchange.status} after ${first.index} requests to GET ${path} in ${seconds.toFixed(2)} s (about ${rate} requests per second)`;
+    const bypass = await forwardedBypass(context, target);
     const observed = `${limit}; ${bypass ? `rotating ${FORWARDED_HEADERS.join(" / ")} lifted it` : "still throttled with a new X-Forwarded-For on every request"}`;
     if (!bypass) return ran([], { ...whole("endpoints"), settles: true, observed });
     return ran(
       [
         context.finding({
           title: "Throttle bypassed by rotating X-Forwarded-For",
-          detail: `GET ${path} was throttled (${limit}), yet requests that each claimed another client address in ${FORWARDED_HEADERS.join(", ")} were answered ${bypass.status} while a request without them still got 429: the limit is keyed on a header any client sets.`,
+          detail: `GET ${path} was throttled (${limit}), yet requests that each claimed another client address in ${FORWARDED_HEADERS.join(", ")} were answered ${bypass.status} while a request without them was still throttled: the limit is keyed on a header any client sets.`,
           exchange: bypass,
           evidence: { note: observed },
           subject: "forwarded-bypass",
@@ -221,6 +221,26 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
   );
 }
 
+/**
+ * An answer that slows the client down: 429 (RFC 6585 section 4), a 503 that says when to come
+ * back (RFC 9110 section 10.2.3: load shedding with Retry-After), or a challenge page (a captcha)
+ * in place of the usual answer (`usual`, which must not name one itself). A bare 503 is an
+ * overloaded server, not a throttle.
+ *
+ * @example
+ * ```ts
+ * throttles(exchange, first); // true for a 429, or a captcha page where `first` had data
+ * ```
+ */
+export function throttles(exchange: Exchange, usual: Exchange): boolean {
+  if (exchange.status === 429) return true;
+  if (exchange.status === 503 && exchange.headers["retry-after"] !== undefined) return true;
+  return CHALLENGE.test(exchange.body.slice(0, 4096)) && !CHALLENGE.test(usual.body);
+}
+
+/** The markers of a challenge page: reCAPTCHA, hCaptcha, Turnstile, or a page naming a captcha. */
+const CHALLENGE = /g-recaptcha|h-captcha|cf-turnstile|challenges\.cloudflare\.com|\bcaptcha\b/i;
+
 /** Headers proxies use to pass the client's address on (RFC 7239 and the de-facto ones). */
 const FORWARDED_HEADERS = ["X-Forwarded-For", "X-Real-IP", "Forwarded", "X-Client-IP"] as const;
 
@@ -232,7 +252,11 @@ const ROTATION_PROBES = 5;
  * The throttle is keyed on those headers when they all get through while a request without them
  * is still refused: the answer of the last rotated request, or undefined.
  */
-async function forwardedBypass(context: CheckContext, url: string): Promise<Exchange | undefined> {
+async function forwardedBypass(
+  context: CheckContext,
+  target: Exchange,
+): Promise<Exchange | undefined> {
+  const url = target.url;
   let last: Exchange | undefined;
   for (let i = 0; i < ROTATION_PROBES; i++) {
     const ip = `203.0.113.${10 + i + Math.floor(Math.random() * 200)}`;
@@ -245,12 +269,12 @@ async function forwardedBypass(context: CheckContext, url: string): Promise<Exch
         "x-client-ip": ip,
       },
     });
-    if (!exchange || exchange.status === 429 || exchange.status >= 400) return undefined;
+    if (!exchange || throttles(exchange, target) || exchange.status >= 400) return undefined;
     last = exchange;
   }
   // A window that reset meanwhile would let anything through: the plain request must still fail.
   const plain = await context.http.trySend({ url });
-  return plain?.status === 429 ? last : undefined;
+  return plain && throttles(plain, target) ? last : undefined;
 }
 
 /**

@@ -167,10 +167,11 @@ function anonymousFinding(
   publicReasons: ReadonlyMap<string | undefined, string | undefined>,
 ): Finding | undefined {
   if (publicReasons.get(op.pointer) !== undefined) return undefined;
-  if (context.vocabulary.isAdminPath(op.path)) {
+  const admin = adminReason(context, op);
+  if (admin) {
     return context.finding({
       title: "Admin operation answers without credentials",
-      detail: `GET ${op.path} belongs to an administrative area and answered ${exchange.status} to a request without any credentials.`,
+      detail: `GET ${op.path} ${admin} and answered ${exchange.status} to a request without any credentials.`,
       exchange,
       body: true,
       subject: `${op.path}:anonymous`,
@@ -213,7 +214,40 @@ function anonymousFinding(
   return undefined;
 }
 
-/** Admin-looking operations that answer an identity not marked `admin` (OWASP API5:2023). */
+/**
+ * Why an operation is administrative, or undefined: a path in an administrative area, a tag of
+ * the document that names one, or an admin scope in every security requirement (a requirement
+ * without one lets an ordinary token in by design).
+ */
+export function adminReason(context: CheckContext, op: ScanOperation): string | undefined {
+  const vocabulary = context.vocabulary;
+  if (vocabulary.isAdminPath(op.path)) return "belongs to an administrative area";
+  const tag = op.tags?.find((t) => vocabulary.isAdminLabel(t));
+  if (tag !== undefined) return `is tagged "${tag}" (administrative) in the document`;
+  const scopes = (op.scopes ?? []).map((list) => list.find((s) => vocabulary.isAdminLabel(s)));
+  const first = scopes[0];
+  if (first !== undefined && scopes.every((s) => s !== undefined))
+    return `asks the administrative scope "${first}" in the document`;
+  return undefined;
+}
+
+/**
+ * Request headers that some servers take as the caller's role (CWE-807: a security decision on
+ * an input the client controls). Sent together on an admin operation that refused the caller.
+ */
+export const ROLE_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  "x-admin": "true",
+  "x-is-admin": "true",
+  isadmin: "true",
+  admin: "true",
+  "x-role": "admin",
+  "x-user-role": "admin",
+});
+
+/**
+ * Admin operations that answer an identity not marked `admin` (OWASP API5:2023), and those that
+ * open when the refused caller claims the admin role in a request header.
+ */
 async function bfla(
   context: CheckContext,
   gets: readonly ScanOperation[],
@@ -221,19 +255,40 @@ async function bfla(
 ): Promise<Finding[]> {
   const { list } = await identitiesOf(context);
   const user = list.find((i) => !i.admin);
-  if (!user) return [];
   const findings: Finding[] = [];
-  for (const op of gets.filter((o) => context.vocabulary.isAdminPath(o.path))) {
-    if (granted(anonymous.get(op.path), context)) continue;
-    const exchange = await sendAs(context, user, { url: op.url, headers: ACCEPT });
-    if (!granted(exchange, context)) continue;
+  for (const op of gets) {
+    const admin = adminReason(context, op);
+    if (!admin || granted(anonymous.get(op.path), context)) continue;
+    const plain = user ? await sendAs(context, user, { url: op.url, headers: ACCEPT }) : undefined;
+    if (user && granted(plain, context)) {
+      findings.push(
+        context.finding({
+          title: "Admin operation answers an ordinary user",
+          detail: `GET ${op.path} ${admin} and answered ${plain.status} to identity "${user.name}", which is not an admin: function-level authorisation is missing.`,
+          exchange: plain,
+          body: true,
+          subject: `${op.path}:bfla`,
+        }),
+      );
+      continue;
+    }
+    // Only a refusal is worth contradicting: a 404 or a 500 would say nothing about the header.
+    if (!refused(user ? plain : anonymous.get(op.path))) continue;
+    const claimed = await sendAs(context, user, {
+      url: op.url,
+      headers: { ...ACCEPT, ...ROLE_HEADERS },
+    });
+    if (!granted(claimed, context)) continue;
+    const who = user
+      ? `identity "${user.name}", which is not an admin,`
+      : "a request without credentials";
     findings.push(
       context.finding({
-        title: "Admin operation answers an ordinary user",
-        detail: `GET ${op.path} belongs to an administrative area and answered ${exchange.status} to identity "${user.name}", which is not an admin: function-level authorisation is missing.`,
-        exchange,
+        title: "Admin operation opens to a role claimed in a request header",
+        detail: `GET ${op.path} ${admin}. It refused ${who} with ${(user ? plain : anonymous.get(op.path))?.status}, then answered ${claimed.status} when the same request also carried ${Object.keys(ROLE_HEADERS).join(", ")}: the server takes the caller's role from a header any client sets.`,
+        exchange: claimed,
         body: true,
-        subject: `${op.path}:bfla`,
+        subject: `${op.path}:role-header`,
       }),
     );
   }
