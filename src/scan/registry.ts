@@ -5,6 +5,7 @@ import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
 import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
 import { integerIdsCheck } from "./checks/access-control/integer-ids.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
+import { relationWriteCheck } from "./checks/access-control/relations.js";
 import { userDataCheck } from "./checks/access-control/user-data.js";
 import { userIdInPathCheck } from "./checks/access-control/user-id-in-path.js";
 import { userQueryCheck } from "./checks/access-control/user-query.js";
@@ -90,6 +91,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   userIdInPathCheck,
   userRecordsCheck,
   userQueryCheck,
+  relationWriteCheck,
   guessableIdsCheck,
   integerIdsCheck,
   redirectUriCheck,
