@@ -2,6 +2,7 @@ import { lockoutCheck } from "./checks/abuse/lockout.js";
 import { rateLimitCheck, rateLimitHeadersCheck } from "./checks/abuse/rate-limit.js";
 import { directoryListingCheck, listingSeenCheck } from "./checks/access/directory-listing.js";
 import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
+import { formIdCheck } from "./checks/access-control/form-id.js";
 import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
 import { integerIdsCheck } from "./checks/access-control/integer-ids.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
@@ -92,6 +93,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   userRecordsCheck,
   userQueryCheck,
   relationWriteCheck,
+  formIdCheck,
   guessableIdsCheck,
   integerIdsCheck,
   redirectUriCheck,

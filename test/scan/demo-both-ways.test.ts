@@ -108,6 +108,7 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   "proc-01-user-data": "user-data.test.ts",
   "proc-02-user-query": "user-query.test.ts",
   "proc-02-relation-write": "relations.test.ts",
+  "proc-02-form-id": "form-id.test.ts",
   "out-05-format-param": "format-param.test.ts",
   "proc-02-bola-read": "access.test.ts",
   "proc-02-bola-write": "access.test.ts",
