@@ -103,7 +103,7 @@ async function formAs(
   form: EditForm,
 ): Promise<{ fields: Fields; page: Exchange } | undefined> {
   const page = await sendAs(context, who, { url: form.page, headers: HTML_ACCEPT });
-  if (!page || page.status !== 200) return undefined;
+  if (page?.status !== 200) return undefined;
   const fields = formOn(page.body, page.url, new URL(form.op.url).pathname);
   return fields ? { fields, page } : undefined;
 }
