@@ -158,7 +158,10 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       ? await snapshotOwnRecords(http, target.operations, target.loginFields)
       : [];
     budget.open(active.map((c) => c.id));
-    await Promise.all(active.map(run));
+    // A probe that renames the caller (an injection in its user name) would hide it from a
+    // check that reads it back by name: those checks go first, one at a time.
+    for (const check of active.filter((c) => c.exclusive)) await run(check);
+    await Promise.all(active.filter((c) => !c.exclusive).map(run));
     if (snapshots.length > 0)
       notes = [
         ...notes,

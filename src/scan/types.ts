@@ -268,6 +268,11 @@ export interface ScanCheck extends Covering {
   readonly intrusive: boolean;
   /** Its probes' 429 / 503 answers are its evidence: the HTTP layer never waits them out. */
   readonly measuresThrottling?: boolean;
+  /**
+   * Its proof reads state that other checks' probes change meanwhile (the identities' own
+   * records, the relations between them): it runs alone, before the checks that run together.
+   */
+  readonly exclusive?: boolean;
   readonly needs: readonly CheckNeed[];
   /** What it verifies, in a few words. */
   readonly title: string;

@@ -45,6 +45,45 @@ describe("scan engine", () => {
     }
   });
 
+  test("regression: a check reading the caller back by name ran while a probe renamed the caller; exclusive checks run alone, first", async () => {
+    const server = await countingServer(catchAll);
+    let inFlight = 0;
+    const seen: string[] = [];
+    const make = (id: string, exclusive: boolean): ScanCheck => ({
+      id,
+      items: ["OUT-01"],
+      proves: [],
+      severity: "low",
+      intrusive: false,
+      ...(exclusive ? { exclusive } : {}),
+      needs: [],
+      title: id,
+      run: async () => {
+        inFlight++;
+        seen.push(`${id} starts with ${inFlight - 1} other(s) running`);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight--;
+        return { findings: [], outcome: { status: "not_tested", reason: "test" } };
+      },
+    });
+    try {
+      await runScan(
+        { target: server.url },
+        {
+          catalog,
+          checks: [make("shared-1", false), make("alone", true), make("shared-2", false)],
+        },
+      );
+      assert.equal(seen[0], "alone starts with 0 other(s) running");
+      assert.deepEqual(seen.slice(1).sort(), [
+        "shared-1 starts with 0 other(s) running",
+        "shared-2 starts with 1 other(s) running",
+      ]);
+    } finally {
+      await server.close();
+    }
+  });
+
   test("intrusive checks are not tested in the safe profile, with the reason", async () => {
     const server = await countingServer(catchAll);
     let ran = false;
