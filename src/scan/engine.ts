@@ -159,9 +159,11 @@ export async function runScan(options: ScanOptions, deps: ScanDependencies): Pro
       : [];
     budget.open(active.map((c) => c.id));
     // A probe that renames the caller (an injection in its user name) would hide it from a
-    // check that reads it back by name: those checks go first, one at a time.
-    for (const check of active.filter((c) => c.exclusive)) await run(check);
-    await Promise.all(active.filter((c) => !c.exclusive).map(run));
+    // check that reads it back by name: those checks go first, one at a time. A burst that may
+    // throttle the logins goes last, when every identity has logged in and every check is done.
+    for (const check of active.filter((c) => c.runs === "first")) await run(check);
+    await Promise.all(active.filter((c) => c.runs === undefined).map(run));
+    for (const check of active.filter((c) => c.runs === "last")) await run(check);
     if (snapshots.length > 0)
       notes = [
         ...notes,

@@ -1,4 +1,5 @@
 import { lockoutCheck } from "./checks/abuse/lockout.js";
+import { loginBurstCheck } from "./checks/abuse/login-burst.js";
 import { rateLimitCheck, rateLimitHeadersCheck } from "./checks/abuse/rate-limit.js";
 import { directoryListingCheck, listingSeenCheck } from "./checks/access/directory-listing.js";
 import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
@@ -55,6 +56,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   lockoutCheck,
   rateLimitHeadersCheck,
   rateLimitCheck,
+  loginBurstCheck,
   plainHttpCheck,
   tlsCheck,
   hstsCheck,

@@ -269,10 +269,12 @@ export interface ScanCheck extends Covering {
   /** Its probes' 429 / 503 answers are its evidence: the HTTP layer never waits them out. */
   readonly measuresThrottling?: boolean;
   /**
-   * Its proof reads state that other checks' probes change meanwhile (the identities' own
-   * records, the relations between them): it runs alone, before the checks that run together.
+   * When it runs, alone, instead of together with the others: `first` when its proof reads state
+   * that other checks' probes change meanwhile (the identities' own records, the relations
+   * between them); `last` when its probes could throttle or lock what the others need (a burst
+   * of failed logins).
    */
-  readonly exclusive?: boolean;
+  readonly runs?: "first" | "last";
   readonly needs: readonly CheckNeed[];
   /** What it verifies, in a few words. */
   readonly title: string;

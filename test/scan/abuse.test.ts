@@ -7,6 +7,7 @@ import { RampartError } from "../../src/core/errors.js";
 import type { Report } from "../../src/core/report.js";
 import { parseYaml } from "../../src/core/yaml.js";
 import { createLockoutCheck, lockoutCheck } from "../../src/scan/checks/abuse/lockout.js";
+import { createLoginBurstCheck } from "../../src/scan/checks/abuse/login-burst.js";
 import {
   createRateLimitCheck,
   rateLimitCheck,
@@ -58,6 +59,61 @@ async function bodyServer(
 }
 
 const runOf = (report: Report, id: string) => report.checks.find((c) => c.id === id);
+
+describe("ACC-01 login burst (full profile)", () => {
+  test("no-rate-limit: 20 failed logins of unknown accounts all answered, reported with the rate", async () => {
+    const report = await scanWith(await demo("no-rate-limit"), [
+      createLoginBurstCheck({ attempts: 20 }),
+    ]);
+    const [finding] = findingsOf(report, "acc-01-login-burst");
+    assert.equal(finding?.title, "No throttling on the login: 20 failed logins answered");
+    assert.match(
+      finding?.evidence.note ?? "",
+      /20 failed logins at POST \/auth\/login, 20 answered/,
+    );
+    assert.equal(verdictOf(report, "ACC-01").verdict, "fail");
+  });
+
+  test("hardened demo limited to 10 per 10 s: the login is throttled, the limit observed", async () => {
+    const api = await startDemo("none", { rateLimit: { limit: 10, windowSeconds: 10 } });
+    try {
+      const report = await scanWith(api, [createLoginBurstCheck({ attempts: 20 })]);
+      assert.deepEqual(findingsOf(report, "acc-01-login-burst"), []);
+      const coverage = report.items
+        .find((i) => i.id === "ACC-01")
+        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      assert.match(coverage?.observed ?? "", /^429 after \d+ failed logins at POST \/auth\/login/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("the burst never names a real account: each login is of another unknown example.invalid user", async () => {
+    const users = new Set<string>();
+    const server = await bodyServer((req, body, res) => {
+      const username = req.url === "/login" ? String(JSON.parse(body).username) : "";
+      users.add(username);
+      const ok = username === "ann";
+      res.writeHead(ok ? 200 : 401, { "content-type": "application/json" });
+      res.end(ok ? '{"token":"t0k3n-of-ann"}' : '{"error":"invalid credentials"}');
+    });
+    try {
+      await runScan(
+        {
+          target: server.url,
+          profile: "full",
+          login: { path: "/login", body: { username: "ann", password: "x" } },
+        },
+        { catalog, checks: [createLoginBurstCheck({ attempts: 10 })] },
+      );
+      const burst = [...users].filter((u) => u !== "ann" && u !== "");
+      assert.equal(burst.length, 10);
+      for (const user of burst) assert.match(user, /^rampart-[0-9a-f]{12}@example\.invalid$/);
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe("ACC-01 burst (full profile)", () => {
   test("no-rate-limit: a burst of 30 requests to an API operation gets no 429, reported with the rate", async () => {

@@ -93,6 +93,7 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   "in-01-method-override": "isolated-flaws.test.ts",
   "acc-01-rate-limit-headers": "abuse.test.ts",
   "acc-01-burst": "abuse.test.ts",
+  "acc-01-login-burst": "abuse.test.ts",
   "auth-03-lockout": "abuse.test.ts",
   "proc-04-xxe": "parsers.test.ts",
   "proc-05-xml-entity-expansion": "parsers.test.ts",

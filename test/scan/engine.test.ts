@@ -45,17 +45,17 @@ describe("scan engine", () => {
     }
   });
 
-  test("regression: a check reading the caller back by name ran while a probe renamed the caller; exclusive checks run alone, first", async () => {
+  test("regression: a check reading the caller back by name ran while a probe renamed the caller; checks marked to run first run alone, before the others", async () => {
     const server = await countingServer(catchAll);
     let inFlight = 0;
     const seen: string[] = [];
-    const make = (id: string, exclusive: boolean): ScanCheck => ({
+    const make = (id: string, runs?: "first" | "last"): ScanCheck => ({
       id,
       items: ["OUT-01"],
       proves: [],
       severity: "low",
       intrusive: false,
-      ...(exclusive ? { exclusive } : {}),
+      ...(runs ? { runs } : {}),
       needs: [],
       title: id,
       run: async () => {
@@ -71,14 +71,20 @@ describe("scan engine", () => {
         { target: server.url },
         {
           catalog,
-          checks: [make("shared-1", false), make("alone", true), make("shared-2", false)],
+          checks: [
+            make("after", "last"),
+            make("shared-1"),
+            make("alone", "first"),
+            make("shared-2"),
+          ],
         },
       );
       assert.equal(seen[0], "alone starts with 0 other(s) running");
-      assert.deepEqual(seen.slice(1).sort(), [
+      assert.deepEqual(seen.slice(1, 3).sort(), [
         "shared-1 starts with 0 other(s) running",
         "shared-2 starts with 1 other(s) running",
       ]);
+      assert.equal(seen[3], "after starts with 0 other(s) running");
     } finally {
       await server.close();
     }

@@ -135,7 +135,7 @@ export const formIdCheck: ScanCheck = {
   proves: [],
   severity: "high",
   intrusive: true,
-  exclusive: true,
+  runs: "first",
   needs: [],
   title: "An edit form changes only the caller's own record, whatever id it posts",
   async run(context) {

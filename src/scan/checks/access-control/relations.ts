@@ -100,7 +100,7 @@ export const relationWriteCheck: ScanCheck = {
   proves: [],
   severity: "high",
   intrusive: true,
-  exclusive: true,
+  runs: "first",
   needs: ["operations"],
   title: "A relation a user makes to another user lands on the caller's side",
   async run(context) {
