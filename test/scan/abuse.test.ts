@@ -74,7 +74,7 @@ describe("ACC-01 login burst (full profile)", () => {
     assert.equal(verdictOf(report, "ACC-01").verdict, "fail");
   });
 
-  test("hardened demo limited to 10 per 10 s: the login is throttled, the limit observed", async () => {
+  test("hardened demo limited to 10 per 10 s: the login announces its limit, which is observed", async () => {
     const api = await startDemo("none", { rateLimit: { limit: 10, windowSeconds: 10 } });
     try {
       const report = await scanWith(api, [createLoginBurstCheck({ attempts: 20 })]);
@@ -82,9 +82,73 @@ describe("ACC-01 login burst (full profile)", () => {
       const coverage = report.items
         .find((i) => i.id === "ACC-01")
         ?.coverage?.find((c) => c.check === "acc-01-login-burst");
-      assert.match(coverage?.observed ?? "", /^429 after \d+ failed logins at POST \/auth\/login/);
+      assert.match(
+        coverage?.observed ?? "",
+        /^a limit announced in RateLimit headers on failed logins at POST \/auth\/login/,
+      );
     } finally {
       await api.close();
+    }
+  });
+
+  test("a silent login throttle (429 past five failures from one client, whatever the account) is observed", async () => {
+    let failures = 0;
+    const server = await bodyServer((req, body, res) => {
+      const login = req.url === "/login";
+      const ok = login && JSON.parse(body).username === "ann";
+      if (login && !ok) failures++;
+      const status = ok ? 200 : login && failures > 5 ? 429 : 401;
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(ok ? '{"token":"t0k3n-of-ann"}' : '{"error":"no"}');
+    });
+    try {
+      const report = await runScan(
+        {
+          target: server.url,
+          profile: "full",
+          login: { path: "/login", body: { username: "ann", password: "x" } },
+        },
+        { catalog, checks: [createLoginBurstCheck({ attempts: 20, workers: 1 })] },
+      );
+      assert.deepEqual(report.findings, []);
+      const coverage = report.items
+        .find((i) => i.id === "ACC-01")
+        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      assert.match(coverage?.observed ?? "", /^429 after 6 failed logins at POST \/login/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a login that announces its limit in RateLimit headers passes with the limit named", async () => {
+    const server = await bodyServer((req, body, res) => {
+      const ok = req.url === "/login" && JSON.parse(body).username === "ann";
+      res.writeHead(ok ? 200 : 401, {
+        "content-type": "application/json",
+        "ratelimit-policy": '"per-client";q=1000;w=3600',
+        ratelimit: '"per-client";r=990;t=3000',
+      });
+      res.end(ok ? '{"token":"t0k3n-of-ann"}' : '{"error":"invalid credentials"}');
+    });
+    try {
+      const report = await runScan(
+        {
+          target: server.url,
+          profile: "full",
+          login: { path: "/login", body: { username: "ann", password: "x" } },
+        },
+        { catalog, checks: [createLoginBurstCheck({ attempts: 10 })] },
+      );
+      assert.deepEqual(report.findings, []);
+      const coverage = report.items
+        .find((i) => i.id === "ACC-01")
+        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      assert.match(
+        coverage?.observed ?? "",
+        /a limit announced in RateLimit headers on failed logins at POST \/login \(ratelimit-policy: "per-client";q=1000;w=3600/,
+      );
+    } finally {
+      await server.close();
     }
   });
 

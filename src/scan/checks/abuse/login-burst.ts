@@ -5,7 +5,7 @@ import type { LoginRecipe } from "../../auth/schema.js";
 import { documentedLogins } from "../../auth/session.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { notTested, ran, whole } from "../outcome.js";
-import { throttles } from "./rate-limit.js";
+import { rateLimitHeaders, throttles } from "./rate-limit.js";
 
 /** Options of the login burst. */
 export interface LoginBurstOptions {
@@ -35,8 +35,9 @@ function loginRecipe(context: CheckContext): LoginRecipe | undefined {
  * Creates the ACC-01 login burst (`full` profile): failed logins, each for another account that
  * does not exist (`rampart-<random>@example.invalid`, RFC 2606: no real user is ever locked out
  * nor mailed), as fast as a few workers go. A throttle (429, 423, a 503 with Retry-After, a
- * challenge page) settles it with the limit observed; none over the whole burst is a finding: a
- * password-guessing or credential-stuffing run meets no limit even where reads are throttled.
+ * challenge page) settles it with the limit observed, and so does a limit announced in RateLimit
+ * headers (its quota may be above any burst worth sending). None over the whole burst is a
+ * finding: password guessing or credential stuffing meets no limit, even where reads have one.
  * It runs last: a throttle it trips must not refuse the logins of the other checks.
  *
  * @example
@@ -80,10 +81,18 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
   let granted = false;
   let budgetSpent = false;
   let throttled: { index: number; exchange: Exchange } | undefined;
+  let announced: { index: number; exchange: Exchange } | undefined;
   let usual: Exchange | undefined;
   const started = performance.now();
   const worker = async (): Promise<void> => {
-    while (sent < attempts && !throttled && !granted && !budgetSpent && !context.signal.aborted) {
+    while (
+      sent < attempts &&
+      !throttled &&
+      !announced &&
+      !granted &&
+      !budgetSpent &&
+      !context.signal.aborted
+    ) {
       const index = ++sent;
       try {
         // Another unknown account each time, as credential stuffing goes: a lock of one account
@@ -98,6 +107,9 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
         usual ??= exchange;
         if (throttles(exchange, usual) || exchange.status === 423)
           throttled ??= { index, exchange };
+        // A limit the login announces may lie above any burst worth sending (as for reads).
+        else if (Object.keys(rateLimitHeaders(exchange)).length > 0)
+          announced ??= { index, exchange };
       } catch (error) {
         if (error instanceof RampartError && error.code === "ERR_SCAN_BUDGET") budgetSpent = true;
         else throw error;
@@ -112,6 +124,15 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
     return ran([], {
       ...whole("login operations"),
       observed: `${throttled.exchange.status} after ${throttled.index} failed logins at ${where} in ${seconds.toFixed(2)} s (about ${rate} per second)`,
+    });
+  if (announced)
+    return ran([], {
+      ...whole("login operations"),
+      observed: `a limit announced in RateLimit headers on failed logins at ${where} (${Object.entries(
+        rateLimitHeaders(announced.exchange),
+      )
+        .map(([k, v]) => `${k}: ${v}`)
+        .join("; ")})`,
     });
   if (budgetSpent)
     return notTested(
