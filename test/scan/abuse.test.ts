@@ -179,6 +179,84 @@ describe("ACC-01 login burst (full profile)", () => {
   });
 });
 
+describe("ACC-01 password-reset burst (full profile)", () => {
+  /** An API documenting `POST /account/forgot-password` ({email}); `limit`: 429 past it, per client. */
+  function resetApi(limit: number | undefined, addresses: string[]) {
+    let resets = 0;
+    return bodyServer((req, body, res) => {
+      const json = (status: number, value: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(value));
+      };
+      if (req.url === "/openapi.json")
+        return json(200, {
+          openapi: "3.1.0",
+          info: { title: "reset", version: "1" },
+          paths: {
+            "/account/forgot-password": {
+              post: {
+                requestBody: {
+                  content: {
+                    "application/json": {
+                      schema: {
+                        type: "object",
+                        properties: { email: { type: "string", format: "email" } },
+                      },
+                    },
+                  },
+                },
+                responses: { "202": { description: "mail sent if the account exists" } },
+              },
+            },
+          },
+        });
+      if (req.url !== "/account/forgot-password" || req.method !== "POST") return json(404, {});
+      addresses.push(String(JSON.parse(body).email));
+      resets++;
+      if (limit !== undefined && resets > limit) return json(429, { error: "slow down" });
+      return json(202, { status: "if the account exists, a mail is on its way" });
+    });
+  }
+
+  test("no throttle on a password reset: found, every request for an unknown example.invalid address", async () => {
+    const addresses: string[] = [];
+    const server = await resetApi(undefined, addresses);
+    try {
+      const report = await runScan(
+        { target: server.url, openapi: `${server.url}/openapi.json`, profile: "full" },
+        { catalog, checks: [createLoginBurstCheck({ attempts: 12 })] },
+      );
+      const [finding] = findingsOf(report, "acc-01-login-burst");
+      assert.equal(finding?.title, "No throttling on the password reset: 12 requests answered");
+      assert.equal(addresses.length, 12);
+      for (const address of addresses)
+        assert.match(address, /^rampart-[0-9a-f]{12}@example\.invalid$/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a password reset throttled after 5 requests: the limit observed, no finding", async () => {
+    const server = await resetApi(5, []);
+    try {
+      const report = await runScan(
+        { target: server.url, openapi: `${server.url}/openapi.json`, profile: "full" },
+        { catalog, checks: [createLoginBurstCheck({ attempts: 12, workers: 1 })] },
+      );
+      assert.deepEqual(findingsOf(report, "acc-01-login-burst"), []);
+      const coverage = report.items
+        .find((i) => i.id === "ACC-01")
+        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      assert.match(
+        coverage?.observed ?? "",
+        /^429 after 6 password resets at POST \/account\/forgot-password/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("ACC-01 burst (full profile)", () => {
   test("no-rate-limit: a burst of 30 requests to an API operation gets no 429, reported with the rate", async () => {
     const report = await scanWith(await demo("no-rate-limit"), [

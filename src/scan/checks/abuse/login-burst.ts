@@ -1,10 +1,11 @@
 import { randomBytes } from "node:crypto";
 import { RampartError } from "../../../core/errors.js";
+import type { Finding } from "../../../core/finding.js";
 import { performLogin, type Sender } from "../../auth/login.js";
 import type { LoginRecipe } from "../../auth/schema.js";
 import { documentedLogins } from "../../auth/session.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
-import { notTested, ran, whole } from "../outcome.js";
+import { covered, notTested, ran } from "../outcome.js";
 import { rateLimitHeaders, throttles } from "./rate-limit.js";
 
 /** Options of the login burst. */
@@ -32,8 +33,8 @@ function loginRecipe(context: CheckContext): LoginRecipe | undefined {
 }
 
 /**
- * Creates the ACC-01 login burst (`full` profile): failed logins, each for another account that
- * does not exist (`rampart-<random>@example.invalid`, RFC 2606: no real user is ever locked out
+ * Creates the ACC-01 login burst (`full` profile): failed logins, and requests of the
+ * documented password resets (two at most), each for another account that does not exist (`rampart-<random>@example.invalid`, RFC 2606: no real user is ever locked out
  * nor mailed), as fast as a few workers go. A throttle (429, 423, a 503 with Retry-After, a
  * challenge page) settles it with the limit observed, and so does a limit announced in RateLimit
  * headers (its quota may be above any burst worth sending). None over the whole burst is a
@@ -61,7 +62,7 @@ export function createLoginBurstCheck(options: LoginBurstOptions = {}): ScanChec
     intrusive: true,
     runs: "last",
     needs: [],
-    title: "Failed logins throttled under a burst",
+    title: "Failed logins and password resets throttled under a burst",
     run: (context) => runLoginBurst(context, attempts, workers),
   };
 }
@@ -69,19 +70,38 @@ export function createLoginBurstCheck(options: LoginBurstOptions = {}): ScanChec
 /** The login burst with its defaults, as registered. */
 export const loginBurstCheck: ScanCheck = createLoginBurstCheck();
 
-async function runLoginBurst(context: CheckContext, attempts: number, workers: number) {
-  const recipe = loginRecipe(context);
-  if (!recipe) return notTested("no login operation known (scan.login, or a documented login)");
-  const where = recipe.grant
-    ? `POST ${recipe.tokenUrl}`
-    : `${recipe.method ?? "POST"} ${recipe.path}`;
-  const send: Sender = (request) => context.http.trySend({ ...request, anonymous: true });
+/** What one burst saw: the first throttle, a limit announced, or neither. */
+interface BurstResult {
+  readonly where: string;
+  readonly what: string;
+  readonly attempts: number;
+  readonly answered: number;
+  readonly seconds: number;
+  readonly granted: boolean;
+  readonly budgetSpent: boolean;
+  readonly throttled?: { readonly index: number; readonly exchange: Exchange };
+  readonly announced?: Exchange;
+  readonly usual?: Exchange;
+}
+
+/**
+ * Sends `attempts` requests made by `one` (an answer, "granted" for a login that succeeded, or
+ * undefined when nothing answered) with a few workers, until a throttle or an announced limit.
+ */
+async function burst(
+  context: CheckContext,
+  where: string,
+  what: string,
+  attempts: number,
+  workers: number,
+  one: () => Promise<{ exchange?: Exchange; granted?: boolean }>,
+): Promise<BurstResult> {
   let sent = 0;
   let answered = 0;
   let granted = false;
   let budgetSpent = false;
-  let throttled: { index: number; exchange: Exchange } | undefined;
-  let announced: { index: number; exchange: Exchange } | undefined;
+  let throttled: BurstResult["throttled"];
+  let announced: Exchange | undefined;
   let usual: Exchange | undefined;
   const started = performance.now();
   const worker = async (): Promise<void> => {
@@ -95,21 +115,16 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
     ) {
       const index = ++sent;
       try {
-        // Another unknown account each time, as credential stuffing goes: a lock of one account
-        // (AUTH-03's business) must not pass for a throttle of the client.
-        const username = `rampart-${randomBytes(6).toString("hex")}@example.invalid`;
-        const password = `rampart-${randomBytes(6).toString("hex")}`;
-        const answer = await performLogin(send, recipe, { username, password });
-        if (answer.ok) granted = true;
-        const exchange = answer.ok ? answer.session.exchange : answer.exchange;
+        const answer = await one();
+        if (answer.granted) granted = true;
+        const exchange = answer.exchange;
         if (!exchange) continue;
         answered++;
         usual ??= exchange;
         if (throttles(exchange, usual) || exchange.status === 423)
           throttled ??= { index, exchange };
-        // A limit the login announces may lie above any burst worth sending (as for reads).
-        else if (Object.keys(rateLimitHeaders(exchange)).length > 0)
-          announced ??= { index, exchange };
+        // A limit the operation announces may lie above any burst worth sending (as for reads).
+        else if (Object.keys(rateLimitHeaders(exchange)).length > 0) announced ??= exchange;
       } catch (error) {
         if (error instanceof RampartError && error.code === "ERR_SCAN_BUDGET") budgetSpent = true;
         else throw error;
@@ -118,40 +133,151 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
   };
   await Promise.all(Array.from({ length: workers }, worker));
   const seconds = Math.max((performance.now() - started) / 1000, 0.001);
-  const rate = (answered / seconds).toFixed(1);
-  if (granted) return notTested(`a login of an account that does not exist succeeded at ${where}`);
-  if (throttled)
-    return ran([], {
-      ...whole("login operations"),
-      observed: `${throttled.exchange.status} after ${throttled.index} failed logins at ${where} in ${seconds.toFixed(2)} s (about ${rate} per second)`,
-    });
-  if (announced)
-    return ran([], {
-      ...whole("login operations"),
-      observed: `a limit announced in RateLimit headers on failed logins at ${where} (${Object.entries(
-        rateLimitHeaders(announced.exchange),
-      )
-        .map(([k, v]) => `${k}: ${v}`)
-        .join("; ")})`,
-    });
-  if (budgetSpent)
-    return notTested(
-      `the request budget ran out after ${answered} of ${attempts} failed logins at ${where} without a throttle; raise --max-requests`,
-    );
-  if (answered < attempts)
-    return notTested(`only ${answered} of ${attempts} failed logins at ${where} were answered`);
-  return ran(
-    [
-      context.finding({
-        title: `No throttling on the login: ${attempts} failed logins answered`,
-        detail: `${attempts} logins of accounts that do not exist, at about ${rate} per second, were all answered (${usual?.status}) with no 429, no lock and no challenge: nothing slows password guessing or credential stuffing down at ${where}.`,
-        ...(usual ? { exchange: usual } : {}),
-        evidence: {
-          note: `burst: ${attempts} failed logins at ${where}, ${answered} answered in ${seconds.toFixed(2)} s (${rate} per second), none throttled`,
-        },
-        subject: "login-burst",
-      }),
-    ],
-    whole("login operations"),
+  return {
+    where,
+    what,
+    attempts,
+    answered,
+    seconds,
+    granted,
+    budgetSpent,
+    ...(throttled ? { throttled } : {}),
+    ...(announced ? { announced } : {}),
+    ...(usual ? { usual } : {}),
+  };
+}
+
+/** Paths of a password reset (or its request): `/forgot-password`, `/users/password/reset`. */
+const RESET_PATH =
+  /(forgot|reset|recover|lost)[-_]?pass(word)?|pass(word)?[-_/]?(reset|forgot|recover)|\/(forgot|reset-?request)$/i;
+
+/** A body for a reset of an account that does not exist: every string member an unknown address. */
+function resetBody(example: string | undefined, address: string): string {
+  let value: unknown;
+  try {
+    value = example === undefined ? undefined : JSON.parse(example);
+  } catch {
+    value = undefined;
+  }
+  const fill = (v: unknown): unknown =>
+    typeof v === "string"
+      ? address
+      : v && typeof v === "object" && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, fill(inner)]))
+        : v;
+  const filled = fill(value);
+  return JSON.stringify(filled && typeof filled === "object" ? filled : { email: address });
+}
+
+const unknownAccount = () => `rampart-${randomBytes(6).toString("hex")}@example.invalid`;
+
+async function runLoginBurst(context: CheckContext, attempts: number, workers: number) {
+  const recipe = loginRecipe(context);
+  const resets = context.target.operations.filter(
+    (o) =>
+      o.method === "POST" && RESET_PATH.test(o.path) && o.bodyTypes.some((t) => /json/i.test(t)),
   );
+  if (!recipe && resets.length === 0)
+    return notTested(
+      "no login operation known (scan.login, or a documented login) and no password reset",
+    );
+  const send: Sender = (request) => context.http.trySend({ ...request, anonymous: true });
+  const results: BurstResult[] = [];
+  if (recipe) {
+    const where = recipe.grant
+      ? `POST ${recipe.tokenUrl}`
+      : `${recipe.method ?? "POST"} ${recipe.path}`;
+    results.push(
+      await burst(context, where, "failed logins", attempts, workers, async () => {
+        // Another unknown account each time, as credential stuffing goes: a lock of one account
+        // (AUTH-03's business) must not pass for a throttle of the client.
+        const answer = await performLogin(send, recipe, {
+          username: unknownAccount(),
+          password: `rampart-${randomBytes(6).toString("hex")}`,
+        });
+        return answer.ok
+          ? { exchange: answer.session.exchange, granted: true }
+          : answer.exchange
+            ? { exchange: answer.exchange }
+            : {};
+      }),
+    );
+  }
+  for (const op of resets.slice(0, 2))
+    results.push(
+      await burst(context, `POST ${op.path}`, "password resets", attempts, workers, async () => {
+        const exchange = await send({
+          method: "POST",
+          url: op.url,
+          headers: { accept: "application/json", "content-type": "application/json" },
+          body: resetBody(op.exampleBody, unknownAccount()),
+        });
+        return exchange ? { exchange } : {};
+      }),
+    );
+  return judgeBursts(context, results);
+}
+
+function judgeBursts(context: CheckContext, results: readonly BurstResult[]) {
+  const findings: Finding[] = [];
+  const observed: string[] = [];
+  const gaps: string[] = [];
+  let decided = 0;
+  for (const r of results) {
+    const rate = (r.answered / r.seconds).toFixed(1);
+    if (r.granted) {
+      gaps.push(`a login of an account that does not exist succeeded at ${r.where}`);
+      continue;
+    }
+    if (r.throttled) {
+      decided++;
+      observed.push(
+        `${r.throttled.exchange.status} after ${r.throttled.index} ${r.what} at ${r.where} in ${r.seconds.toFixed(2)} s (about ${rate} per second)`,
+      );
+      continue;
+    }
+    if (r.announced) {
+      decided++;
+      observed.push(
+        `a limit announced in RateLimit headers on ${r.what} at ${r.where} (${Object.entries(
+          rateLimitHeaders(r.announced),
+        )
+          .map(([k, v]) => `${k}: ${v}`)
+          .join("; ")})`,
+      );
+      continue;
+    }
+    if (r.budgetSpent) {
+      gaps.push(
+        `the request budget ran out after ${r.answered} of ${r.attempts} ${r.what} at ${r.where} without a throttle; raise --max-requests`,
+      );
+      continue;
+    }
+    if (r.answered < r.attempts) {
+      gaps.push(`only ${r.answered} of ${r.attempts} ${r.what} at ${r.where} were answered`);
+      continue;
+    }
+    decided++;
+    const login = r.what === "failed logins";
+    findings.push(
+      context.finding({
+        title: login
+          ? `No throttling on the login: ${r.attempts} failed logins answered`
+          : `No throttling on the password reset: ${r.attempts} requests answered`,
+        detail: login
+          ? `${r.attempts} logins of accounts that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429, no lock and no challenge: nothing slows password guessing or credential stuffing down at ${r.where}.`
+          : `${r.attempts} password resets for addresses that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mail flooding or account enumeration down at ${r.where}.`,
+        ...(r.usual ? { exchange: r.usual } : {}),
+        evidence: {
+          note: `burst: ${r.attempts} ${r.what} at ${r.where}, ${r.answered} answered in ${r.seconds.toFixed(2)} s (${rate} per second), none throttled`,
+        },
+        subject: login ? "login-burst" : `reset-burst:${r.where}`,
+      }),
+    );
+  }
+  if (decided === 0) return notTested(gaps.join("; ") || "no burst could be judged");
+  return ran(findings, {
+    ...covered(decided, results.length, "operations", gaps),
+    ...(observed.length > 0 ? { observed: observed.join("; ") } : {}),
+  });
 }
