@@ -140,8 +140,7 @@ export const formIdCheck: ScanCheck = {
   title: "An edit form changes only the caller's own record, whatever id it posts",
   async run(context) {
     const forms = editForms(context);
-    if (forms.length === 0)
-      return nothingOfTheKind(context, "no edit form with an id field among the pages read");
+    if (forms.length === 0) return nothingOfTheKind(context, "no edit form with an id field");
     const { list, problems } = await identitiesOf(context);
     const [a, b] = list;
     if (!a || !b) return notTested(problems.join("; ") || "needs two identities (scan.identities)");
