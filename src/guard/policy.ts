@@ -5,9 +5,10 @@ import type { Identity } from "./auth/verify.js";
 import type { ResolvedLimits } from "./config/limits-schema.js";
 import type { ResolvedLockout } from "./config/lockout-schema.js";
 import type { OAuthAuthorizeConfig } from "./config/oauth-schema.js";
-import type { ResolvedPolicyOptions } from "./config/schema.js";
 import type { OperationContract } from "./contract/contract.js";
 import type { GuardMetrics } from "./ops/metrics.js";
+import type { PolicyOptionsSpec } from "./policy-options.js";
+import type { ResolvedPolicyOptions } from "./registry.js";
 import type { GuardStore } from "./stores/store.js";
 
 /**
@@ -190,6 +191,12 @@ export interface GuardPolicy {
   readonly items: readonly ItemId[];
   /** Short specific description of what the policy does. */
   readonly title: string;
+  /**
+   * Its section of `policies:` in the config, when it has one: schema, defaults, resolution
+   * (policy-options.ts). Listed in the registry's POLICY_OPTIONS, from which the config schema
+   * and the route table read it.
+   */
+  readonly options?: PolicyOptionsSpec;
   /** Builds the hooks for one route; undefined when the policy has nothing to do there. */
   readonly create: (route: RouteSpec) => PolicyHooks | undefined;
 }

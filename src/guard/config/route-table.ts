@@ -24,7 +24,7 @@ import type {
   ResponseHead,
   RouteSpec,
 } from "../policy.js";
-import { ROUTE_POLICIES } from "../registry.js";
+import { POLICY_DEFAULTS, ROUTE_POLICIES, resolvePolicyOptions } from "../registry.js";
 import { compileTokens, EDGE_ISSUER_NAME } from "../tokens/edge.js";
 import { TOKENS_DEFAULTS } from "../tokens/schema.js";
 import { resolveLimits } from "./limits-schema.js";
@@ -32,8 +32,6 @@ import { resolveLockout } from "./lockout-schema.js";
 import {
   GUARD_DEFAULTS,
   type GuardConfig,
-  type PolicyOptions,
-  type ResolvedPolicyOptions,
   ROUTE_METHODS,
   type RouteConfig,
   type ServerOptions,
@@ -351,7 +349,7 @@ export function buildRouteTable(
   router.compile();
   folded.compile();
 
-  const headerOptions = mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).headers;
+  const headerOptions = resolvePolicyOptions(POLICY_DEFAULTS, defaults.policies).headers;
   const table: RouteTable = {
     listen,
     admin,
@@ -365,7 +363,7 @@ export function buildRouteTable(
     trustedProxies,
     routes,
     normalize: createNormalizer(
-      mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).normalize,
+      resolvePolicyOptions(POLICY_DEFAULTS, defaults.policies).normalize,
       slashRoutes,
     ),
     harden: createHardener(headerOptions, true),
@@ -452,8 +450,8 @@ function resolveRoute(
     ? "default"
     : (upstreams?.keys().next().value ?? "");
   const methods = [...(route.methods ?? defaults.methods ?? d.methods)];
-  const policies = mergePolicies(
-    mergePolicies(GUARD_DEFAULTS.policies, defaults.policies),
+  const policies = resolvePolicyOptions(
+    resolvePolicyOptions(POLICY_DEFAULTS, defaults.policies),
     route.policies,
   );
   const operations: ReadonlyMap<string, OperationContract> =
@@ -492,17 +490,6 @@ function resolveIssuesTokens(config: RouteConfig["issuesTokens"]): RouteSpec["is
     expiresInField: config.expiresInField ?? (config.fields ? undefined : d.expiresInField),
     scopeField: config.scopeField ?? (config.fields ? undefined : d.scopeField),
   };
-}
-
-function mergePolicies(
-  base: ResolvedPolicyOptions,
-  over: PolicyOptions | undefined,
-): ResolvedPolicyOptions {
-  if (!over) return base;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over))
-    out[key] = { ...(base[key as keyof ResolvedPolicyOptions] as object), ...value };
-  return out as ResolvedPolicyOptions;
 }
 
 /** Instantiates every policy for one route; a factory's TypeError is a config problem. */

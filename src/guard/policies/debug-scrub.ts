@@ -1,7 +1,23 @@
 import { STATUS_CODES } from "node:http";
+import { Type } from "@sinclair/typebox";
 import type { GuardPolicy, Rejection, ResponseHead } from "../policy.js";
 import { rejection } from "../policy.js";
+import { Bytes, policyOptions } from "../policy-options.js";
 import { mediaTypeOf } from "./response-type.js";
+
+/** `policies.debug` in the config: what can be set, and the defaults (the secure choice). */
+export const debugScrubOptions = policyOptions(
+  "debug",
+  Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+  {
+    /**
+     * Bodies up to this size are inspected for stack traces and debug pages: every error body
+     * (a longer one is withheld with 502), and every textual body of another status whose
+     * Content-Length is within it. Response headers are inspected always. 0 turns it off.
+     */
+    maxBytes: 256 * 1024,
+  },
+);
 
 /**
  * What debug output looks like, across stacks: stack frames (JavaScript, Java, .NET, Python,
@@ -142,6 +158,7 @@ function isTextual(head: ResponseHead): boolean {
  */
 export const debugScrubPolicy: GuardPolicy = {
   id: "debug-scrub",
+  options: debugScrubOptions,
   items: ["PROC-08"],
   title: "Stack traces and framework debug pages replaced by a generic problem",
   create(route) {
