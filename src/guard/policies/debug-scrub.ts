@@ -53,7 +53,12 @@ const ANY_SIGN =
 
 /**
  * {@link ANY_SIGN} as bytes, searched in the body as it came (native memmem, no string made):
- * the hook's fast path for the short answers it peeks at, nearly all of which show none.
+ * the hook's fast path for the short answers it peeks at, nearly all of which show none. Each
+ * literal is one that every sign it stands for contains; where a sign allows, it is a part that
+ * starts with a byte rare in prose, since the search stops at each occurrence of the first byte
+ * ("WSGI" of "The debugger caught an exception in your WSGI application", "Controller:" of
+ * "Action Controller: Exception caught": about 70 ns each over a 2 KiB answer, against 650 and
+ * 400 ns for "debugger caught" and "Action Controller").
  */
 const ANY_SIGN_BYTES: readonly Buffer[] = [
   "at ",
@@ -63,12 +68,12 @@ const ANY_SIGN_BYTES: readonly Buffer[] = [
   "goroutine ",
   "DEBUG = True",
   "Werkzeug",
-  "debugger caught",
+  "WSGI",
   "Whoops",
   "Illuminate",
   "Symfony",
   "Server Error in",
-  "Action Controller",
+  "Controller:",
   "SQLSTATE",
   "ORA-",
   "SQL syntax",
