@@ -28,6 +28,13 @@ import { yamlBodyOptions, yamlBodyPolicy } from "./policies/yaml-body.js";
 import type { GuardPolicy } from "./policy.js";
 import type { PolicyOptionsSpec, Widen } from "./policy-options.js";
 
+// Where the guard's policies are registered, once. Adding a policy: write
+// policies/<name>.ts (a GuardPolicy: id, items, title, create(route) returning its hooks; with a
+// `policies.<key>` section of its own, its options declared there with policyOptions()), then
+// list the policy in ROUTE_POLICIES at its place on the request path and its options, if any,
+// in POLICY_OPTIONS. The config schema, the defaults, each route's resolved options (the
+// type of RouteSpec.policies included), coverage and the generated docs follow from these lists.
+
 /**
  * The per-route policies in the order of the request path (DESIGN.md): access, negotiation,
  * content type and coding, size, credentials in the URL, authentication (and scopes), rate limits, login
