@@ -1,4 +1,4 @@
-import { type Static, type TObject, Type } from "@sinclair/typebox";
+import { type Static, type TObject, type TSchema, Type } from "@sinclair/typebox";
 
 /** A size in bytes, as the config writes one. */
 export const Bytes = Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024 });
@@ -60,4 +60,43 @@ export function policyOptions<const K extends string, S extends TObject, D exten
 
 function optionByOption<D>(base: D, over: object): D {
   return { ...base, ...over };
+}
+
+/**
+ * A key of its own on a route (`routes[].<key>`, and in `defaults` when `inDefaults`), owned by
+ * the policy that reads it, listed once in the registry (ROUTE_FIELDS); its resolved value is
+ * `RouteSpec.<key>`.
+ */
+export interface RouteFieldSpec<
+  K extends string = string,
+  S extends TSchema = TSchema,
+  V = unknown,
+  D extends boolean = boolean,
+> {
+  readonly key: K;
+  readonly schema: S;
+  /** Whether `defaults` may set it too (the route's own value wins, whole). */
+  readonly inDefaults: D;
+  /**
+   * The route's value (its own, else the inherited one) as the policy reads it; problems go to
+   * `report` with their path below the route (`/lockout/username`).
+   */
+  resolve(value: Static<S> | undefined, report: (path: string, message: string) => void): V;
+}
+
+/**
+ * Declares a route key of a policy.
+ *
+ * @example
+ * ```ts
+ * export const limitsField = routeField("limits", LimitsSchema, true, (value) => resolveLimits(value));
+ * ```
+ */
+export function routeField<const K extends string, S extends TSchema, V, const D extends boolean>(
+  key: K,
+  schema: S,
+  inDefaults: D,
+  resolve: (value: Static<S> | undefined, report: (path: string, message: string) => void) => V,
+): RouteFieldSpec<K, S, V, D> {
+  return Object.freeze({ key, schema, inDefaults, resolve });
 }

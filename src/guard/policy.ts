@@ -2,13 +2,10 @@ import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { ItemId } from "../catalog/ids.js";
 import type { Identity } from "./auth/verify.js";
-import type { ResolvedLimits } from "./config/limits-schema.js";
-import type { ResolvedLockout } from "./config/lockout-schema.js";
-import type { OAuthAuthorizeConfig } from "./config/oauth-schema.js";
 import type { OperationContract } from "./contract/contract.js";
 import type { GuardMetrics } from "./ops/metrics.js";
 import type { PolicyOptionsSpec } from "./policy-options.js";
-import type { ResolvedPolicyOptions } from "./registry.js";
+import type { ResolvedPolicyOptions, RouteFields } from "./registry.js";
 import type { GuardStore } from "./stores/store.js";
 
 /**
@@ -59,8 +56,11 @@ export interface GuardRuntime {
   observe(observation: Observation): void;
 }
 
-/** What a route looks like once compiled: every option resolved, frozen. */
-export interface RouteSpec {
+/**
+ * What a route looks like once compiled: every option resolved, frozen; the policies' own route
+ * keys (`limits`, `lockout`, `scopes`, ...) come from the registry's ROUTE_FIELDS.
+ */
+export interface RouteSpec extends RouteFields {
   /** The pattern, as written (find-my-way syntax). */
   readonly path: string;
   readonly methods: readonly string[];
@@ -72,24 +72,6 @@ export interface RouteSpec {
   readonly allowFrom: readonly string[] | undefined;
   readonly upstream: string;
   readonly policies: ResolvedPolicyOptions;
-  /** Rate limits (ACC-01, IN-07); undefined: none on this route. */
-  readonly limits: ResolvedLimits | undefined;
-  /** Response fields holding upstream tokens to exchange for guard tokens. */
-  readonly issuesTokens:
-    | {
-        readonly fields: readonly string[];
-        readonly expiresInField: string | undefined;
-        readonly scopeField: string | undefined;
-      }
-    | undefined;
-  /** The checks of an OAuth authorization endpoint, when this route is one. */
-  readonly oauthAuthorize: OAuthAuthorizeConfig | undefined;
-  /** Login lockout (AUTH-03) when this route is a login route. */
-  readonly lockout: ResolvedLockout | undefined;
-  /** Scopes the token must carry, all of them (OAUTH-04); empty: none. */
-  readonly scopes: readonly string[];
-  /** Claims the token must carry, each with one of the listed values. */
-  readonly claims: Readonly<Record<string, readonly (string | number | boolean)[]>>;
   /**
    * The OpenAPI operations this route serves, by method, when the guard has a document
    * (`--openapi`) and validation is not off; empty otherwise.

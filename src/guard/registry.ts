@@ -9,31 +9,31 @@ import { debugScrubOptions, debugScrubPolicy } from "./policies/debug-scrub.js";
 import { directoryListingOptions, directoryListingPolicy } from "./policies/directory-listing.js";
 import { ipAllowPolicy } from "./policies/ip-allow.js";
 import { jsonBodyOptions, jsonBodyPolicy } from "./policies/json-body.js";
-import { lockoutPolicy } from "./policies/lockout.js";
+import { lockoutField, lockoutPolicy } from "./policies/lockout.js";
 import { methodOverrideBodyPolicy } from "./policies/method-override-body.js";
 import { normalizeOptions, normalizePolicy } from "./policies/normalize.js";
-import { oauthAuthorizePolicy } from "./policies/oauth-authorize.js";
+import { oauthAuthorizeField, oauthAuthorizePolicy } from "./policies/oauth-authorize.js";
 import { openApiValidationPolicy, validationOptions } from "./policies/openapi-validation.js";
 import { queryCredentialsOptions, queryCredentialsPolicy } from "./policies/query-credentials.js";
-import { rateLimitPolicy } from "./policies/rate-limit.js";
+import { limitsField, rateLimitPolicy } from "./policies/rate-limit.js";
 import { requestBodyOptions, requestBodyPolicy } from "./policies/request-body.js";
 import { responseSecretsOptions, responseSecretsPolicy } from "./policies/response-secrets.js";
 import { responseTypeOptions, responseTypePolicy } from "./policies/response-type.js";
 import { routingPolicy } from "./policies/routing.js";
-import { scopesPolicy } from "./policies/scopes.js";
+import { claimsField, scopesField, scopesPolicy } from "./policies/scopes.js";
 import { securityHeadersOptions, securityHeadersPolicy } from "./policies/security-headers.js";
-import { tokenExchangePolicy } from "./policies/token-exchange.js";
+import { issuesTokensField, tokenExchangePolicy } from "./policies/token-exchange.js";
 import { xmlBodyOptions, xmlBodyPolicy } from "./policies/xml-body.js";
 import { yamlBodyOptions, yamlBodyPolicy } from "./policies/yaml-body.js";
 import type { GuardPolicy } from "./policy.js";
-import type { PolicyOptionsSpec, Widen } from "./policy-options.js";
+import type { PolicyOptionsSpec, RouteFieldSpec, Widen } from "./policy-options.js";
 
 // Where the guard's policies are registered, once. Adding a policy: write
 // policies/<name>.ts (a GuardPolicy: id, items, title, create(route) returning its hooks; with a
 // `policies.<key>` section of its own, its options declared there with policyOptions()), then
 // list the policy in ROUTE_POLICIES at its place on the request path and its options, if any,
-// in POLICY_OPTIONS. The config schema, the defaults, each route's resolved options (the
-// type of RouteSpec.policies included), coverage and the generated docs follow from these lists.
+// in POLICY_OPTIONS (a key of its own on routes, declared with routeField(), in ROUTE_FIELDS). The config schema, the defaults, each route's resolved options (the
+// types of RouteSpec.policies and of the route keys included), coverage and the generated docs follow from these lists.
 
 /**
  * The per-route policies in the order of the request path (DESIGN.md): access, negotiation,
@@ -142,6 +142,54 @@ export function resolvePolicyOptions(
     if (own !== undefined) out[spec.key] = spec.resolve(out[spec.key] as object, own);
   }
   return out as ResolvedPolicyOptions;
+}
+
+/**
+ * The policies' own keys on a route (beside `policies:`), in the order of the config schema:
+ * each resolved by its policy into `RouteSpec.<key>`.
+ */
+export const ROUTE_FIELDS = Object.freeze([
+  limitsField,
+  oauthAuthorizeField,
+  issuesTokensField,
+  lockoutField,
+  scopesField,
+  claimsField,
+] as const);
+
+type Field = (typeof ROUTE_FIELDS)[number];
+
+/** The route keys of policies, as {@link RouteSpec} holds them once resolved. */
+export type RouteFields = {
+  readonly [F in Field as F["key"]]: ReturnType<F["resolve"]>;
+};
+
+/** The route keys of policies that `defaults` may not set (a route's alone). */
+export type RouteOnlyKeys = Extract<Field, { readonly inDefaults: false }>["key"];
+
+/**
+ * Resolves the policies' own keys of one route: its value, else the inherited one where
+ * `defaults` may set it.
+ *
+ * @example
+ * ```ts
+ * resolveRouteFields({ path: "/a", scopes: ["x"] }, {}, report).scopes; // ["x"]
+ * ```
+ */
+export function resolveRouteFields(
+  route: object,
+  defaults: object,
+  report: (path: string, message: string) => void,
+): RouteFields {
+  const out: Record<string, unknown> = {};
+  for (const field of ROUTE_FIELDS as readonly RouteFieldSpec[]) {
+    const own = (route as Record<string, unknown>)[field.key];
+    const inherited = field.inDefaults
+      ? (defaults as Record<string, unknown>)[field.key]
+      : undefined;
+    out[field.key] = field.resolve(own ?? inherited, report);
+  }
+  return out as RouteFields;
 }
 
 // A policy's options count only once listed above: one forgotten is a developer's error, found

@@ -8,11 +8,10 @@ import {
   POLICY_OPTIONS,
   type PolicyOptions,
   type ResolvedPolicyOptions,
+  ROUTE_FIELDS,
+  type RouteOnlyKeys,
 } from "../registry.js";
-import { IssuesTokensSchema, TokensSchema } from "../tokens/schema.js";
-import { LimitsSchema } from "./limits-schema.js";
-import { LockoutSchema } from "./lockout-schema.js";
-import { OAuthAuthorizeSchema } from "./oauth-schema.js";
+import { TokensSchema } from "../tokens/schema.js";
 
 /**
  * Defaults of the `guard:` section of `rampart.yaml`, all in one place. Each value is the secure
@@ -137,6 +136,13 @@ const UpstreamSchema = Type.Object(
   { additionalProperties: false },
 );
 
+type RouteFieldProperties = {
+  [F in (typeof ROUTE_FIELDS)[number] as F["key"]]: TOptional<F["schema"]>;
+};
+const routeFieldProperties = Object.fromEntries(
+  ROUTE_FIELDS.map((field) => [field.key, Type.Optional(field.schema)]),
+) as RouteFieldProperties;
+
 export const RouteSchema = Type.Object(
   {
     /** find-my-way syntax: `/api/orders/:id`, `/static/*`. */
@@ -157,28 +163,8 @@ export const RouteSchema = Type.Object(
     allowFrom: Type.Optional(Type.Array(Cidr, { minItems: 1 })),
     upstream: Type.Optional(Type.String({ minLength: 1 })),
     policies: Type.Optional(PolicyOptionsSchema),
-    /** Rate limits (ACC-01, IN-07): quota, spike arrest, concurrency; `false` drops inherited ones. */
-    limits: Type.Optional(LimitsSchema),
-    /** This route is an OAuth authorization endpoint: its requests are checked (OAUTH-01..03). */
-    oauthAuthorize: Type.Optional(OAuthAuthorizeSchema),
-    /** Upstream tokens in this route's 2xx JSON answers are exchanged for guard tokens. */
-    issuesTokens: Type.Optional(IssuesTokensSchema),
-    /** Makes this a login route whose failures lead to a lockout (AUTH-03). */
-    lockout: Type.Optional(LockoutSchema),
-    /** Scopes the token must all carry (space-separated `scope` or `scp` claim), else 403. */
-    scopes: Type.Optional(
-      Type.Array(Type.String({ pattern: "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$" }), {
-        maxItems: 64,
-        uniqueItems: true,
-      }),
-    ),
-    /** Claims the token must carry, each with one of the values listed, else 403. */
-    claims: Type.Optional(
-      Type.Record(
-        Type.String({ minLength: 1, maxLength: 128 }),
-        Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 }),
-      ),
-    ),
+    /** The policies' own keys (limits, lockout, scopes, ...), from the registry. */
+    ...routeFieldProperties,
   },
   { additionalProperties: false },
 );
@@ -257,9 +243,15 @@ export const GuardSchema = Type.Object(
     ),
     /** Options every route starts from, over {@link GUARD_DEFAULTS}. */
     defaults: Type.Optional(
-      Type.Omit(RouteSchema, ["path", "upstream", "lockout", "issuesTokens", "oauthAuthorize"], {
-        additionalProperties: false,
-      }),
+      Type.Omit(
+        RouteSchema,
+        [
+          "path",
+          "upstream",
+          ...ROUTE_FIELDS.filter((field) => !field.inDefaults).map((field) => field.key),
+        ] as ("path" | "upstream" | RouteOnlyKeys)[],
+        { additionalProperties: false },
+      ),
     ),
     routes: Type.Optional(Type.Array(RouteSchema, { maxItems: 10_000 })),
     /** JWT issuers and API keys for routes that are not public (defaults: AUTH_DEFAULTS). */
