@@ -6,6 +6,9 @@
 #
 #   npm run build && sh bench/guard/validation-cpu.sh [connections] [seconds] [rounds]
 #
+# With BASELINE=DIR (another built checkout, with node_modules, or a symlink to one), its guard
+# runs beside this one's, interleaved in every round: an A/B of a change on a shared machine.
+#
 # Linux only (/proc/PID/stat); needs wrk and bc.
 set -eu
 CONNECTIONS=${1:-32}
@@ -18,8 +21,8 @@ BENCH_MODULE="$(pwd)/$BENCH" node --input-type=module -e '
 const { REQUEST } = await import(process.env.BENCH_MODULE);
 process.stdout.write(`wrk.method = "POST"\nwrk.headers["Content-Type"] = "application/json"\nwrk.body = ${JSON.stringify(REQUEST.toString())}\n`);
 ' > "$DIR/post.lua"
-start() { # name, role, argument, extra environment
-  env $4 node "$BENCH" "$2" "$3" > "$DIR/$1.url" &
+start() { # name, role, argument, extra environment, checkout (default: this one)
+  env $4 node "${5:-.}/$BENCH" "$2" "$3" > "$DIR/$1.url" &
   echo $! > "$DIR/$1.pid"
   i=0
   while [ ! -s "$DIR/$1.url" ] && [ $i -lt 100 ]; do sleep 0.2; i=$((i + 1)); done
@@ -32,6 +35,11 @@ start plain plain "$UPSTREAM" ""
 start guard guard "$UPSTREAM" ""
 start guard-off guard "$UPSTREAM" "RAMPART_BENCH_VALIDATION=off"
 STACKS="fastify plain guard guard-off"
+if [ -n "${BASELINE:-}" ]; then
+  start guard-baseline guard "$UPSTREAM" "" "$BASELINE"
+  start guard-off-baseline guard "$UPSTREAM" "RAMPART_BENCH_VALIDATION=off" "$BASELINE"
+  STACKS="fastify plain guard guard-baseline guard-off guard-off-baseline"
+fi
 for name in $STACKS; do # warm-up
   wrk -t1 -c"$CONNECTIONS" -d2s -s "$DIR/post.lua" "$(head -n 1 "$DIR/$name.url")/items" > /dev/null
 done

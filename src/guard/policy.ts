@@ -2,12 +2,10 @@ import type { IncomingMessage } from "node:http";
 import type { Logger } from "pino";
 import type { ItemId } from "../catalog/ids.js";
 import type { Identity } from "./auth/verify.js";
-import type { ResolvedLimits } from "./config/limits-schema.js";
-import type { ResolvedLockout } from "./config/lockout-schema.js";
-import type { OAuthAuthorizeConfig } from "./config/oauth-schema.js";
-import type { ResolvedPolicyOptions } from "./config/schema.js";
 import type { OperationContract } from "./contract/contract.js";
 import type { GuardMetrics } from "./ops/metrics.js";
+import type { PolicyOptionsSpec } from "./policy-options.js";
+import type { ResolvedPolicyOptions, RouteFields } from "./registry.js";
 import type { GuardStore } from "./stores/store.js";
 
 /**
@@ -58,8 +56,11 @@ export interface GuardRuntime {
   observe(observation: Observation): void;
 }
 
-/** What a route looks like once compiled: every option resolved, frozen. */
-export interface RouteSpec {
+/**
+ * What a route looks like once compiled: every option resolved, frozen; the policies' own route
+ * keys (`limits`, `lockout`, `scopes`, ...) come from the registry's ROUTE_FIELDS.
+ */
+export interface RouteSpec extends RouteFields {
   /** The pattern, as written (find-my-way syntax). */
   readonly path: string;
   readonly methods: readonly string[];
@@ -71,24 +72,6 @@ export interface RouteSpec {
   readonly allowFrom: readonly string[] | undefined;
   readonly upstream: string;
   readonly policies: ResolvedPolicyOptions;
-  /** Rate limits (ACC-01, IN-07); undefined: none on this route. */
-  readonly limits: ResolvedLimits | undefined;
-  /** Response fields holding upstream tokens to exchange for guard tokens. */
-  readonly issuesTokens:
-    | {
-        readonly fields: readonly string[];
-        readonly expiresInField: string | undefined;
-        readonly scopeField: string | undefined;
-      }
-    | undefined;
-  /** The checks of an OAuth authorization endpoint, when this route is one. */
-  readonly oauthAuthorize: OAuthAuthorizeConfig | undefined;
-  /** Login lockout (AUTH-03) when this route is a login route. */
-  readonly lockout: ResolvedLockout | undefined;
-  /** Scopes the token must carry, all of them (OAUTH-04); empty: none. */
-  readonly scopes: readonly string[];
-  /** Claims the token must carry, each with one of the listed values. */
-  readonly claims: Readonly<Record<string, readonly (string | number | boolean)[]>>;
   /**
    * The OpenAPI operations this route serves, by method, when the guard has a document
    * (`--openapi`) and validation is not off; empty otherwise.
@@ -190,6 +173,12 @@ export interface GuardPolicy {
   readonly items: readonly ItemId[];
   /** Short specific description of what the policy does. */
   readonly title: string;
+  /**
+   * Its section of `policies:` in the config, when it has one: schema, defaults, resolution
+   * (policy-options.ts). Listed in the registry's POLICY_OPTIONS, from which the config schema
+   * and the route table read it.
+   */
+  readonly options?: PolicyOptionsSpec;
   /** Builds the hooks for one route; undefined when the policy has nothing to do there. */
   readonly create: (route: RouteSpec) => PolicyHooks | undefined;
 }

@@ -6,8 +6,20 @@ import { after, describe, test } from "node:test";
 import { RampartError } from "../../src/core/errors.js";
 import { loadGuard } from "../../src/guard/config/load.js";
 import { buildRouteTable } from "../../src/guard/config/route-table.js";
-import { GUARD_DEFAULTS } from "../../src/guard/config/schema.js";
-import { GUARD_POLICIES } from "../../src/guard/registry.js";
+import {
+  GUARD_DEFAULTS,
+  GuardSchema,
+  PolicyOptionsSchema,
+  RouteSchema,
+} from "../../src/guard/config/schema.js";
+import {
+  GUARD_POLICIES,
+  POLICY_OPTIONS,
+  ROUTE_FIELDS,
+  ROUTE_POLICIES,
+  resolvePolicyOptions,
+  resolveRouteFields,
+} from "../../src/guard/registry.js";
 import { runCli } from "../helpers/cli.js";
 import { send } from "../helpers/demo-client.js";
 import { guardFor, startUpstream } from "./helpers.js";
@@ -116,6 +128,55 @@ describe("guard config", () => {
     assert.equal(route.spec.policies.json.maxDepth, 4);
     assert.equal(route.spec.policies.xml.allowDoctype, GUARD_DEFAULTS.policies.xml.allowDoctype);
     assert.equal(route.spec.public, false, "routes are protected unless marked public");
+  });
+
+  test("each policy owns its options: the schema, the defaults and the resolution come from the registry", () => {
+    const keys: string[] = POLICY_OPTIONS.map((o) => o.key);
+    assert.deepEqual(Object.keys(PolicyOptionsSchema.properties), keys);
+    assert.deepEqual(Object.keys(GUARD_DEFAULTS.policies), keys);
+    for (const options of POLICY_OPTIONS) {
+      assert.equal(
+        (GUARD_DEFAULTS.policies as Record<string, unknown>)[options.key],
+        options.defaults,
+      );
+      assert.ok(Object.isFrozen(options.defaults), `${options.key}: frozen defaults`);
+    }
+    // Every route policy with options is listed (the registry refuses to load otherwise).
+    for (const policy of ROUTE_POLICIES)
+      if (policy.options) assert.ok(keys.includes(policy.options.key), policy.id);
+    const base = resolvePolicyOptions(GUARD_DEFAULTS.policies, { debug: { maxBytes: 10 } });
+    const route = resolvePolicyOptions(base, { json: { maxDepth: 3 } });
+    assert.equal(route.debug.maxBytes, 10, "inherited from defaults");
+    assert.equal(route.json.maxDepth, 3);
+    assert.equal(route.json.requireValid, GUARD_DEFAULTS.policies.json.requireValid);
+    assert.equal(resolvePolicyOptions(base, undefined), base);
+  });
+
+  test("the policies' own route keys come from the registry too, in the schema and resolved", () => {
+    const defaults = GuardSchema.properties.defaults.properties as Record<string, unknown>;
+    for (const field of ROUTE_FIELDS) {
+      assert.equal(
+        (RouteSchema.properties as Record<string, unknown>)[field.key] !== undefined,
+        true,
+        field.key,
+      );
+      assert.equal(defaults[field.key] !== undefined, field.inDefaults, `${field.key} in defaults`);
+    }
+    const problems: string[] = [];
+    const fields = resolveRouteFields(
+      { path: "/login", lockout: { username: { json: "/user" } }, scopes: ["a"] },
+      { scopes: ["b"], claims: { tier: ["gold"] } },
+      (path) => problems.push(path),
+    );
+    assert.equal(problems.length, 0);
+    assert.deepEqual(fields.scopes, ["a"], "the route's own value wins, whole");
+    assert.deepEqual(fields.claims, { tier: ["gold"] }, "inherited from defaults");
+    assert.equal(fields.lockout?.username.json, "/user");
+    assert.equal(fields.limits, undefined);
+    resolveRouteFields({ path: "/login", lockout: { username: {} } }, {}, (path) =>
+      problems.push(path),
+    );
+    assert.deepEqual(problems, ["/lockout/username"]);
   });
 
   test("every registered policy declares checklist items known to the catalog", async () => {

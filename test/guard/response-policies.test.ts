@@ -155,6 +155,17 @@ describe("debug scrubbing (PROC-08)", () => {
       "text/html",
       "<title>Runtime Error</title><h1>Server Error in '/' Application.</h1>",
     ],
+    [
+      "Flask debugger page",
+      "text/html",
+      "<h1>KeyError</h1><p>The debugger caught an exception in your WSGI application.</p>",
+    ],
+    ["Werkzeug debugger title", "text/html", "<title>KeyError: 'id' // Werkzeug Debugger</title>"],
+    [
+      "Rails exception page",
+      "text/html",
+      "<title>Action Controller: Exception caught</title><h1>NoMethodError</h1>",
+    ],
   ];
   for (const [name, type, body] of stacks) {
     test(`${name} in a 500 is replaced by a generic problem, the original logged`, async () => {
@@ -164,7 +175,10 @@ describe("debug scrubbing (PROC-08)", () => {
       assert.equal(res.headers["content-type"], "application/problem+json");
       const problem = res.json();
       assert.equal(problem.correlationId, res.headers["x-request-id"]);
-      assert.doesNotMatch(res.body, /\.js:|\.java:|Traceback|DEBUG|SQLSTATE|Server Error in/);
+      assert.doesNotMatch(
+        res.body,
+        /\.js:|\.java:|Traceback|DEBUG|SQLSTATE|Server Error in|WSGI|Werkzeug|Controller/,
+      );
       const logged = log.lines.find(
         (l) => l.event === "response-withheld" && l.id === problem.correlationId,
       );

@@ -24,16 +24,16 @@ import type {
   ResponseHead,
   RouteSpec,
 } from "../policy.js";
-import { ROUTE_POLICIES } from "../registry.js";
+import {
+  POLICY_DEFAULTS,
+  ROUTE_POLICIES,
+  resolvePolicyOptions,
+  resolveRouteFields,
+} from "../registry.js";
 import { compileTokens, EDGE_ISSUER_NAME } from "../tokens/edge.js";
-import { TOKENS_DEFAULTS } from "../tokens/schema.js";
-import { resolveLimits } from "./limits-schema.js";
-import { resolveLockout } from "./lockout-schema.js";
 import {
   GUARD_DEFAULTS,
   type GuardConfig,
-  type PolicyOptions,
-  type ResolvedPolicyOptions,
   ROUTE_METHODS,
   type RouteConfig,
   type ServerOptions,
@@ -280,15 +280,12 @@ export function buildRouteTable(
   // Static paths declared with their trailing slash: matched as written, never stripped.
   const slashRoutes = new Set<string>();
   (config.routes ?? []).forEach((route, index) => {
-    const lockout = resolveLockout(route.lockout, (path, message) =>
-      at(`/routes/${index}${path}`, message),
-    );
     const spec = resolveRoute(
       route,
       defaults,
       upstreams.size > 0 ? upstreams : undefined,
-      lockout,
       contract,
+      (path, message) => at(`/routes/${index}${path}`, message),
     );
     if (route.path.length > 1 && route.path.endsWith("/")) {
       if (/[:*]/.test(route.path))
@@ -351,7 +348,7 @@ export function buildRouteTable(
   router.compile();
   folded.compile();
 
-  const headerOptions = mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).headers;
+  const headerOptions = resolvePolicyOptions(POLICY_DEFAULTS, defaults.policies).headers;
   const table: RouteTable = {
     listen,
     admin,
@@ -365,7 +362,7 @@ export function buildRouteTable(
     trustedProxies,
     routes,
     normalize: createNormalizer(
-      mergePolicies(GUARD_DEFAULTS.policies, defaults.policies).normalize,
+      resolvePolicyOptions(POLICY_DEFAULTS, defaults.policies).normalize,
       slashRoutes,
     ),
     harden: createHardener(headerOptions, true),
@@ -444,16 +441,18 @@ function resolveRoute(
   route: RouteConfig,
   defaults: NonNullable<GuardConfig["defaults"]>,
   upstreams: ReadonlyMap<string, UpstreamSpec> | undefined,
-  lockout: RouteSpec["lockout"],
   contract: Contract | undefined,
+  report: (path: string, message: string) => void,
 ): RouteSpec {
   const d = GUARD_DEFAULTS.route;
+  // First: a lockout's problems are reported before the document's for the same route.
+  const fields = resolveRouteFields(route, defaults, report);
   const firstUpstream = upstreams?.has("default")
     ? "default"
     : (upstreams?.keys().next().value ?? "");
   const methods = [...(route.methods ?? defaults.methods ?? d.methods)];
-  const policies = mergePolicies(
-    mergePolicies(GUARD_DEFAULTS.policies, defaults.policies),
+  const policies = resolvePolicyOptions(
+    resolvePolicyOptions(POLICY_DEFAULTS, defaults.policies),
     route.policies,
   );
   const operations: ReadonlyMap<string, OperationContract> =
@@ -472,37 +471,9 @@ function resolveRoute(
     allowFrom: route.allowFrom ?? defaults.allowFrom,
     upstream: route.upstream ?? firstUpstream,
     policies,
-    issuesTokens: resolveIssuesTokens(route.issuesTokens),
-    oauthAuthorize: route.oauthAuthorize,
-    limits: resolveLimits(route.limits ?? defaults.limits),
-    lockout,
-    scopes: [...(route.scopes ?? defaults.scopes ?? [])],
-    claims: { ...(route.claims ?? defaults.claims ?? {}) },
+    ...fields,
   });
   return Object.freeze({ ...spec, operations });
-}
-
-function resolveIssuesTokens(config: RouteConfig["issuesTokens"]): RouteSpec["issuesTokens"] {
-  if (config === undefined) return undefined;
-  const d = TOKENS_DEFAULTS;
-  if (config === true)
-    return { fields: d.fields, expiresInField: d.expiresInField, scopeField: d.scopeField };
-  return {
-    fields: config.fields ?? d.fields,
-    expiresInField: config.expiresInField ?? (config.fields ? undefined : d.expiresInField),
-    scopeField: config.scopeField ?? (config.fields ? undefined : d.scopeField),
-  };
-}
-
-function mergePolicies(
-  base: ResolvedPolicyOptions,
-  over: PolicyOptions | undefined,
-): ResolvedPolicyOptions {
-  if (!over) return base;
-  const out: Record<string, unknown> = { ...base };
-  for (const [key, value] of Object.entries(over))
-    out[key] = { ...(base[key as keyof ResolvedPolicyOptions] as object), ...value };
-  return out as ResolvedPolicyOptions;
 }
 
 /** Instantiates every policy for one route; a factory's TypeError is a config problem. */

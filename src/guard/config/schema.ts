@@ -1,11 +1,17 @@
-import { type Static, Type } from "@sinclair/typebox";
+import { type Static, type TOptional, Type } from "@sinclair/typebox";
 import { PATTERN_MESSAGE, StringEnum } from "../../core/validate.js";
 import { AuthSchema } from "../auth/schema.js";
 import { AlertsSchema, DetectionSchema } from "../detect/schema.js";
-import { IssuesTokensSchema, TokensSchema } from "../tokens/schema.js";
-import { LimitsSchema } from "./limits-schema.js";
-import { LockoutSchema } from "./lockout-schema.js";
-import { OAuthAuthorizeSchema } from "./oauth-schema.js";
+import { Bytes, type Widen } from "../policy-options.js";
+import {
+  POLICY_DEFAULTS,
+  POLICY_OPTIONS,
+  type PolicyOptions,
+  type ResolvedPolicyOptions,
+  ROUTE_FIELDS,
+  type RouteOnlyKeys,
+} from "../registry.js";
+import { TokensSchema } from "../tokens/schema.js";
 
 /**
  * Defaults of the `guard:` section of `rampart.yaml`, all in one place. Each value is the secure
@@ -67,168 +73,10 @@ export const GUARD_DEFAULTS = Object.freeze({
      */
     authentication: "required" as "required" | "upstream",
   }),
-  policies: Object.freeze({
-    normalize: Object.freeze({
-      /** Longer request targets are refused with 414. */
-      maxUrlLength: 2048,
-      /** Deeper paths are refused as ambiguous or abusive. */
-      maxSegments: 32,
-      /**
-       * A path ending in "/" (other than "/") is routed and forwarded without it: most upstreams
-       * serve "/p/" as "/p", so the guard applies "/p"'s policies, never those of a sibling
-       * "/p/:id" or "/*" that a router would match. `redirect` answers 308 to the path without
-       * the slash; `refuse` answers 404. A static route declared with its slash ("/static/")
-       * keeps it. Read from `defaults.policies` only: it applies before any route is chosen.
-       */
-      trailingSlash: "strip" as "strip" | "redirect" | "refuse",
-    }),
-    queryCredentials: Object.freeze({
-      /**
-       * Query parameters that carry credentials (IN-05); compared case-insensitively. Names as
-       * broad as `key` or `session` are left out: APIs use them for ordinary lookups.
-       */
-      names: Object.freeze([
-        "access_token",
-        "id_token",
-        "refresh_token",
-        "token",
-        "jwt",
-        "api_key",
-        "apikey",
-        "api-key",
-        "x-api-key",
-        "password",
-        "passwd",
-        "pwd",
-        "secret",
-        "client_secret",
-        "authorization",
-        "sessionid",
-        "session_id",
-      ]) as readonly string[],
-      /** Values that are JWTs are refused whatever the parameter's name. */
-      refuseJwtValues: true,
-      /**
-       * Values shaped like credentials are refused whatever the parameter's name: an
-       * Authorization value (`Bearer ...`, `Basic ...`) or a platform key (`sk_live_`, `ghp_`, ...).
-       */
-      refuseCredentialValues: true,
-    }),
-    requestBody: Object.freeze({
-      /**
-       * Content codings a request body may arrive in (RFC 9110 8.4). The guard decodes them
-       * within the route's bodyLimit (the decoded size counts), every body policy reads the
-       * decoded body, and the upstream receives it decoded. Any other coding is 415.
-       */
-      encodings: Object.freeze(["gzip", "deflate", "br"]) as readonly ("gzip" | "deflate" | "br")[],
-    }),
-    json: Object.freeze({
-      /** Nesting deeper than this is refused (parser exhaustion); size is the route's bodyLimit. */
-      maxDepth: 64,
-      /**
-       * A body declared as JSON must parse (RFC 8259): refused with 400 at the edge rather than
-       * left to an upstream parser that may answer 500 or read it leniently.
-       */
-      requireValid: true,
-    }),
-    cookies: Object.freeze({
-      /** Scripts never read session cookies (EXT-02). */
-      httpOnly: true,
-      /** Not sent on cross-site requests; `off` keeps what the upstream set. */
-      sameSite: "Lax" as "Strict" | "Lax" | "off",
-    }),
-    xml: Object.freeze({
-      /** DOCTYPE and ENTITY declarations are refused (XXE, PROC-04/05). */
-      allowDoctype: false,
-    }),
-    yaml: Object.freeze({
-      /** Alias resolutions allowed in a YAML body (billion laughs). */
-      maxAliases: 50,
-    }),
-    headers: Object.freeze({
-      /** One year, subdomains included (RFC 6797); sent on HTTPS only. */
-      hsts: "max-age=31536000; includeSubDomains",
-      /** An API never renders: nothing may load, nothing may frame it. */
-      csp: "default-src 'none'; frame-ancestors 'none'",
-      /** Nobody frames an API response (clickjacking). */
-      frameOptions: "DENY" as "DENY" | "SAMEORIGIN",
-      /** URLs of API calls are not leaked to other sites. */
-      referrerPolicy: "no-referrer",
-      /** Response headers that reveal the stack (OUT-04), removed from every response. */
-      strip: Object.freeze([
-        "server",
-        "x-powered-by",
-        "x-aspnet-version",
-        "x-aspnetmvc-version",
-        "x-generator",
-        "x-runtime",
-        "x-version",
-        "x-backend-server",
-        "x-server",
-        "x-drupal-cache",
-        "x-drupal-dynamic-cache",
-        "x-sourcefiles",
-        "x-application-context",
-        "x-turbo-charged-by",
-        "x-envoy-upstream-service-time",
-      ]) as readonly string[],
-    }),
-    debug: Object.freeze({
-      /**
-       * Bodies up to this size are inspected for stack traces and debug pages: every error body
-       * (a longer one is withheld with 502), and every textual body of another status whose
-       * Content-Length is within it. Response headers are inspected always. 0 turns it off.
-       */
-      maxBytes: 256 * 1024,
-    }),
-    listing: Object.freeze({
-      /** HTML bodies up to this size are inspected for directory indexes. */
-      maxBytes: 256 * 1024,
-    }),
-    secrets: Object.freeze({
-      /**
-       * Off by default: it buffers every response. `block` answers 502, `redact` rewrites (a
-       * binary body with a secret is withheld). Either way every body type and every header is
-       * read, compressed bodies decoded, and a client's Range is not forwarded (a partial body
-       * cannot be checked; a 206 is withheld).
-       */
-      mode: "off" as "off" | "block" | "redact",
-      /** Larger responses cannot be inspected and are withheld (502) when it is on. */
-      maxBytes: 1024 * 1024,
-    }),
-    responseType: Object.freeze({
-      /** Response bodies up to this size are inspected when their type must be corrected. */
-      maxBytes: 1024 * 1024,
-    }),
-    validation: Object.freeze({
-      /**
-       * The positive security model, with an OpenAPI document (`--openapi`): requests that the
-       * document does not allow are refused with 400 (`enforce`), or only logged and counted
-       * (`report`, for a first rollout); `off` skips the route. Without a document it does nothing.
-       */
-      mode: "enforce" as "enforce" | "report" | "off",
-      /**
-       * A request body property that a closed schema (`additionalProperties: false`) does not
-       * declare: refused with 400 (`refuse`), or removed before the body is forwarded (`strip`).
-       */
-      unknownProperties: "refuse" as "refuse" | "strip",
-      /**
-       * JSON response properties the response schema does not declare, and `writeOnly` ones:
-       * removed (`remove`), the response withheld with 502 (`block`), or only logged (`report`).
-       */
-      responses: "remove" as "remove" | "block" | "report",
-      /**
-       * A response status the operation does not declare (nor `default`, nor `4XX`-style): logged
-       * and counted (`report`), or replaced with a 502 problem document (`problem`).
-       */
-      undeclaredStatus: "report" as "report" | "problem",
-      /** JSON responses up to this size are filtered; a longer one is withheld (502). */
-      maxBytes: 1024 * 1024,
-    }),
-  }),
+  /** Each policy's options, from the policy that owns them (registry.ts: POLICY_OPTIONS). */
+  policies: POLICY_DEFAULTS,
 });
 
-const Bytes = Type.Integer({ minimum: 0, maximum: 1024 * 1024 * 1024 });
 const Ms = Type.Integer({ minimum: 1, maximum: 3_600_000 });
 const MediaType = Type.String({
   pattern: "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+*-]+$",
@@ -246,143 +94,15 @@ const HostPort = Type.String({
 /** Methods a route may declare. TRACE and CONNECT are never proxied (IN-01). */
 export const ROUTE_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
-const d = GUARD_DEFAULTS.policies;
+type OptionsProperties = {
+  [O in (typeof POLICY_OPTIONS)[number] as O["key"]]: TOptional<O["schema"]>;
+};
 
+/** `policies:` on a route or in `defaults`: each policy's section, from the registry. */
 export const PolicyOptionsSchema = Type.Object(
-  {
-    normalize: Type.Optional(
-      Type.Object(
-        {
-          maxUrlLength: Type.Optional(Type.Integer({ minimum: 16, maximum: 65536 })),
-          maxSegments: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
-          trailingSlash: Type.Optional(
-            StringEnum(["strip", "redirect", "refuse"] as const, {
-              description:
-                "a path ending in / is routed and forwarded without it (strip), answered 308 to that path (redirect) or 404 (refuse); a static route declared with its slash keeps it; read from defaults only",
-            }),
-          ),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    queryCredentials: Type.Optional(
-      Type.Object(
-        {
-          names: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 200 })),
-          refuseJwtValues: Type.Optional(Type.Boolean()),
-          refuseCredentialValues: Type.Optional(
-            Type.Boolean({
-              description: "refuse values shaped like Bearer / Basic credentials or platform keys",
-            }),
-          ),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    requestBody: Type.Optional(
-      Type.Object(
-        {
-          encodings: Type.Optional(
-            Type.Array(StringEnum(["gzip", "deflate", "br"] as const), {
-              uniqueItems: true,
-              description:
-                "content codings decoded (the decoded size counts against bodyLimit); others are 415",
-            }),
-          ),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    json: Type.Optional(
-      Type.Object(
-        {
-          maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
-          requireValid: Type.Optional(Type.Boolean()),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    cookies: Type.Optional(
-      Type.Object(
-        {
-          httpOnly: Type.Optional(Type.Boolean()),
-          sameSite: Type.Optional(StringEnum(["Strict", "Lax", "off"] as const)),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    xml: Type.Optional(
-      Type.Object({ allowDoctype: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-    ),
-    yaml: Type.Optional(
-      Type.Object(
-        { maxAliases: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) },
-        { additionalProperties: false },
-      ),
-    ),
-    headers: Type.Optional(
-      Type.Object(
-        {
-          hsts: Type.Optional(Type.String({ pattern: "^max-age=\\d+" })),
-          csp: Type.Optional(Type.String({ minLength: 1 })),
-          frameOptions: Type.Optional(StringEnum(["DENY", "SAMEORIGIN"] as const)),
-          referrerPolicy: Type.Optional(Type.String({ minLength: 1 })),
-          strip: Type.Optional(Type.Array(Type.String({ pattern: "^[A-Za-z0-9-]+$" }))),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    debug: Type.Optional(
-      Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
-    ),
-    listing: Type.Optional(
-      Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
-    ),
-    secrets: Type.Optional(
-      Type.Object(
-        {
-          mode: Type.Optional(StringEnum(["off", "block", "redact"] as const)),
-          maxBytes: Type.Optional(Bytes),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-    responseType: Type.Optional(
-      Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
-    ),
-    validation: Type.Optional(
-      Type.Object(
-        {
-          mode: Type.Optional(
-            StringEnum(["enforce", "report", "off"] as const, {
-              description:
-                "with an OpenAPI document: refuse what it does not allow (enforce), only log and count it (report), or skip the route (off)",
-            }),
-          ),
-          unknownProperties: Type.Optional(
-            StringEnum(["refuse", "strip"] as const, {
-              description:
-                "a request body property a closed schema does not declare: 400 (refuse) or removed before forwarding (strip)",
-            }),
-          ),
-          responses: Type.Optional(
-            StringEnum(["remove", "block", "report"] as const, {
-              description:
-                "undeclared and writeOnly JSON response properties: removed, the response withheld with 502, or only logged",
-            }),
-          ),
-          undeclaredStatus: Type.Optional(
-            StringEnum(["report", "problem"] as const, {
-              description:
-                "a response status the operation does not declare: logged and counted, or replaced with a 502 problem",
-            }),
-          ),
-          maxBytes: Type.Optional(Bytes),
-        },
-        { additionalProperties: false },
-      ),
-    ),
-  },
+  Object.fromEntries(
+    POLICY_OPTIONS.map((options) => [options.key, Type.Optional(options.schema)]),
+  ) as OptionsProperties,
   { additionalProperties: false },
 );
 
@@ -416,6 +136,13 @@ const UpstreamSchema = Type.Object(
   { additionalProperties: false },
 );
 
+type RouteFieldProperties = {
+  [F in (typeof ROUTE_FIELDS)[number] as F["key"]]: TOptional<F["schema"]>;
+};
+const routeFieldProperties = Object.fromEntries(
+  ROUTE_FIELDS.map((field) => [field.key, Type.Optional(field.schema)]),
+) as RouteFieldProperties;
+
 export const RouteSchema = Type.Object(
   {
     /** find-my-way syntax: `/api/orders/:id`, `/static/*`. */
@@ -436,28 +163,8 @@ export const RouteSchema = Type.Object(
     allowFrom: Type.Optional(Type.Array(Cidr, { minItems: 1 })),
     upstream: Type.Optional(Type.String({ minLength: 1 })),
     policies: Type.Optional(PolicyOptionsSchema),
-    /** Rate limits (ACC-01, IN-07): quota, spike arrest, concurrency; `false` drops inherited ones. */
-    limits: Type.Optional(LimitsSchema),
-    /** This route is an OAuth authorization endpoint: its requests are checked (OAUTH-01..03). */
-    oauthAuthorize: Type.Optional(OAuthAuthorizeSchema),
-    /** Upstream tokens in this route's 2xx JSON answers are exchanged for guard tokens. */
-    issuesTokens: Type.Optional(IssuesTokensSchema),
-    /** Makes this a login route whose failures lead to a lockout (AUTH-03). */
-    lockout: Type.Optional(LockoutSchema),
-    /** Scopes the token must all carry (space-separated `scope` or `scp` claim), else 403. */
-    scopes: Type.Optional(
-      Type.Array(Type.String({ pattern: "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$" }), {
-        maxItems: 64,
-        uniqueItems: true,
-      }),
-    ),
-    /** Claims the token must carry, each with one of the values listed, else 403. */
-    claims: Type.Optional(
-      Type.Record(
-        Type.String({ minLength: 1, maxLength: 128 }),
-        Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 }),
-      ),
-    ),
+    /** The policies' own keys (limits, lockout, scopes, ...), from the registry. */
+    ...routeFieldProperties,
   },
   { additionalProperties: false },
 );
@@ -536,9 +243,15 @@ export const GuardSchema = Type.Object(
     ),
     /** Options every route starts from, over {@link GUARD_DEFAULTS}. */
     defaults: Type.Optional(
-      Type.Omit(RouteSchema, ["path", "upstream", "lockout", "issuesTokens", "oauthAuthorize"], {
-        additionalProperties: false,
-      }),
+      Type.Omit(
+        RouteSchema,
+        [
+          "path",
+          "upstream",
+          ...ROUTE_FIELDS.filter((field) => !field.inDefaults).map((field) => field.key),
+        ] as ("path" | "upstream" | RouteOnlyKeys)[],
+        { additionalProperties: false },
+      ),
     ),
     routes: Type.Optional(Type.Array(RouteSchema, { maxItems: 10_000 })),
     /** JWT issuers and API keys for routes that are not public (defaults: AUTH_DEFAULTS). */
@@ -550,18 +263,6 @@ export const GuardSchema = Type.Object(
 export type GuardConfig = Static<typeof GuardSchema>;
 export type RouteConfig = Static<typeof RouteSchema>;
 export type UpstreamConfig = Static<typeof UpstreamSchema>;
-export type PolicyOptions = Static<typeof PolicyOptionsSchema>;
-type Widen<T> = T extends number
-  ? number
-  : T extends boolean
-    ? boolean
-    : T extends readonly string[]
-      ? readonly string[]
-      : T extends string
-        ? T
-        : { readonly [K in keyof T]: Widen<T[K]> };
-
-/** Policy options with every default filled in. */
-export type ResolvedPolicyOptions = Widen<typeof d>;
+export type { PolicyOptions, ResolvedPolicyOptions };
 /** Server limits and timeouts with every default filled in. */
 export type ServerOptions = Widen<typeof GUARD_DEFAULTS.server>;

@@ -1,4 +1,25 @@
+import { Type } from "@sinclair/typebox";
+import { StringEnum } from "../../core/validate.js";
 import type { GuardPolicy } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
+
+/** `policies.cookies` in the config: what can be set, and the defaults (the secure choice). */
+export const cookieFlagsOptions = policyOptions(
+  "cookies",
+  Type.Object(
+    {
+      httpOnly: Type.Optional(Type.Boolean()),
+      sameSite: Type.Optional(StringEnum(["Strict", "Lax", "off"] as const)),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /** Scripts never read session cookies (EXT-02). */
+    httpOnly: true,
+    /** Not sent on cross-site requests; `off` keeps what the upstream set. */
+    sameSite: "Lax" as "Strict" | "Lax" | "off",
+  },
+);
 
 /**
  * Upstream cookies leave with the flags a session cookie needs (EXT-02): `HttpOnly` (no script
@@ -8,6 +29,7 @@ import type { GuardPolicy } from "../policy.js";
  */
 export const cookieFlagsPolicy: GuardPolicy = {
   id: "cookie-flags",
+  options: cookieFlagsOptions,
   items: ["EXT-02"],
   title: "Set-Cookie from the upstream gets HttpOnly, SameSite and (on HTTPS) Secure",
   create(route) {

@@ -1,7 +1,23 @@
 import { STATUS_CODES } from "node:http";
+import { Type } from "@sinclair/typebox";
 import type { GuardPolicy, Rejection, ResponseHead } from "../policy.js";
 import { rejection } from "../policy.js";
+import { Bytes, policyOptions } from "../policy-options.js";
 import { mediaTypeOf } from "./response-type.js";
+
+/** `policies.debug` in the config: what can be set, and the defaults (the secure choice). */
+export const debugScrubOptions = policyOptions(
+  "debug",
+  Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+  {
+    /**
+     * Bodies up to this size are inspected for stack traces and debug pages: every error body
+     * (a longer one is withheld with 502), and every textual body of another status whose
+     * Content-Length is within it. Response headers are inspected always. 0 turns it off.
+     */
+    maxBytes: 256 * 1024,
+  },
+);
 
 /**
  * What debug output looks like, across stacks: stack frames (JavaScript, Java, .NET, Python,
@@ -37,7 +53,12 @@ const ANY_SIGN =
 
 /**
  * {@link ANY_SIGN} as bytes, searched in the body as it came (native memmem, no string made):
- * the hook's fast path for the short answers it peeks at, nearly all of which show none.
+ * the hook's fast path for the short answers it peeks at, nearly all of which show none. Each
+ * literal is one that every sign it stands for contains; where a sign allows, it is a part that
+ * starts with a byte rare in prose, since the search stops at each occurrence of the first byte
+ * ("WSGI" of "The debugger caught an exception in your WSGI application", "Controller:" of
+ * "Action Controller: Exception caught": about 70 ns each over a 2 KiB answer, against 650 and
+ * 400 ns for "debugger caught" and "Action Controller").
  */
 const ANY_SIGN_BYTES: readonly Buffer[] = [
   "at ",
@@ -47,12 +68,12 @@ const ANY_SIGN_BYTES: readonly Buffer[] = [
   "goroutine ",
   "DEBUG = True",
   "Werkzeug",
-  "debugger caught",
+  "WSGI",
   "Whoops",
   "Illuminate",
   "Symfony",
   "Server Error in",
-  "Action Controller",
+  "Controller:",
   "SQLSTATE",
   "ORA-",
   "SQL syntax",
@@ -142,6 +163,7 @@ function isTextual(head: ResponseHead): boolean {
  */
 export const debugScrubPolicy: GuardPolicy = {
   id: "debug-scrub",
+  options: debugScrubOptions,
   items: ["PROC-08"],
   title: "Stack traces and framework debug pages replaced by a generic problem",
   create(route) {

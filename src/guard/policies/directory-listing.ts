@@ -1,6 +1,18 @@
+import { Type } from "@sinclair/typebox";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
+import { Bytes, policyOptions } from "../policy-options.js";
 import { mediaTypeOf } from "./response-type.js";
+
+/** `policies.listing` in the config: what can be set, and the defaults (the secure choice). */
+export const directoryListingOptions = policyOptions(
+  "listing",
+  Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+  {
+    /** HTML bodies up to this size are inspected for directory indexes. */
+    maxBytes: 256 * 1024,
+  },
+);
 
 /** Autoindex pages of nginx and Apache, Python's http.server, IIS, Jetty, Tomcat, Express serve-index. */
 const LISTING =
@@ -14,6 +26,7 @@ export function looksLikeDirectoryListing(text: string): boolean {
 /** Directory-listing responses are answered with 404 instead (ACC-04). */
 export const directoryListingPolicy: GuardPolicy = {
   id: "directory-listing",
+  options: directoryListingOptions,
   items: ["ACC-04"],
   title: "Generated directory indexes blocked with 404",
   create(route) {

@@ -1,5 +1,28 @@
+import { Type } from "@sinclair/typebox";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
+
+/** `policies.json` in the config: what can be set, and the defaults (the secure choice). */
+export const jsonBodyOptions = policyOptions(
+  "json",
+  Type.Object(
+    {
+      maxDepth: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+      requireValid: Type.Optional(Type.Boolean()),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /** Nesting deeper than this is refused (parser exhaustion); size is the route's bodyLimit. */
+    maxDepth: 64,
+    /**
+     * A body declared as JSON must parse (RFC 8259): refused with 400 at the edge rather than
+     * left to an upstream parser that may answer 500 or read it leniently.
+     */
+    requireValid: true,
+  },
+);
 
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
@@ -64,6 +87,7 @@ function bracketDepth(body: Buffer, start: number, limit: number): number {
 /** JSON bodies: nesting deeper than a limit is refused (EXT-06: parser exhaustion). */
 export const jsonBodyPolicy: GuardPolicy = {
   id: "json-depth-limit",
+  options: jsonBodyOptions,
   items: ["EXT-06"],
   title: "JSON request bodies that do not parse, or nest deeper than the limit, are refused",
   create(route) {

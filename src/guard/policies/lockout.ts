@@ -1,6 +1,7 @@
 import type { RateLimiterAbstract, RateLimiterRes } from "rate-limiter-flexible";
 import { segmentsOf } from "../../openapi/pointer.js";
 import type { ResolvedLockout } from "../config/lockout-schema.js";
+import { LockoutSchema, resolveLockout } from "../config/lockout-schema.js";
 import type {
   GuardPolicy,
   PolicyHooks,
@@ -10,6 +11,7 @@ import type {
   RouteSpec,
 } from "../policy.js";
 import { rejection } from "../policy.js";
+import { routeField } from "../policy-options.js";
 import { isJson } from "./json-body.js";
 import {
   addressKey,
@@ -17,6 +19,9 @@ import {
   usernameFromForm,
   usernameFromJson,
 } from "./lockout-username.js";
+
+/** `lockout` on a route: a login route whose failures lead to a lockout (AUTH-03). */
+export const lockoutField = routeField("lockout", LockoutSchema, false, resolveLockout);
 
 const ID = "login-lockout";
 const ITEMS = Object.freeze(["AUTH-03"] as const);

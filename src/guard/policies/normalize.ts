@@ -1,5 +1,40 @@
+import { Type } from "@sinclair/typebox";
+import { StringEnum } from "../../core/validate.js";
 import type { Rejection, RequestContext } from "../policy.js";
 import { rejection } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
+
+/** `policies.normalize` in the config: what can be set, and the defaults (the secure choice). */
+export const normalizeOptions = policyOptions(
+  "normalize",
+  Type.Object(
+    {
+      maxUrlLength: Type.Optional(Type.Integer({ minimum: 16, maximum: 65536 })),
+      maxSegments: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+      trailingSlash: Type.Optional(
+        StringEnum(["strip", "redirect", "refuse"] as const, {
+          description:
+            "a path ending in / is routed and forwarded without it (strip), answered 308 to that path (redirect) or 404 (refuse); a static route declared with its slash keeps it; read from defaults only",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /** Longer request targets are refused with 414. */
+    maxUrlLength: 2048,
+    /** Deeper paths are refused as ambiguous or abusive. */
+    maxSegments: 32,
+    /**
+     * A path ending in "/" (other than "/") is routed and forwarded without it: most upstreams
+     * serve "/p/" as "/p", so the guard applies "/p"'s policies, never those of a sibling
+     * "/p/:id" or "/*" that a router would match. `redirect` answers 308 to the path without
+     * the slash; `refuse` answers 404. A static route declared with its slash ("/static/")
+     * keeps it. Read from `defaults.policies` only: it applies before any route is chosen.
+     */
+    trailingSlash: "strip" as "strip" | "redirect" | "refuse",
+  },
+);
 
 /**
  * Request normalisation: the guard and the upstream must read the same path, so anything that
@@ -10,6 +45,7 @@ export const normalizePolicy = Object.freeze({
   id: "normalize-request",
   items: Object.freeze(["IN-01"] as const),
   title: "Canonical paths only: ambiguous encodings, dot segments and smuggling refused",
+  options: normalizeOptions,
 });
 
 /** Headers that let a client change the method behind the guard's back (IN-01). */

@@ -1,6 +1,15 @@
-import { OAUTH_AUTHORIZE_DEFAULTS } from "../config/oauth-schema.js";
+import { OAUTH_AUTHORIZE_DEFAULTS, OAuthAuthorizeSchema } from "../config/oauth-schema.js";
 import type { GuardPolicy, Rejection } from "../policy.js";
 import { rejection } from "../policy.js";
+import { routeField } from "../policy-options.js";
+
+/** `oauthAuthorize` on a route: it is an OAuth authorization endpoint, its requests checked. */
+export const oauthAuthorizeField = routeField(
+  "oauthAuthorize",
+  OAuthAuthorizeSchema,
+  false,
+  (value) => value,
+);
 
 /**
  * Authorization requests checked before the upstream's authorization server sees them: a known

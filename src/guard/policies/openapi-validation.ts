@@ -1,4 +1,6 @@
+import { Type } from "@sinclair/typebox";
 import type { ValidateFunction } from "ajv";
+import { StringEnum } from "../../core/validate.js";
 import type {
   BodyCheck,
   CompiledOperation,
@@ -17,8 +19,69 @@ import {
 } from "../contract/inputs.js";
 import type { GuardPolicy, PolicyHooks, Rejection, RequestContext } from "../policy.js";
 import { rejection } from "../policy.js";
+import { Bytes, policyOptions } from "../policy-options.js";
 import { isJson, PARSED_JSON, type ParsedJson } from "./json-body.js";
 import { mediaTypeOf } from "./response-type.js";
+
+/** `policies.validation` in the config: what can be set, and the defaults (the secure choice). */
+export const validationOptions = policyOptions(
+  "validation",
+  Type.Object(
+    {
+      mode: Type.Optional(
+        StringEnum(["enforce", "report", "off"] as const, {
+          description:
+            "with an OpenAPI document: refuse what it does not allow (enforce), only log and count it (report), or skip the route (off)",
+        }),
+      ),
+      unknownProperties: Type.Optional(
+        StringEnum(["refuse", "strip"] as const, {
+          description:
+            "a request body property a closed schema does not declare: 400 (refuse) or removed before forwarding (strip)",
+        }),
+      ),
+      responses: Type.Optional(
+        StringEnum(["remove", "block", "report"] as const, {
+          description:
+            "undeclared and writeOnly JSON response properties: removed, the response withheld with 502, or only logged",
+        }),
+      ),
+      undeclaredStatus: Type.Optional(
+        StringEnum(["report", "problem"] as const, {
+          description:
+            "a response status the operation does not declare: logged and counted, or replaced with a 502 problem",
+        }),
+      ),
+      maxBytes: Type.Optional(Bytes),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /**
+     * The positive security model, with an OpenAPI document (`--openapi`): requests that the
+     * document does not allow are refused with 400 (`enforce`), or only logged and counted
+     * (`report`, for a first rollout); `off` skips the route. Without a document it does nothing.
+     */
+    mode: "enforce" as "enforce" | "report" | "off",
+    /**
+     * A request body property that a closed schema (`additionalProperties: false`) does not
+     * declare: refused with 400 (`refuse`), or removed before the body is forwarded (`strip`).
+     */
+    unknownProperties: "refuse" as "refuse" | "strip",
+    /**
+     * JSON response properties the response schema does not declare, and `writeOnly` ones:
+     * removed (`remove`), the response withheld with 502 (`block`), or only logged (`report`).
+     */
+    responses: "remove" as "remove" | "block" | "report",
+    /**
+     * A response status the operation does not declare (nor `default`, nor `4XX`-style): logged
+     * and counted (`report`), or replaced with a 502 problem document (`problem`).
+     */
+    undeclaredStatus: "report" as "report" | "problem",
+    /** JSON responses up to this size are filtered; a longer one is withheld (502). */
+    maxBytes: 1024 * 1024,
+  },
+);
 
 const LOCAL = "openapi-validation";
 
@@ -32,6 +95,7 @@ const LOCAL = "openapi-validation";
  */
 export const openApiValidationPolicy: GuardPolicy = {
   id: "openapi-validation",
+  options: validationOptions,
   items: ["IN-04", "EXT-05", "OUT-06"],
   title:
     "Requests the OpenAPI document does not allow are refused with 400; undeclared and writeOnly response properties are removed",

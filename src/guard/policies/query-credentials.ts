@@ -1,6 +1,57 @@
+import { Type } from "@sinclair/typebox";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
 import { foldParameterName } from "./normalize.js";
+
+/** `policies.queryCredentials` in the config: what can be set, and the defaults (the secure choice). */
+export const queryCredentialsOptions = policyOptions(
+  "queryCredentials",
+  Type.Object(
+    {
+      names: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { maxItems: 200 })),
+      refuseJwtValues: Type.Optional(Type.Boolean()),
+      refuseCredentialValues: Type.Optional(
+        Type.Boolean({
+          description: "refuse values shaped like Bearer / Basic credentials or platform keys",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /**
+     * Query parameters that carry credentials (IN-05); compared case-insensitively. Names as
+     * broad as `key` or `session` are left out: APIs use them for ordinary lookups.
+     */
+    names: Object.freeze([
+      "access_token",
+      "id_token",
+      "refresh_token",
+      "token",
+      "jwt",
+      "api_key",
+      "apikey",
+      "api-key",
+      "x-api-key",
+      "password",
+      "passwd",
+      "pwd",
+      "secret",
+      "client_secret",
+      "authorization",
+      "sessionid",
+      "session_id",
+    ]) as readonly string[],
+    /** Values that are JWTs are refused whatever the parameter's name. */
+    refuseJwtValues: true,
+    /**
+     * Values shaped like credentials are refused whatever the parameter's name: an
+     * Authorization value (`Bearer ...`, `Basic ...`) or a platform key (`sk_live_`, `ghp_`, ...).
+     */
+    refuseCredentialValues: true,
+  },
+);
 
 /** A JWT anywhere in a value: after a scheme ("Bearer eyJ...") or a separator too. */
 const JWT_VALUE = /(?:^|[\s:=,])eyJ[A-Za-z0-9_-]{2,}\.[A-Za-z0-9_-]{2,}\./;
@@ -24,6 +75,7 @@ const KEY_VALUE =
  */
 export const queryCredentialsPolicy: GuardPolicy = {
   id: "query-credentials",
+  options: queryCredentialsOptions,
   items: ["IN-05"],
   title: "400 when credentials are sent in the query string",
   create(route) {

@@ -1,8 +1,10 @@
 import { BurstyRateLimiter, RateLimiterRes } from "rate-limiter-flexible";
 import {
   LIMIT_DEFAULTS,
+  LimitsSchema,
   type ResolvedLimit,
   type ResolvedLimits,
+  resolveLimits,
 } from "../config/limits-schema.js";
 import type { RouteTable } from "../config/route-table.js";
 import {
@@ -13,8 +15,14 @@ import {
   type RouteSpec,
   rejection,
 } from "../policy.js";
+import { routeField } from "../policy-options.js";
 import type { GuardStore } from "../stores/store.js";
 import { compilePartition, type PartitionOf } from "./rate-limit-key.js";
+
+/** `limits` on a route or in `defaults`: quota, spike arrest, concurrency; `false` drops inherited ones. */
+export const limitsField = routeField("limits", LimitsSchema, true, (value) =>
+  resolveLimits(value),
+);
 
 const META = Object.freeze({
   id: "rate-limit",

@@ -1,10 +1,38 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { TextDecoder } from "node:util";
+import { Type } from "@sinclair/typebox";
+import { StringEnum } from "../../core/validate.js";
 import { codingsOf, decodeCodings, isTooLarge } from "../codings.js";
 import type { GuardPolicy, Rejection, RequestContext, RouteSpec } from "../policy.js";
 import { rejection } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
 import { bodyTooLarge } from "./body-limit.js";
 import { isJson } from "./json-body.js";
+
+/** `policies.requestBody` in the config: what can be set, and the defaults (the secure choice). */
+export const requestBodyOptions = policyOptions(
+  "requestBody",
+  Type.Object(
+    {
+      encodings: Type.Optional(
+        Type.Array(StringEnum(["gzip", "deflate", "br"] as const), {
+          uniqueItems: true,
+          description:
+            "content codings decoded (the decoded size counts against bodyLimit); others are 415",
+        }),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /**
+     * Content codings a request body may arrive in (RFC 9110 8.4). The guard decodes them
+     * within the route's bodyLimit (the decoded size counts), every body policy reads the
+     * decoded body, and the upstream receives it decoded. Any other coding is 415.
+     */
+    encodings: Object.freeze(["gzip", "deflate", "br"]) as readonly ("gzip" | "deflate" | "br")[],
+  },
+);
 
 const FORM = "application/x-www-form-urlencoded";
 
@@ -17,6 +45,7 @@ const FORM = "application/x-www-form-urlencoded";
  */
 export const requestBodyPolicy: GuardPolicy = {
   id: "request-body-decoding",
+  options: requestBodyOptions,
   items: ["IN-03", "EXT-06"],
   title: "415 for a request content coding or charset the route does not accept",
   create(route) {

@@ -1,6 +1,32 @@
+import { Type } from "@sinclair/typebox";
+import { StringEnum } from "../../core/validate.js";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
+import { Bytes, policyOptions } from "../policy-options.js";
 import { mediaTypeOf } from "./response-type.js";
+
+/** `policies.secrets` in the config: what can be set, and the defaults (the secure choice). */
+export const responseSecretsOptions = policyOptions(
+  "secrets",
+  Type.Object(
+    {
+      mode: Type.Optional(StringEnum(["off", "block", "redact"] as const)),
+      maxBytes: Type.Optional(Bytes),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /**
+     * Off by default: it buffers every response. `block` answers 502, `redact` rewrites (a
+     * binary body with a secret is withheld). Either way every body type and every header is
+     * read, compressed bodies decoded, and a client's Range is not forwarded (a partial body
+     * cannot be checked; a 206 is withheld).
+     */
+    mode: "off" as "off" | "block" | "redact",
+    /** Larger responses cannot be inspected and are withheld (502) when it is on. */
+    maxBytes: 1024 * 1024,
+  },
+);
 
 /** Secrets no API response should carry: private keys, cloud and platform keys, password hashes. */
 const SECRETS =
@@ -28,6 +54,7 @@ export function containsSecret(text: string): boolean {
  */
 export const responseSecretsPolicy: GuardPolicy = {
   id: "response-secrets",
+  options: responseSecretsOptions,
   items: ["OUT-06"],
   title: "Private keys, cloud keys and password hashes blocked or redacted in responses",
   create(route) {

@@ -1,6 +1,18 @@
+import { Type } from "@sinclair/typebox";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
+import { Bytes, policyOptions } from "../policy-options.js";
 import { isJson } from "./json-body.js";
+
+/** `policies.responseType` in the config: what can be set, and the defaults (the secure choice). */
+export const responseTypeOptions = policyOptions(
+  "responseType",
+  Type.Object({ maxBytes: Type.Optional(Bytes) }, { additionalProperties: false }),
+  {
+    /** Response bodies up to this size are inspected when their type must be corrected. */
+    maxBytes: 1024 * 1024,
+  },
+);
 
 /** The lower-case media type of a Content-Type value, without parameters. */
 export function mediaTypeOf(value: string | string[] | undefined): string {
@@ -18,6 +30,7 @@ export function mediaTypeOf(value: string | string[] | undefined): string {
  */
 export const responseTypePolicy: GuardPolicy = {
   id: "response-content-type",
+  options: responseTypeOptions,
   items: ["OUT-05"],
   title: "Responses carry a Content-Type the route produces and that matches the body",
   create(route) {

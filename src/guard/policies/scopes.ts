@@ -1,6 +1,32 @@
+import { Type } from "@sinclair/typebox";
 import type { Identity } from "../auth/verify.js";
 import type { GuardPolicy, PolicyHooks } from "../policy.js";
 import { rejection } from "../policy.js";
+import { routeField } from "../policy-options.js";
+
+/** `scopes` on a route or in `defaults`: scopes the token must all carry (`scope` or `scp`). */
+export const scopesField = routeField(
+  "scopes",
+  Type.Array(Type.String({ pattern: "^[\\x21\\x23-\\x5B\\x5D-\\x7E]+$" }), {
+    maxItems: 64,
+    uniqueItems: true,
+  }),
+  true,
+  (value): readonly string[] => [...(value ?? [])],
+);
+
+/** `claims` on a route or in `defaults`: claims the token must carry, each with a listed value. */
+export const claimsField = routeField(
+  "claims",
+  Type.Record(
+    Type.String({ minLength: 1, maxLength: 128 }),
+    Type.Array(Type.Union([Type.String(), Type.Number(), Type.Boolean()]), { minItems: 1 }),
+  ),
+  true,
+  (value): Readonly<Record<string, readonly (string | number | boolean)[]>> => ({
+    ...(value ?? {}),
+  }),
+);
 
 const META = Object.freeze({
   id: "scopes-required",

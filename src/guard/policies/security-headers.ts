@@ -1,4 +1,50 @@
+import { Type } from "@sinclair/typebox";
+import { StringEnum } from "../../core/validate.js";
 import type { GuardPolicy, ResponseHead } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
+
+/** `policies.headers` in the config: what can be set, and the defaults (the secure choice). */
+export const securityHeadersOptions = policyOptions(
+  "headers",
+  Type.Object(
+    {
+      hsts: Type.Optional(Type.String({ pattern: "^max-age=\\d+" })),
+      csp: Type.Optional(Type.String({ minLength: 1 })),
+      frameOptions: Type.Optional(StringEnum(["DENY", "SAMEORIGIN"] as const)),
+      referrerPolicy: Type.Optional(Type.String({ minLength: 1 })),
+      strip: Type.Optional(Type.Array(Type.String({ pattern: "^[A-Za-z0-9-]+$" }))),
+    },
+    { additionalProperties: false },
+  ),
+  {
+    /** One year, subdomains included (RFC 6797); sent on HTTPS only. */
+    hsts: "max-age=31536000; includeSubDomains",
+    /** An API never renders: nothing may load, nothing may frame it. */
+    csp: "default-src 'none'; frame-ancestors 'none'",
+    /** Nobody frames an API response (clickjacking). */
+    frameOptions: "DENY" as "DENY" | "SAMEORIGIN",
+    /** URLs of API calls are not leaked to other sites. */
+    referrerPolicy: "no-referrer",
+    /** Response headers that reveal the stack (OUT-04), removed from every response. */
+    strip: Object.freeze([
+      "server",
+      "x-powered-by",
+      "x-aspnet-version",
+      "x-aspnetmvc-version",
+      "x-generator",
+      "x-runtime",
+      "x-version",
+      "x-backend-server",
+      "x-server",
+      "x-drupal-cache",
+      "x-drupal-dynamic-cache",
+      "x-sourcefiles",
+      "x-application-context",
+      "x-turbo-charged-by",
+      "x-envoy-upstream-service-time",
+    ]) as readonly string[],
+  },
+);
 
 /**
  * Response hardening: fingerprinting headers removed (OUT-04); nosniff, frame denial and a
@@ -7,6 +53,7 @@ import type { GuardPolicy, ResponseHead } from "../policy.js";
  */
 export const securityHeadersPolicy: GuardPolicy = {
   id: "security-headers",
+  options: securityHeadersOptions,
   items: ["OUT-01", "OUT-02", "OUT-03", "OUT-04", "ACC-03", "EXT-03"],
   title: "Fingerprints stripped, security headers set, no-store on non-public responses",
   create(route) {

@@ -2,9 +2,39 @@ import { decodeJwt, type JWTPayload } from "jose";
 import { segmentsOf, valueAt } from "../../openapi/pointer.js";
 import type { GuardPolicy, PolicyHooks } from "../policy.js";
 import { rejection } from "../policy.js";
+import { routeField } from "../policy-options.js";
 import { EDGE_ISSUER_NAME, type EdgeTokens } from "../tokens/edge.js";
+import { IssuesTokensSchema, TOKENS_DEFAULTS } from "../tokens/schema.js";
 import { isJson } from "./json-body.js";
 import { mediaTypeOf } from "./response-type.js";
+
+/**
+ * `issuesTokens` on a route: upstream tokens in its 2xx JSON answers are exchanged for guard
+ * tokens; `true` reads the usual fields.
+ */
+export const issuesTokensField = routeField(
+  "issuesTokens",
+  IssuesTokensSchema,
+  false,
+  (value): IssuedTokenFields | undefined => {
+    if (value === undefined) return undefined;
+    const d = TOKENS_DEFAULTS;
+    if (value === true)
+      return { fields: d.fields, expiresInField: d.expiresInField, scopeField: d.scopeField };
+    return {
+      fields: value.fields ?? d.fields,
+      expiresInField: value.expiresInField ?? (value.fields ? undefined : d.expiresInField),
+      scopeField: value.scopeField ?? (value.fields ? undefined : d.scopeField),
+    };
+  },
+);
+
+/** Response fields holding upstream tokens to exchange for guard tokens. */
+export interface IssuedTokenFields {
+  readonly fields: readonly string[];
+  readonly expiresInField: string | undefined;
+  readonly scopeField: string | undefined;
+}
 
 const META = Object.freeze({
   id: "token-exchange",

@@ -1,5 +1,17 @@
+import { Type } from "@sinclair/typebox";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
+
+/** `policies.xml` in the config: what can be set, and the defaults (the secure choice). */
+export const xmlBodyOptions = policyOptions(
+  "xml",
+  Type.Object({ allowDoctype: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+  {
+    /** DOCTYPE and ENTITY declarations are refused (XXE, PROC-04/05). */
+    allowDoctype: false,
+  },
+);
 
 /** `application/xml`, `text/xml` and every `+xml` type (RFC 7303). */
 export function isXml(mediaType: string): boolean {
@@ -20,6 +32,7 @@ const DECLARED_ENCODING = /^<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']/;
  */
 export const xmlBodyPolicy: GuardPolicy = {
   id: "xml-no-doctype",
+  options: xmlBodyOptions,
   items: ["PROC-04", "PROC-05"],
   title: "XML request bodies with a DOCTYPE or entity declaration are refused",
   create(route) {

@@ -1,12 +1,28 @@
+import { Type } from "@sinclair/typebox";
 import { parseAllDocuments } from "yaml";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
+import { policyOptions } from "../policy-options.js";
+
+/** `policies.yaml` in the config: what can be set, and the defaults (the secure choice). */
+export const yamlBodyOptions = policyOptions(
+  "yaml",
+  Type.Object(
+    { maxAliases: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) },
+    { additionalProperties: false },
+  ),
+  {
+    /** Alias resolutions allowed in a YAML body (billion laughs). */
+    maxAliases: 50,
+  },
+);
 
 const YAML_TYPES = new Set(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"]);
 
 /** YAML bodies: aliases beyond a limit are refused (PROC-05: the YAML "billion laughs"). */
 export const yamlBodyPolicy: GuardPolicy = {
   id: "yaml-alias-limit",
+  options: yamlBodyOptions,
   items: ["PROC-05"],
   title: "YAML request bodies with too many aliases are refused",
   create(route) {
