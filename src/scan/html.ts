@@ -35,3 +35,39 @@ export function formFields(html: string): FormField[] {
   }
   return fields;
 }
+
+/** A form of a page: its method, its action resolved against the page, and its fields. */
+export interface PageForm {
+  readonly method: "GET" | "POST";
+  readonly url: URL;
+  readonly fields: readonly FormField[];
+}
+
+/**
+ * The forms of a page, with the fields a browser would submit (file inputs and buttons left out).
+ *
+ * @example
+ * ```ts
+ * pageForms('<form method="post" action="/edit"><input name="id" value="3"></form>', "http://127.0.0.1/p");
+ * // [{ method: "POST", url: URL("http://127.0.0.1/edit"), fields: [{ tag: "input", name: "id", value: "3" }] }]
+ * ```
+ */
+export function pageForms(html: string, page: string): PageForm[] {
+  const forms: PageForm[] = [];
+  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
+    const attributes = m[1] ?? "";
+    const action = /action\s*=\s*["']([^"']*)["']/i.exec(attributes)?.[1] ?? "";
+    const method = /method\s*=\s*["']?(\w+)/i.exec(attributes)?.[1] ?? "GET";
+    let url: URL;
+    try {
+      url = new URL(action || page, page);
+    } catch {
+      continue;
+    }
+    const fields = formFields(m[2] ?? "").filter(
+      (f) => !["file", "submit", "button", "image"].includes(f.type ?? ""),
+    );
+    forms.push({ method: method.toUpperCase() === "POST" ? "POST" : "GET", url, fields });
+  }
+  return forms;
+}

@@ -23,6 +23,7 @@ import { demoPool, startDemo } from "../helpers/demo-client.js";
 import {
   catalog,
   countingServer,
+  coverageOf,
   DEMO_LOGIN,
   findingsOf,
   listenLoopback,
@@ -79,9 +80,7 @@ describe("ACC-01 login burst (full profile)", () => {
     try {
       const report = await scanWith(api, [createLoginBurstCheck({ attempts: 20 })]);
       assert.deepEqual(findingsOf(report, "acc-01-login-burst"), []);
-      const coverage = report.items
-        .find((i) => i.id === "ACC-01")
-        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      const coverage = coverageOf(report, "ACC-01", "acc-01-login-burst");
       assert.match(
         coverage?.observed ?? "",
         /^a limit announced in RateLimit headers on failed logins at POST \/auth\/login/,
@@ -111,9 +110,7 @@ describe("ACC-01 login burst (full profile)", () => {
         { catalog, checks: [createLoginBurstCheck({ attempts: 20, workers: 1 })] },
       );
       assert.deepEqual(report.findings, []);
-      const coverage = report.items
-        .find((i) => i.id === "ACC-01")
-        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      const coverage = coverageOf(report, "ACC-01", "acc-01-login-burst");
       assert.match(coverage?.observed ?? "", /^429 after 6 failed logins at POST \/login/);
     } finally {
       await server.close();
@@ -140,9 +137,7 @@ describe("ACC-01 login burst (full profile)", () => {
         { catalog, checks: [createLoginBurstCheck({ attempts: 10 })] },
       );
       assert.deepEqual(report.findings, []);
-      const coverage = report.items
-        .find((i) => i.id === "ACC-01")
-        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      const coverage = coverageOf(report, "ACC-01", "acc-01-login-burst");
       assert.match(
         coverage?.observed ?? "",
         /a limit announced in RateLimit headers on failed logins at POST \/login \(ratelimit-policy: "per-client";q=1000;w=3600/,
@@ -244,9 +239,7 @@ describe("ACC-01 password-reset burst (full profile)", () => {
         { catalog, checks: [createLoginBurstCheck({ attempts: 12, workers: 1 })] },
       );
       assert.deepEqual(findingsOf(report, "acc-01-login-burst"), []);
-      const coverage = report.items
-        .find((i) => i.id === "ACC-01")
-        ?.coverage?.find((c) => c.check === "acc-01-login-burst");
+      const coverage = coverageOf(report, "ACC-01", "acc-01-login-burst");
       assert.match(
         coverage?.observed ?? "",
         /^429 after 6 password resets at POST \/account\/forgot-password/,
@@ -299,9 +292,7 @@ describe("ACC-01 burst (full profile)", () => {
       assert.equal(runOf(report, "acc-01-burst")?.status, "ran");
       assert.deepEqual(report.findings, []);
       assert.ok(server.count() < 45, `${server.count()} requests: the burst stops at the 429`);
-      const coverage = report.items
-        .find((i) => i.id === "ACC-01")
-        ?.coverage?.find((c) => c.check === "acc-01-burst");
+      const coverage = coverageOf(report, "ACC-01", "acc-01-burst");
       assert.match(
         coverage?.observed ?? "",
         /^429 after \d+ requests to GET \/ in [\d.]+ s .*; still throttled with a new X-Forwarded-For/,
@@ -327,9 +318,7 @@ describe("ACC-01 burst (full profile)", () => {
       );
       assert.deepEqual(report.findings, []);
       assert.equal(verdictOf(report, "ACC-01").verdict, "pass");
-      const coverage = report.items
-        .find((i) => i.id === "ACC-01")
-        ?.coverage?.find((c) => c.check === "acc-01-burst");
+      const coverage = coverageOf(report, "ACC-01", "acc-01-burst");
       assert.match(coverage?.observed ?? "", /^503 after \d+ requests/);
     } finally {
       await server.close();

@@ -30,6 +30,11 @@ export function verdictOf(report: Report, item: string): { verdict: string; reas
   return found;
 }
 
+/** What one check covered of an item, as the report says (undefined when it did not cover it). */
+export function coverageOf(report: Report, item: string, check: string) {
+  return report.items.find((i) => i.id === item)?.coverage?.find((c) => c.check === check);
+}
+
 export function findingsOf(report: Report, checkId: string) {
   return report.findings.filter((f) => f.checkId === checkId);
 }

@@ -1,5 +1,5 @@
 import { isObject, parseJson } from "../discovery.js";
-import { formFields } from "../html.js";
+import { pageForms } from "../html.js";
 import type { Exchange, ScanHttp, ScanOperation } from "../types.js";
 import { type SeenOperation, templateOf, toOperation } from "./operation.js";
 import { documentedIn } from "./page-docs.js";
@@ -147,26 +147,11 @@ function formsIn(
   html: string,
   page: string,
 ): { method: string; url: URL; fields: Record<string, string> }[] {
-  const forms: { method: string; url: URL; fields: Record<string, string> }[] = [];
-  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    const attributes = m[1] ?? "";
-    const inner = m[2] ?? "";
-    const action = /action\s*=\s*["']([^"']*)["']/i.exec(attributes)?.[1] ?? "";
-    const method = /method\s*=\s*["']?(\w+)/i.exec(attributes)?.[1] ?? "GET";
-    let url: URL;
-    try {
-      url = new URL(action || page, page);
-    } catch {
-      continue;
-    }
-    const fields: Record<string, string> = {};
-    for (const { name, type, value } of formFields(inner)) {
-      if (type === "file" || type === "submit" || type === "button") continue;
-      fields[name] = value || "rampart";
-    }
-    forms.push({ method: method.toUpperCase() === "POST" ? "POST" : "GET", url, fields });
-  }
-  return forms;
+  return pageForms(html, page).map((form) => ({
+    method: form.method,
+    url: form.url,
+    fields: Object.fromEntries(form.fields.map((f) => [f.name, f.value || "rampart"])),
+  }));
 }
 
 /** In-scope-looking paths among the string values of a JSON answer (links, `href`s, `next`). */

@@ -1,12 +1,11 @@
 import { randomBytes } from "node:crypto";
-import { RampartError } from "../../../core/errors.js";
 import type { Finding } from "../../../core/finding.js";
 import { performLogin, type Sender } from "../../auth/login.js";
 import type { LoginRecipe } from "../../auth/schema.js";
 import { documentedLogins } from "../../auth/session.js";
-import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
+import type { CheckContext, ScanCheck } from "../../types.js";
 import { covered, notTested, ran } from "../outcome.js";
-import { rateLimitHeaders, throttles } from "./rate-limit.js";
+import { type BurstResult, burst, rateLimitHeaders } from "./burst.js";
 
 /** Options of the login burst. */
 export interface LoginBurstOptions {
@@ -70,81 +69,10 @@ export function createLoginBurstCheck(options: LoginBurstOptions = {}): ScanChec
 /** The login burst with its defaults, as registered. */
 export const loginBurstCheck: ScanCheck = createLoginBurstCheck();
 
-/** What one burst saw: the first throttle, a limit announced, or neither. */
-interface BurstResult {
+/** One burst of the check and what it saw. */
+interface Measured extends BurstResult {
   readonly where: string;
   readonly what: string;
-  readonly attempts: number;
-  readonly answered: number;
-  readonly seconds: number;
-  readonly granted: boolean;
-  readonly budgetSpent: boolean;
-  readonly throttled?: { readonly index: number; readonly exchange: Exchange };
-  readonly announced?: Exchange;
-  readonly usual?: Exchange;
-}
-
-/**
- * Sends `attempts` requests made by `one` (an answer, "granted" for a login that succeeded, or
- * undefined when nothing answered) with a few workers, until a throttle or an announced limit.
- */
-async function burst(
-  context: CheckContext,
-  where: string,
-  what: string,
-  attempts: number,
-  workers: number,
-  one: () => Promise<{ exchange?: Exchange; granted?: boolean }>,
-): Promise<BurstResult> {
-  let sent = 0;
-  let answered = 0;
-  let granted = false;
-  let budgetSpent = false;
-  let throttled: BurstResult["throttled"];
-  let announced: Exchange | undefined;
-  let usual: Exchange | undefined;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (
-      sent < attempts &&
-      !throttled &&
-      !announced &&
-      !granted &&
-      !budgetSpent &&
-      !context.signal.aborted
-    ) {
-      const index = ++sent;
-      try {
-        const answer = await one();
-        if (answer.granted) granted = true;
-        const exchange = answer.exchange;
-        if (!exchange) continue;
-        answered++;
-        usual ??= exchange;
-        if (throttles(exchange, usual) || exchange.status === 423)
-          throttled ??= { index, exchange };
-        // A limit the operation announces may lie above any burst worth sending (as for reads).
-        else if (Object.keys(rateLimitHeaders(exchange)).length > 0) announced ??= exchange;
-      } catch (error) {
-        if (error instanceof RampartError && error.code === "ERR_SCAN_BUDGET") budgetSpent = true;
-        else throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
-  const seconds = Math.max((performance.now() - started) / 1000, 0.001);
-  return {
-    where,
-    what,
-    attempts,
-    answered,
-    seconds,
-    granted,
-    budgetSpent,
-    ...(throttled ? { throttled } : {}),
-    ...(announced ? { announced } : {}),
-    ...(usual ? { usual } : {}),
-  };
 }
 
 /** Paths of a password reset (or its request): `/forgot-password`, `/users/password/reset`. */
@@ -182,13 +110,16 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
       "no login operation known (scan.login, or a documented login) and no password reset",
     );
   const send: Sender = (request) => context.http.trySend({ ...request, anonymous: true });
-  const results: BurstResult[] = [];
+  const results: Measured[] = [];
   if (recipe) {
     const where = recipe.grant
       ? `POST ${recipe.tokenUrl}`
       : `${recipe.method ?? "POST"} ${recipe.path}`;
-    results.push(
-      await burst(context, where, "failed logins", attempts, workers, async () => {
+    const logins = await burst(context, {
+      attempts,
+      workers,
+      alsoThrottled: [423],
+      one: async () => {
         // Another unknown account each time, as credential stuffing goes: a lock of one account
         // (AUTH-03's business) must not pass for a throttle of the client.
         const answer = await performLogin(send, recipe, {
@@ -200,12 +131,15 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
           : answer.exchange
             ? { exchange: answer.exchange }
             : {};
-      }),
-    );
+      },
+    });
+    results.push({ ...logins, where, what: "failed logins" });
   }
-  for (const op of resets.slice(0, 2))
-    results.push(
-      await burst(context, `POST ${op.path}`, "password resets", attempts, workers, async () => {
+  for (const op of resets.slice(0, 2)) {
+    const resetsSeen = await burst(context, {
+      attempts,
+      workers,
+      one: async () => {
         const exchange = await send({
           method: "POST",
           url: op.url,
@@ -213,12 +147,14 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
           body: resetBody(op.exampleBody, unknownAccount()),
         });
         return exchange ? { exchange } : {};
-      }),
-    );
+      },
+    });
+    results.push({ ...resetsSeen, where: `POST ${op.path}`, what: "password resets" });
+  }
   return judgeBursts(context, results);
 }
 
-function judgeBursts(context: CheckContext, results: readonly BurstResult[]) {
+function judgeBursts(context: CheckContext, results: readonly Measured[]) {
   const findings: Finding[] = [];
   const observed: string[] = [];
   const gaps: string[] = [];
@@ -240,7 +176,7 @@ function judgeBursts(context: CheckContext, results: readonly BurstResult[]) {
       decided++;
       observed.push(
         `a limit announced in RateLimit headers on ${r.what} at ${r.where} (${Object.entries(
-          rateLimitHeaders(r.announced),
+          rateLimitHeaders(r.announced.exchange),
         )
           .map(([k, v]) => `${k}: ${v}`)
           .join("; ")})`,

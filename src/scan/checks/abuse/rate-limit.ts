@@ -1,31 +1,9 @@
-import { RampartError } from "../../../core/errors.js";
 import { isJsonResponse } from "../../discovery.js";
 import { MAX_HITS_PER_CHECK } from "../../passive.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { covered, notTested, ran, whole } from "../outcome.js";
 import { isApiAnswer } from "../output/security-headers.js";
-
-/**
- * Header fields that announce a throttle: draft-ietf-httpapi-ratelimit-headers (`RateLimit`,
- * `RateLimit-Policy`) and the older de-facto `X-RateLimit-*` / `X-Rate-Limit-*` families.
- */
-const RATE_LIMIT_HEADER =
-  /^(ratelimit|ratelimit-policy|ratelimit-(limit|remaining|reset)|x-ratelimit-[a-z-]+|x-rate-limit-[a-z-]+)$/;
-
-/**
- * The rate-limit headers of an exchange, by name.
- *
- * @example
- * ```ts
- * rateLimitHeaders(exchange); // { "ratelimit-policy": "100;w=10", ratelimit: "limit=100, remaining=99, reset=10" }
- * ```
- */
-export function rateLimitHeaders(exchange: Exchange): Record<string, string> {
-  const found: Record<string, string> = {};
-  for (const [name, value] of Object.entries(exchange.headers))
-    if (RATE_LIMIT_HEADER.test(name)) found[name] = value;
-  return found;
-}
+import { burst, rateLimitHeaders, throttles } from "./burst.js";
 
 /**
  * Paths a throttle commonly leaves alone by design: the root, health and status probes, the API
@@ -112,10 +90,10 @@ export const RATE_LIMIT_DEFAULTS = Object.freeze({ burst: 150, workers: 16 });
  * ```
  */
 export function createRateLimitCheck(options: RateLimitCheckOptions = {}): ScanCheck {
-  const burst = options.burst ?? RATE_LIMIT_DEFAULTS.burst;
+  const attempts = options.burst ?? RATE_LIMIT_DEFAULTS.burst;
   const workers = options.workers ?? RATE_LIMIT_DEFAULTS.workers;
-  if (!Number.isInteger(burst) || burst < 2 || burst > 1000)
-    throw new TypeError(`burst must be an integer from 2 to 1000 (got ${burst})`);
+  if (!Number.isInteger(attempts) || attempts < 2 || attempts > 1000)
+    throw new TypeError(`burst must be an integer from 2 to 1000 (got ${attempts})`);
   if (!Number.isInteger(workers) || workers < 1 || workers > 256)
     throw new TypeError(`workers must be an integer from 1 to 256 (got ${workers})`);
   return {
@@ -127,51 +105,31 @@ export function createRateLimitCheck(options: RateLimitCheckOptions = {}): ScanC
     intrusive: true,
     needs: [],
     title: "Requests throttled with 429 under a burst",
-    run: (context) => runBurst(context, burst, workers),
+    run: (context) => runBurst(context, attempts, workers),
   };
 }
 
 /** The burst check with its defaults, as registered. */
 export const rateLimitCheck: ScanCheck = createRateLimitCheck();
 
-async function runBurst(context: CheckContext, burst: number, workers: number) {
+async function runBurst(context: CheckContext, attempts: number, workers: number) {
   const target = cheapEndpoint(context);
   if (!target) return notTested("no GET endpoint answered 2xx during discovery");
   const path = new URL(target.url).pathname;
-  let sent = 0;
-  let answered = 0;
-  const throttled: { index: number; exchange: Exchange }[] = [];
-  let budgetSpent = false;
-  let announced = false;
-  const started = performance.now();
-  const worker = async (): Promise<void> => {
-    while (
-      sent < burst &&
-      throttled.length === 0 &&
-      !announced &&
-      !budgetSpent &&
-      !context.signal.aborted
-    ) {
-      const index = ++sent;
-      try {
-        const exchange = await context.http.trySend({ url: target.url });
-        if (!exchange) continue;
-        answered++;
-        if (throttles(exchange, target)) throttled.push({ index, exchange });
-        if (exchange.headers["retry-after"] || Object.keys(rateLimitHeaders(exchange)).length > 0)
-          announced = true;
-      } catch (error) {
-        if (error instanceof RampartError && error.code === "ERR_SCAN_BUDGET") budgetSpent = true;
-        else throw error;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: workers }, worker));
-  const seconds = Math.max((performance.now() - started) / 1000, 0.001);
+  const result = await burst(context, {
+    attempts,
+    workers,
+    usual: target,
+    one: async () => {
+      const exchange = await context.http.trySend({ url: target.url });
+      return exchange ? { exchange } : {};
+    },
+  });
+  const { answered, seconds, budgetSpent, announced } = result;
   const rate = (answered / seconds).toFixed(1);
   // A 429, or a limit announced in headers (its quota may simply be above the burst).
   // A throttle met settles the item: the RateLimit headers check is the other way to see one.
-  const first = throttled[0];
+  const first = result.throttled;
   if (first) {
     const limit = `${first.exchange.status === 200 ? "a challenge page" : first.exchange.status} after ${first.index} requests to GET ${path} in ${seconds.toFixed(2)} s (about ${rate} requests per second)`;
     const bypass = await forwardedBypass(context, target);
@@ -198,21 +156,21 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
     });
   if (budgetSpent)
     return notTested(
-      `the request budget ran out after ${answered} of the ${burst} burst requests to GET ${path} without a 429; raise --max-requests`,
+      `the request budget ran out after ${answered} of the ${attempts} burst requests to GET ${path} without a 429; raise --max-requests`,
     );
-  if (answered < burst)
+  if (answered < attempts)
     return notTested(
-      `only ${answered} of the ${burst} burst requests to GET ${path} were answered (connection errors)`,
+      `only ${answered} of the ${attempts} burst requests to GET ${path} were answered (connection errors)`,
     );
   return ran(
     [
       context.finding({
-        title: `No throttling: ${burst} requests answered without 429`,
-        detail: `A burst of ${burst} GET ${path} requests at about ${rate} requests per second got no 429 Too Many Requests and no RateLimit header: nothing slows a flood or a brute-force attack down.`,
+        title: `No throttling: ${attempts} requests answered without 429`,
+        detail: `A burst of ${attempts} GET ${path} requests at about ${rate} requests per second got no 429 Too Many Requests and no RateLimit header: nothing slows a flood or a brute-force attack down.`,
         exchange: target,
         headers: ["ratelimit", "ratelimit-policy", "retry-after"],
         evidence: {
-          note: `burst: ${burst} x GET ${path}, ${answered} answered in ${seconds.toFixed(2)} s (${rate} req/s), no 429, no RateLimit / X-RateLimit-* / Retry-After header`,
+          note: `burst: ${attempts} x GET ${path}, ${answered} answered in ${seconds.toFixed(2)} s (${rate} req/s), no 429, no RateLimit / X-RateLimit-* / Retry-After header`,
         },
         subject: "burst",
       }),
@@ -220,26 +178,6 @@ async function runBurst(context: CheckContext, burst: number, workers: number) {
     whole("endpoints"),
   );
 }
-
-/**
- * An answer that slows the client down: 429 (RFC 6585 section 4), a 503 that says when to come
- * back (RFC 9110 section 10.2.3: load shedding with Retry-After), or a challenge page (a captcha)
- * in place of the usual answer (`usual`, which must not name one itself). A bare 503 is an
- * overloaded server, not a throttle.
- *
- * @example
- * ```ts
- * throttles(exchange, first); // true for a 429, or a captcha page where `first` had data
- * ```
- */
-export function throttles(exchange: Exchange, usual: Exchange): boolean {
-  if (exchange.status === 429) return true;
-  if (exchange.status === 503 && exchange.headers["retry-after"] !== undefined) return true;
-  return CHALLENGE.test(exchange.body.slice(0, 4096)) && !CHALLENGE.test(usual.body);
-}
-
-/** The markers of a challenge page: reCAPTCHA, hCaptcha, Turnstile, or a page naming a captcha. */
-const CHALLENGE = /g-recaptcha|h-captcha|cf-turnstile|challenges\.cloudflare\.com|\bcaptcha\b/i;
 
 /** Headers proxies use to pass the client's address on (RFC 7239 and the de-facto ones). */
 const FORWARDED_HEADERS = ["X-Forwarded-For", "X-Real-IP", "Forwarded", "X-Client-IP"] as const;

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
-import { formFields } from "../../html.js";
+import { pageForms } from "../../html.js";
 import { type Identity, identitiesOf, sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
@@ -52,25 +52,12 @@ function decodeEntities(value: string): string {
 
 /** The fields of the page's form that posts to `path`, with their values, or undefined. */
 function formOn(html: string, page: string, path: string): Fields | undefined {
-  for (const m of html.matchAll(/<form\b([^>]*)>([\s\S]*?)<\/form>/gi)) {
-    const attributes = m[1] ?? "";
-    if (!/method\s*=\s*["']?post/i.test(attributes)) continue;
-    const action = /action\s*=\s*["']([^"']*)["']/i.exec(attributes)?.[1] ?? "";
-    let url: URL;
-    try {
-      url = new URL(decodeEntities(action) || page, page);
-    } catch {
-      continue;
-    }
-    if (url.pathname !== path) continue;
-    const fields: Record<string, string> = {};
-    for (const { name, type, value } of formFields(m[2] ?? "")) {
-      if (type === "file" || type === "submit" || type === "button" || type === "image") continue;
-      fields[decodeEntities(name)] = decodeEntities(value ?? "");
-    }
-    return fields;
-  }
-  return undefined;
+  const form = pageForms(html, page).find((f) => f.method === "POST" && f.url.pathname === path);
+  return form
+    ? Object.fromEntries(
+        form.fields.map((f) => [decodeEntities(f.name), decodeEntities(f.value ?? "")]),
+      )
+    : undefined;
 }
 
 /** Edit forms met during the scan: a POST form with an id field and a text field to mark. */
