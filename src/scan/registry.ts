@@ -6,6 +6,7 @@ import { bolaReadCheck, bolaWriteCheck } from "./checks/access-control/bola.js";
 import { formIdCheck } from "./checks/access-control/form-id.js";
 import { guessableIdsCheck } from "./checks/access-control/guessable-ids.js";
 import { integerIdsCheck } from "./checks/access-control/integer-ids.js";
+import { methodSwitchCheck } from "./checks/access-control/method-switch.js";
 import { missingAuthCheck } from "./checks/access-control/missing-auth.js";
 import { relationWriteCheck } from "./checks/access-control/relations.js";
 import { userDataCheck } from "./checks/access-control/user-data.js";
@@ -88,6 +89,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   cacheControlCheck,
   securityTxtCheck,
   missingAuthCheck,
+  methodSwitchCheck,
   userDataCheck,
   bolaReadCheck,
   bolaWriteCheck,

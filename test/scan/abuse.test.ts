@@ -250,6 +250,127 @@ describe("ACC-01 password-reset burst (full profile)", () => {
   });
 });
 
+describe("ACC-01 sign-up burst (full profile)", () => {
+  /**
+   * An API documenting `POST /users` ({user: {username, email, password}}) and its login. Email
+   * addresses are unique unless `duplicates`; `limit`: 429 past that many sign-ups.
+   */
+  function signUpApi(options: { limit?: number; duplicates?: boolean }, accounts: string[]) {
+    let signUps = 0;
+    const emails = new Set(["ann@example.test"]);
+    const userBody = {
+      type: "object",
+      properties: {
+        user: {
+          type: "object",
+          properties: {
+            username: { type: "string" },
+            email: { type: "string" },
+            password: { type: "string" },
+          },
+        },
+      },
+    };
+    const post = (status: string) => ({
+      requestBody: { content: { "application/json": { schema: userBody } } },
+      responses: { [status]: { description: "" } },
+    });
+    return bodyServer((req, body, res) => {
+      const json = (status: number, value: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(value));
+      };
+      if (req.url === "/openapi.json")
+        return json(200, {
+          openapi: "3.1.0",
+          info: { title: "sign-up", version: "1" },
+          paths: { "/users": { post: post("201") }, "/users/login": { post: post("200") } },
+        });
+      if (req.url === "/users/login" && req.method === "POST") {
+        const user = JSON.parse(body).user ?? {};
+        return user.email === "ann@example.test" && user.password === "ann-pass"
+          ? json(200, { user: { token: "ann-token" } })
+          : json(401, { error: "wrong" });
+      }
+      if (req.url !== "/users" || req.method !== "POST") return json(404, {});
+      signUps++;
+      if (options.limit !== undefined && signUps > options.limit)
+        return json(429, { error: "slow down" });
+      const email = String(JSON.parse(body).user?.email);
+      if (emails.has(email) && !options.duplicates) return json(422, { error: "email taken" });
+      emails.add(email);
+      accounts.push(email);
+      return json(201, { user: { email } });
+    });
+  }
+
+  const scanSignUp = (url: string, attempts = 12) =>
+    runScan(
+      {
+        target: url,
+        openapi: `${url}/openapi.json`,
+        profile: "full",
+        config: {
+          identities: [
+            {
+              name: "ann",
+              login: {
+                path: "/users/login",
+                body: { user: { email: "ann@example.test", password: "ann-pass" } },
+              },
+            },
+          ],
+        },
+      },
+      { catalog, checks: [createLoginBurstCheck({ attempts, workers: 1 })] },
+    );
+
+  test("no throttle on a sign-up: found, and no account is made (each is the identity's own again)", async () => {
+    const accounts: string[] = [];
+    const server = await signUpApi({}, accounts);
+    try {
+      const report = await scanSignUp(server.url);
+      const finding = findingsOf(report, "acc-01-login-burst").find((f) =>
+        f.title.includes("sign-up"),
+      );
+      assert.equal(finding?.title, "No throttling on the sign-up: 12 requests answered");
+      assert.match(finding?.evidence.note ?? "", /12 sign-ups at POST \/users, 12 answered/);
+      assert.deepEqual(accounts, []);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a sign-up throttled after 5 requests: the limit observed, no sign-up finding", async () => {
+    const server = await signUpApi({ limit: 5 }, []);
+    try {
+      const report = await scanSignUp(server.url);
+      const titles = findingsOf(report, "acc-01-login-burst").map((f) => f.title);
+      assert.ok(!titles.some((t) => t.includes("sign-up")), titles.join("; "));
+      const coverage = coverageOf(report, "ACC-01", "acc-01-login-burst");
+      assert.match(coverage?.observed ?? "", /429 after \d+ sign-ups at POST \/users/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("an API that takes a duplicate sign-up: no burst is sent, said as a gap (one account at most)", async () => {
+    const accounts: string[] = [];
+    const server = await signUpApi({ duplicates: true }, accounts);
+    try {
+      const report = await scanSignUp(server.url);
+      assert.ok(accounts.length <= 1, accounts.join(", "));
+      const coverage = coverageOf(report, "ACC-01", "acc-01-login-burst");
+      assert.match(
+        coverage?.note ?? "",
+        /sign-up at POST \/users was not tried: a sign-up with an existing account's name was answered 201/,
+      );
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("ACC-01 burst (full profile)", () => {
   test("no-rate-limit: a burst of 30 requests to an API operation gets no 429, reported with the rate", async () => {
     const report = await scanWith(await demo("no-rate-limit"), [

@@ -1,11 +1,14 @@
 import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
-import { performLogin, type Sender } from "../../auth/login.js";
+import { PASSWORD_FIELD, performLogin, type Sender, USERNAME_FIELD } from "../../auth/login.js";
 import type { LoginRecipe } from "../../auth/schema.js";
 import { documentedLogins } from "../../auth/session.js";
-import type { CheckContext, ScanCheck } from "../../types.js";
+import { identitiesOf, jsonObject } from "../../identities.js";
+import type { CheckContext, ScanCheck, ScanOperation } from "../../types.js";
+import { replaceStrings } from "../injection/points.js";
+import { registrationsOf } from "../mass-assignment/registration.js";
 import { covered, notTested, ran } from "../outcome.js";
-import { type BurstResult, burst, rateLimitHeaders } from "./burst.js";
+import { type BurstResult, burst, rateLimitHeaders, throttles } from "./burst.js";
 
 /** Options of the login burst. */
 export interface LoginBurstOptions {
@@ -38,7 +41,10 @@ function loginRecipe(context: CheckContext): LoginRecipe | undefined {
  * challenge page) settles it with the limit observed, and so does a limit announced in RateLimit
  * headers (its quota may be above any burst worth sending). None over the whole burst is a
  * finding: password guessing or credential stuffing meets no limit, even where reads have one.
- * It runs last: a throttle it trips must not refuse the logins of the other checks.
+ * The documented sign-up gets the same burst, each a sign-up of the first identity's own
+ * account again, which a server refuses without making an account (the burst is not sent when
+ * the first one is taken). It runs last: a throttle it trips must not refuse the logins of the
+ * other checks.
  *
  * @example
  * ```ts
@@ -61,7 +67,7 @@ export function createLoginBurstCheck(options: LoginBurstOptions = {}): ScanChec
     intrusive: true,
     runs: "last",
     needs: [],
-    title: "Failed logins and password resets throttled under a burst",
+    title: "Failed logins, password resets and sign-ups throttled under a burst",
     run: (context) => runLoginBurst(context, attempts, workers),
   };
 }
@@ -97,6 +103,25 @@ function resetBody(example: string | undefined, address: string): string {
   return JSON.stringify(filled && typeof filled === "object" ? filled : { email: address });
 }
 
+/**
+ * A sign-up of an account that exists already: the example with the identity's own login name
+ * (an email member when it is an address, else the user-name members), so that a server that
+ * checks uniqueness refuses every one and no account is made.
+ */
+function duplicateSignUp(example: Record<string, unknown>, login: string): string {
+  const hex = randomBytes(5).toString("hex");
+  const isAddress = login.includes("@");
+  return JSON.stringify(
+    replaceStrings(example, (key, current) => {
+      if (/e-?mail/i.test(key)) return isAddress ? login : `rampart-${hex}@example.invalid`;
+      if (PASSWORD_FIELD.test(key)) return `Rp-${hex}-9x!Q`;
+      if (USERNAME_FIELD.test(key) || /name$/i.test(key))
+        return isAddress ? `rampart${hex}` : login;
+      return current;
+    }),
+  );
+}
+
 const unknownAccount = () => `rampart-${randomBytes(6).toString("hex")}@example.invalid`;
 
 async function runLoginBurst(context: CheckContext, attempts: number, workers: number) {
@@ -105,9 +130,10 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
     (o) =>
       o.method === "POST" && RESET_PATH.test(o.path) && o.bodyTypes.some((t) => /json/i.test(t)),
   );
-  if (!recipe && resets.length === 0)
+  const signUps = registrationsOf(context.target.operations, context.vocabulary).slice(0, 1);
+  if (!recipe && resets.length === 0 && signUps.length === 0)
     return notTested(
-      "no login operation known (scan.login, or a documented login) and no password reset",
+      "no login operation known (scan.login, or a documented login), no password reset and no sign-up",
     );
   const send: Sender = (request) => context.http.trySend({ ...request, anonymous: true });
   const results: Measured[] = [];
@@ -151,13 +177,74 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
     });
     results.push({ ...resetsSeen, where: `POST ${op.path}`, what: "password resets" });
   }
-  return judgeBursts(context, results);
+  const skipped: string[] = [];
+  for (const op of signUps) {
+    const signUp = await signUpBurst(context, op, attempts, workers);
+    if (typeof signUp === "string") skipped.push(signUp);
+    else results.push(signUp);
+  }
+  return judgeBursts(context, results, skipped);
 }
 
-function judgeBursts(context: CheckContext, results: readonly Measured[]) {
+/**
+ * The sign-up burst: sign-ups of the first identity's own account again, each refused by a
+ * server that keeps accounts unique. The first is sent alone: when it is not refused, the burst
+ * is not sent (it would make accounts), and the reason is returned instead.
+ */
+async function signUpBurst(
+  context: CheckContext,
+  op: ScanOperation,
+  attempts: number,
+  workers: number,
+): Promise<Measured | string> {
+  const where = `POST ${op.path}`;
+  const example = jsonObject(op.fullExampleBody ?? op.exampleBody ?? "");
+  const login = (await identitiesOf(context)).list.find((i) => i.username)?.username;
+  if (!example || !login)
+    return `the sign-up at ${where} was not tried: no identity's login name is known to sign up again`;
+  const signUp = () =>
+    context.http.trySend({
+      method: "POST",
+      url: op.url,
+      anonymous: true,
+      headers: { accept: "application/json", "content-type": "application/json" },
+      body: duplicateSignUp(example, login),
+    });
+  const first = await signUp();
+  // A limit that the bursts before this one tripped may cover sign-ups too.
+  if (first && throttles(first, first))
+    return {
+      attempts: 1,
+      answered: 1,
+      seconds: 0,
+      granted: false,
+      budgetSpent: false,
+      throttled: { index: 0, exchange: first },
+      usual: first,
+      where,
+      what: "sign-ups",
+    };
+  if (!first || first.status < 400)
+    return `the sign-up at ${where} was not tried: a sign-up with an existing account's name was answered ${first?.status ?? "nothing"}, not refused, so a burst could make accounts`;
+  const seen = await burst(context, {
+    attempts,
+    workers,
+    one: async () => {
+      const exchange = await signUp();
+      return exchange ? { exchange } : {};
+    },
+  });
+  return { ...seen, where, what: "sign-ups" };
+}
+
+function judgeBursts(
+  context: CheckContext,
+  results: readonly Measured[],
+  skipped: readonly string[] = [],
+) {
   const findings: Finding[] = [];
   const observed: string[] = [];
-  const gaps: string[] = [];
+  const gaps: string[] = [...skipped];
   let decided = 0;
   for (const r of results) {
     const rate = (r.answered / r.seconds).toFixed(1);
@@ -195,19 +282,24 @@ function judgeBursts(context: CheckContext, results: readonly Measured[]) {
     }
     decided++;
     const login = r.what === "failed logins";
+    const signUp = r.what === "sign-ups";
     findings.push(
       context.finding({
         title: login
           ? `No throttling on the login: ${r.attempts} failed logins answered`
-          : `No throttling on the password reset: ${r.attempts} requests answered`,
+          : signUp
+            ? `No throttling on the sign-up: ${r.attempts} requests answered`
+            : `No throttling on the password reset: ${r.attempts} requests answered`,
         detail: login
           ? `${r.attempts} logins of accounts that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429, no lock and no challenge: nothing slows password guessing or credential stuffing down at ${r.where}.`
-          : `${r.attempts} password resets for addresses that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mail flooding or account enumeration down at ${r.where}.`,
+          : signUp
+            ? `${r.attempts} sign-ups (of an account that exists, so none was made), at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mass account creation or account enumeration down at ${r.where}.`
+            : `${r.attempts} password resets for addresses that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mail flooding or account enumeration down at ${r.where}.`,
         ...(r.usual ? { exchange: r.usual } : {}),
         evidence: {
           note: `burst: ${r.attempts} ${r.what} at ${r.where}, ${r.answered} answered in ${r.seconds.toFixed(2)} s (${rate} per second), none throttled`,
         },
-        subject: login ? "login-burst" : `reset-burst:${r.where}`,
+        subject: login ? "login-burst" : `${signUp ? "sign-up" : "reset"}-burst:${r.where}`,
       }),
     );
   }
