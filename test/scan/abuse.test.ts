@@ -371,6 +371,71 @@ describe("ACC-01 sign-up burst (full profile)", () => {
   });
 });
 
+describe("ACC-01 token-endpoint burst (full profile)", () => {
+  /** An API whose document declares an OAuth token endpoint; `limit`: 429 past it. */
+  function tokenApi(limit: number | undefined, clients: string[]) {
+    let requests = 0;
+    return bodyServer((req, body, res) => {
+      const json = (status: number, value: unknown) => {
+        res.writeHead(status, { "content-type": "application/json" });
+        res.end(JSON.stringify(value));
+      };
+      if (req.url === "/openapi.json")
+        return json(200, {
+          openapi: "3.1.0",
+          info: { title: "token", version: "1" },
+          components: {
+            securitySchemes: {
+              oauth: {
+                type: "oauth2",
+                flows: { clientCredentials: { tokenUrl: "/oauth/token", scopes: {} } },
+              },
+            },
+          },
+          security: [{ oauth: [] }],
+          paths: { "/reports": { get: { responses: { "200": { description: "" } } } } },
+        });
+      if (req.url !== "/oauth/token" || req.method !== "POST") return json(401, {});
+      requests++;
+      if (limit !== undefined && requests > limit) return json(429, { error: "slow_down" });
+      clients.push(String(new URLSearchParams(body).get("client_id")));
+      return json(401, { error: "invalid_client" });
+    });
+  }
+
+  test("no throttle on the token endpoint: found, each request of a client that does not exist", async () => {
+    const clients: string[] = [];
+    const server = await tokenApi(undefined, clients);
+    try {
+      const report = await runScan(
+        { target: server.url, openapi: `${server.url}/openapi.json`, profile: "full" },
+        { catalog, checks: [createLoginBurstCheck({ attempts: 12 })] },
+      );
+      const [finding] = findingsOf(report, "acc-01-login-burst");
+      assert.equal(finding?.title, "No throttling on the token endpoint: 12 requests answered");
+      assert.equal(clients.length, 12);
+      for (const client of clients) assert.match(client, /^rampart-[0-9a-f]{12}$/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test("a token endpoint throttled after 5 requests: the limit observed, no finding", async () => {
+    const server = await tokenApi(5, []);
+    try {
+      const report = await runScan(
+        { target: server.url, openapi: `${server.url}/openapi.json`, profile: "full" },
+        { catalog, checks: [createLoginBurstCheck({ attempts: 12, workers: 1 })] },
+      );
+      assert.deepEqual(findingsOf(report, "acc-01-login-burst"), []);
+      const coverage = coverageOf(report, "ACC-01", "acc-01-login-burst");
+      assert.match(coverage?.observed ?? "", /^429 after 6 token requests at POST \/oauth\/token/);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe("ACC-01 burst (full profile)", () => {
   test("no-rate-limit: a burst of 30 requests to an API operation gets no 429, reported with the rate", async () => {
     const report = await scanWith(await demo("no-rate-limit"), [

@@ -41,7 +41,8 @@ function loginRecipe(context: CheckContext): LoginRecipe | undefined {
  * challenge page) settles it with the limit observed, and so does a limit announced in RateLimit
  * headers (its quota may be above any burst worth sending). None over the whole burst is a
  * finding: password guessing or credential stuffing meets no limit, even where reads have one.
- * The documented sign-up gets the same burst, each a sign-up of the first identity's own
+ * The first OAuth token endpoint of the document (when the scan's own login is not a grant to
+ * it) gets token requests of clients that do not exist. The documented sign-up gets the burst too, each a sign-up of the first identity's own
  * account again, which a server refuses without making an account (the burst is not sent when
  * the first one is taken). It runs last: a throttle it trips must not refuse the logins of the
  * other checks.
@@ -67,7 +68,7 @@ export function createLoginBurstCheck(options: LoginBurstOptions = {}): ScanChec
     intrusive: true,
     runs: "last",
     needs: [],
-    title: "Failed logins, password resets and sign-ups throttled under a burst",
+    title: "Failed logins, token requests, password resets and sign-ups throttled under a burst",
     run: (context) => runLoginBurst(context, attempts, workers),
   };
 }
@@ -131,9 +132,13 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
       o.method === "POST" && RESET_PATH.test(o.path) && o.bodyTypes.some((t) => /json/i.test(t)),
   );
   const signUps = registrationsOf(context.target.operations, context.vocabulary).slice(0, 1);
-  if (!recipe && resets.length === 0 && signUps.length === 0)
+  const tokenUrls = documentedTokenUrls(context).filter(
+    (url) =>
+      !recipe?.grant || new URL(recipe.tokenUrl ?? "/", context.target.base).href !== url.href,
+  );
+  if (!recipe && resets.length === 0 && signUps.length === 0 && tokenUrls.length === 0)
     return notTested(
-      "no login operation known (scan.login, or a documented login), no password reset and no sign-up",
+      "no login operation known (scan.login, or a documented login), no password reset, no sign-up and no OAuth token endpoint",
     );
   const send: Sender = (request) => context.http.trySend({ ...request, anonymous: true });
   const results: Measured[] = [];
@@ -177,6 +182,34 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
     });
     results.push({ ...resetsSeen, where: `POST ${op.path}`, what: "password resets" });
   }
+  for (const url of tokenUrls.slice(0, 1)) {
+    const where = `POST ${url.pathname}`;
+    const requests = await burst(context, {
+      attempts,
+      workers,
+      one: async () => {
+        // A client nobody registered (RFC 6749 5.2: invalid_client), so no token can be issued.
+        const exchange = await send({
+          method: "POST",
+          url: url.href,
+          headers: {
+            accept: "application/json",
+            "content-type": "application/x-www-form-urlencoded",
+          },
+          body: new URLSearchParams({
+            grant_type: "client_credentials",
+            client_id: `rampart-${randomBytes(6).toString("hex")}`,
+            client_secret: randomBytes(12).toString("hex"),
+          }).toString(),
+        });
+        if (!exchange) return {};
+        return exchange.status >= 200 && exchange.status < 300
+          ? { exchange, granted: true }
+          : { exchange };
+      },
+    });
+    results.push({ ...requests, where, what: "token requests" });
+  }
   const skipped: string[] = [];
   for (const op of signUps) {
     const signUp = await signUpBurst(context, op, attempts, workers);
@@ -184,6 +217,39 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
     else results.push(signUp);
   }
   return judgeBursts(context, results, skipped);
+}
+
+/**
+ * The OAuth token endpoints the document declares (`flows.*.tokenUrl` of its oauth2 schemes),
+ * within the scan's scope.
+ */
+function documentedTokenUrls(context: CheckContext): URL[] {
+  const raw = context.target.document?.raw as
+    | {
+        components?: { securitySchemes?: Record<string, unknown> };
+        securityDefinitions?: Record<string, unknown>;
+      }
+    | undefined;
+  const schemes = raw?.components?.securitySchemes ?? raw?.securityDefinitions ?? {};
+  const urls = new Map<string, URL>();
+  for (const scheme of Object.values(schemes)) {
+    const s = scheme as { type?: unknown; flows?: Record<string, unknown>; tokenUrl?: unknown };
+    if (s?.type !== "oauth2") continue;
+    const candidates = [
+      s.tokenUrl,
+      ...Object.values(s.flows ?? {}).map((f) => (f as { tokenUrl?: unknown })?.tokenUrl),
+    ];
+    for (const candidate of candidates) {
+      if (typeof candidate !== "string" || candidate.length === 0) continue;
+      try {
+        const url = new URL(candidate, context.target.base);
+        if (context.http.inScope(url)) urls.set(url.href, url);
+      } catch {
+        // Not a URL: nothing to send to.
+      }
+    }
+  }
+  return [...urls.values()];
 }
 
 /**
@@ -249,7 +315,11 @@ function judgeBursts(
   for (const r of results) {
     const rate = (r.answered / r.seconds).toFixed(1);
     if (r.granted) {
-      gaps.push(`a login of an account that does not exist succeeded at ${r.where}`);
+      gaps.push(
+        r.what === "token requests"
+          ? `a token request of a client that does not exist succeeded at ${r.where}`
+          : `a login of an account that does not exist succeeded at ${r.where}`,
+      );
       continue;
     }
     if (r.throttled) {
@@ -283,23 +353,30 @@ function judgeBursts(
     decided++;
     const login = r.what === "failed logins";
     const signUp = r.what === "sign-ups";
+    const token = r.what === "token requests";
     findings.push(
       context.finding({
         title: login
           ? `No throttling on the login: ${r.attempts} failed logins answered`
           : signUp
             ? `No throttling on the sign-up: ${r.attempts} requests answered`
-            : `No throttling on the password reset: ${r.attempts} requests answered`,
+            : token
+              ? `No throttling on the token endpoint: ${r.attempts} requests answered`
+              : `No throttling on the password reset: ${r.attempts} requests answered`,
         detail: login
           ? `${r.attempts} logins of accounts that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429, no lock and no challenge: nothing slows password guessing or credential stuffing down at ${r.where}.`
-          : signUp
-            ? `${r.attempts} sign-ups (of an account that exists, so none was made), at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mass account creation or account enumeration down at ${r.where}.`
-            : `${r.attempts} password resets for addresses that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mail flooding or account enumeration down at ${r.where}.`,
+          : token
+            ? `${r.attempts} token requests of clients that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows the guessing of client secrets down at ${r.where}.`
+            : signUp
+              ? `${r.attempts} sign-ups (of an account that exists, so none was made), at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mass account creation or account enumeration down at ${r.where}.`
+              : `${r.attempts} password resets for addresses that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mail flooding or account enumeration down at ${r.where}.`,
         ...(r.usual ? { exchange: r.usual } : {}),
         evidence: {
           note: `burst: ${r.attempts} ${r.what} at ${r.where}, ${r.answered} answered in ${r.seconds.toFixed(2)} s (${rate} per second), none throttled`,
         },
-        subject: login ? "login-burst" : `${signUp ? "sign-up" : "reset"}-burst:${r.where}`,
+        subject: login
+          ? "login-burst"
+          : `${signUp ? "sign-up" : token ? "token" : "reset"}-burst:${r.where}`,
       }),
     );
   }
