@@ -191,6 +191,11 @@ export const FLAWS = [
     items: ["PROC-01"],
     description: "the user directory answers without credentials",
   },
+  {
+    id: "delete-without-auth",
+    items: ["PROC-01"],
+    description: "DELETE of an order needs no credentials (PATCH on it still does)",
+  },
   { id: "bola", items: ["PROC-02"], description: "any user reads, changes and deletes any order" },
   {
     id: "user-id-in-path",

@@ -5,7 +5,8 @@ import { loadCatalog } from "../../src/catalog/catalog.js";
 import type { Report } from "../../src/core/report.js";
 import { ghostOf, methodSwitchCheck } from "../../src/scan/checks/access-control/method-switch.js";
 import { runScan } from "../../src/scan/engine.js";
-import { findingsOf } from "./access-helpers.js";
+import { startDemo } from "../helpers/demo-client.js";
+import { findingsOf, scanWith } from "./access-helpers.js";
 import { countingServer } from "./scan-helpers.js";
 
 /**
@@ -123,6 +124,31 @@ describe("PROC-01 by switching the method against routes that are consistent", (
       }
     });
   }
+});
+
+describe("PROC-01 by switching the method, on the demo", () => {
+  test("delete-without-auth: the anonymous DELETE of an order is found, PATCH refused beside it", async () => {
+    const api = await startDemo("delete-without-auth");
+    try {
+      const report = await scanWith(api, [methodSwitchCheck], { profile: "full" });
+      const requests = findingsOf(report, "proc-01-method-switch").map((f) => f.evidence.request);
+      assert.equal(requests.length, 1, requests.join("\n"));
+      assert.match(requests[0] ?? "", /^DELETE \/api\/orders\/[0-9a-f-]{36} HTTP\/1\.1/);
+    } finally {
+      await api.close();
+    }
+  });
+
+  test("hardened demo: every write of an item refuses anonymous callers alike, silent", async () => {
+    const api = await startDemo("none");
+    try {
+      const report = await scanWith(api, [methodSwitchCheck], { profile: "full" });
+      assert.deepEqual(findingsOf(report, "proc-01-method-switch"), []);
+      assert.equal(report.checks.find((c) => c.id === "proc-01-method-switch")?.status, "ran");
+    } finally {
+      await api.close();
+    }
+  });
 });
 
 describe("ghostOf: a value of the example's shape that no object has", () => {
