@@ -485,6 +485,8 @@ function toScanOperation(
     ),
   );
   const formExample = form ? (form.example ?? exampleValue(form.schema, 0, deref)) : undefined;
+  const files =
+    form && /^multipart\//i.test(form.mediaType) ? fileFieldsOf(form.schema, deref) : [];
   return {
     method: op.method.toUpperCase(),
     path: op.path,
@@ -496,6 +498,7 @@ function toScanOperation(
       ? { fullExampleBody: fullText }
       : {}),
     ...(isObject(formExample) ? { exampleForm: stringFields(formExample) } : {}),
+    ...(files.length > 0 ? { fileFields: files } : {}),
     secured: op.security !== undefined && op.security.length > 0,
     ...(op.tags ? { tags: op.tags } : {}),
     ...(op.security && op.security.length > 0
@@ -530,6 +533,29 @@ function documentNotes(found: FoundDocument, prefix: string, why: string): strin
 function asPaths(document: LoadedDocument): string[] {
   const paths = document.raw.paths;
   return isObject(paths) ? Object.keys(paths).filter((p) => p.startsWith("/")) : [];
+}
+
+/**
+ * The properties of a multipart schema that take a file: binary strings (OpenAPI 3.0 `format:
+ * binary`; 3.1 `contentMediaType` or `contentEncoding`), or arrays of them.
+ */
+function fileFieldsOf(schema: unknown, deref: Deref | undefined): string[] {
+  const resolve = (s: unknown) => (deref ? deref(s) : s);
+  const object = resolve(schema);
+  if (!isObject(object) || !isObject(object.properties)) return [];
+  const binary = (value: unknown): boolean => {
+    const s = resolve(value);
+    if (!isObject(s)) return false;
+    if (s.type === "array") return binary(s.items);
+    return (
+      s.format === "binary" ||
+      typeof s.contentMediaType === "string" ||
+      typeof s.contentEncoding === "string"
+    );
+  };
+  return Object.entries(object.properties)
+    .filter(([, p]) => binary(p))
+    .map(([name]) => name);
 }
 
 function stringFields(value: Record<string, unknown>): Record<string, string> {

@@ -41,6 +41,8 @@ export interface PageForm {
   readonly method: "GET" | "POST";
   readonly url: URL;
   readonly fields: readonly FormField[];
+  /** The names of its file inputs (sent as parts of a multipart body). */
+  readonly files: readonly string[];
 }
 
 /**
@@ -49,7 +51,7 @@ export interface PageForm {
  * @example
  * ```ts
  * pageForms('<form method="post" action="/edit"><input name="id" value="3"></form>', "http://127.0.0.1/p");
- * // [{ method: "POST", url: URL("http://127.0.0.1/edit"), fields: [{ tag: "input", name: "id", value: "3" }] }]
+ * // [{ method: "POST", url: URL("http://127.0.0.1/edit"), fields: [{ tag: "input", name: "id", value: "3" }], files: [] }]
  * ```
  */
 export function pageForms(html: string, page: string): PageForm[] {
@@ -64,10 +66,10 @@ export function pageForms(html: string, page: string): PageForm[] {
     } catch {
       continue;
     }
-    const fields = formFields(m[2] ?? "").filter(
-      (f) => !["file", "submit", "button", "image"].includes(f.type ?? ""),
-    );
-    forms.push({ method: method.toUpperCase() === "POST" ? "POST" : "GET", url, fields });
+    const all = formFields(m[2] ?? "");
+    const fields = all.filter((f) => !["file", "submit", "button", "image"].includes(f.type ?? ""));
+    const files = all.filter((f) => f.type === "file").map((f) => f.name);
+    forms.push({ method: method.toUpperCase() === "POST" ? "POST" : "GET", url, fields, files });
   }
   return forms;
 }

@@ -65,11 +65,12 @@ export interface ScanHttp {
 }
 
 /**
- * Where the scan learnt an operation: the API description, a Postman collection, a HAR file, or
- * crawling what the API itself linked to. Only `document` operations make a known surface: the
- * others say what exists, never all that exists.
+ * Where the scan learnt an operation: the API description, a Postman collection, a HAR file,
+ * crawling what the API itself linked to, or the scan's login configuration (its request or
+ * its grant's token endpoint). Only `document` operations make a known surface: the others say
+ * what exists, never all that exists.
  */
-export type OperationSource = "document" | "postman" | "har" | "crawl";
+export type OperationSource = "document" | "postman" | "har" | "crawl" | "login";
 
 /** An operation of the API with concrete example values, ready to send. */
 export interface ScanOperation {
@@ -101,6 +102,11 @@ export interface ScanOperation {
   readonly server: string;
   /** An example form body (urlencoded or multipart field names), when the operation takes one. */
   readonly exampleForm?: Readonly<Record<string, string>>;
+  /**
+   * The parts of its multipart body that take a file (`format: binary` in the document, a file
+   * input in a page's form).
+   */
+  readonly fileFields?: readonly string[];
   /** JSON pointer of the operation in the document. */
   readonly pointer?: string;
   /** Where it was learnt (default: the API description). */

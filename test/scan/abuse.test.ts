@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { describe, test } from "node:test";
 import { DEMO_USERS } from "../../demo/store.js";
 import { loadConfig } from "../../src/config.js";
@@ -26,7 +25,7 @@ import {
   coverageOf,
   DEMO_LOGIN,
   findingsOf,
-  listenLoopback,
+  textBodyServer,
   verdictOf,
 } from "./scan-helpers.js";
 
@@ -45,19 +44,7 @@ function scanWith(
 }
 
 /** A loopback server whose handler gets the request body as text. */
-async function bodyServer(
-  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => {
-      body += chunk;
-    });
-    req.on("end", () => handler(req, body, res));
-  });
-  return listenLoopback(server);
-}
+const bodyServer = textBodyServer;
 
 const runOf = (report: Report, id: string) => report.checks.find((c) => c.id === id);
 

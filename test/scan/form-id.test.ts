@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { loadCatalog } from "../../src/catalog/catalog.js";
 import type { Report } from "../../src/core/report.js";
@@ -8,7 +8,7 @@ import type { ScanConfig } from "../../src/scan/config.js";
 import { runScan } from "../../src/scan/engine.js";
 import { scanConfigOptions } from "../../src/scan/identities.js";
 import { findingsOf } from "./access-helpers.js";
-import { listenLoopback } from "./scan-helpers.js";
+import { textBodyServer } from "./scan-helpers.js";
 
 /**
  * A server-rendered app (no API description): a session cookie names the user, `GET
@@ -58,16 +58,7 @@ function app(trustsBody: boolean) {
 
 /** Serves `handler` on loopback with each request's body read as text. */
 function serve(handler: ReturnType<typeof app>["handler"]) {
-  return listenLoopback(
-    createServer((req, res) => {
-      let body = "";
-      req.setEncoding("utf8");
-      req.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      req.on("end", () => handler(req, body, res));
-    }),
-  );
+  return textBodyServer(handler);
 }
 
 const CONFIG: ScanConfig = {

@@ -82,6 +82,29 @@ export async function listenLoopback(
 }
 
 /**
+ * Serves `handler` on loopback with each request's body read whole as text first.
+ *
+ * @example
+ * ```ts
+ * const api = await textBodyServer((req, body, res) => res.end(body));
+ * ```
+ */
+export function textBodyServer(
+  handler: (req: IncomingMessage, body: string, res: ServerResponse) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
+  return listenLoopback(
+    createServer((req, res) => {
+      let body = "";
+      req.setEncoding("utf8");
+      req.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      req.on("end", () => handler(req, body, res));
+    }),
+  );
+}
+
+/**
  * Runs `fn` against a test server as it starts, and closes the server afterwards whatever
  * happens (an assertion that fails included).
  *

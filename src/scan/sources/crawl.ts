@@ -67,6 +67,7 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
     method: string;
     url: URL;
     fields?: Record<string, string>;
+    files?: readonly string[];
     json?: unknown;
     values?: Readonly<Record<string, string>>;
   }) => {
@@ -88,7 +89,7 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
         ? { query: { ...query, ...(form.fields ?? {}) } }
         : form.json !== undefined || !form.fields
           ? { query, json: form.json ?? {} }
-          : { query, form: form.fields }),
+          : { query, form: form.fields, ...(form.files?.length ? { files: form.files } : {}) }),
       source: "crawl",
     });
   };
@@ -146,11 +147,12 @@ export async function crawl(http: ScanHttp, start: readonly Exchange[]): Promise
 function formsIn(
   html: string,
   page: string,
-): { method: string; url: URL; fields: Record<string, string> }[] {
+): { method: string; url: URL; fields: Record<string, string>; files: readonly string[] }[] {
   return pageForms(html, page).map((form) => ({
     method: form.method,
     url: form.url,
     fields: Object.fromEntries(form.fields.map((f) => [f.name, f.value || "rampart"])),
+    files: form.files,
   }));
 }
 

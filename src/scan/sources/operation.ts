@@ -18,6 +18,8 @@ export interface SeenOperation {
   readonly json?: unknown;
   /** A form body (urlencoded or multipart text fields). */
   readonly form?: Readonly<Record<string, string>>;
+  /** The form's file inputs: the body is then multipart, with these as file parts. */
+  readonly files?: readonly string[];
   readonly source: OperationSource;
 }
 
@@ -57,9 +59,11 @@ export function toOperation(seen: SeenOperation): ScanOperation {
   const bodyTypes =
     seen.json !== undefined
       ? ["application/json"]
-      : seen.form !== undefined
-        ? ["application/x-www-form-urlencoded"]
-        : [];
+      : seen.files?.length
+        ? ["multipart/form-data"]
+        : seen.form !== undefined
+          ? ["application/x-www-form-urlencoded"]
+          : [];
   return {
     method: seen.method.toUpperCase(),
     path: seen.path,
@@ -68,6 +72,7 @@ export function toOperation(seen: SeenOperation): ScanOperation {
     bodyTypes,
     ...(seen.json !== undefined ? { exampleBody: JSON.stringify(seen.json) } : {}),
     ...(seen.form !== undefined ? { exampleForm: seen.form } : {}),
+    ...(seen.files?.length ? { fileFields: seen.files } : {}),
     secured: false,
     queryParameters: Object.keys(seen.query ?? {}),
     parameters,

@@ -1,5 +1,5 @@
 import { isCatchAll } from "../../responses.js";
-import type { Exchange, ScanCheck, ScanOperation } from "../../types.js";
+import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
 
 /** Not JSON and not valid for any business rule: nothing can be created from it. */
@@ -21,7 +21,8 @@ export const unsupportedMediaTypeCheck: ScanCheck = {
   async run(context) {
     if (isCatchAll(context.target))
       return notTested("the target answers every path alike (catch-all)");
-    const candidates = context.target.operations
+    const login = loginOperation(context);
+    const candidates = [...context.target.operations, ...(login ? [login] : [])]
       .filter(
         (op) =>
           op.bodyTypes.some((t) =>
@@ -123,6 +124,46 @@ async function refusedForItsType(
   });
   if (!control) return false;
   return !NAMES_THE_TYPE.test(control.body.slice(0, 2000));
+}
+
+/**
+ * The scan's login as an operation (its request, or its grant's token endpoint, RFC 6749 4.3 /
+ * 4.4: a form body), when no operation the scan learnt is it: a login is the one body every API
+ * with accounts parses, documented or not.
+ */
+function loginOperation(context: CheckContext): ScanOperation | undefined {
+  const recipe =
+    context.target.auth?.recipe ??
+    context.config?.login ??
+    context.config?.identities?.find((i) => i.login)?.login;
+  const where = recipe?.grant ? recipe.tokenUrl : recipe?.path;
+  if (!recipe || where === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(where, context.target.base);
+  } catch {
+    return undefined;
+  }
+  if (!context.http.inScope(url)) return undefined;
+  const method = recipe.grant ? "POST" : (recipe.method ?? "POST");
+  if (
+    context.target.operations.some(
+      (op) => op.method === method && new URL(op.url).pathname === url.pathname,
+    )
+  )
+    return undefined;
+  const form = recipe.grant !== undefined || recipe.form !== undefined;
+  return {
+    method,
+    path: url.pathname,
+    url: url.href,
+    server: url.origin,
+    bodyTypes: [form ? "application/x-www-form-urlencoded" : "application/json"],
+    secured: false,
+    queryParameters: [],
+    parameters: [],
+    source: "login",
+  };
 }
 
 /** Operations sent a body in the wrong Content-Type, at most. */

@@ -1,4 +1,4 @@
-import { randomInt } from "node:crypto";
+import { randomBytes, randomInt } from "node:crypto";
 import { RampartError } from "../../../core/errors.js";
 import type { CheckContext, Exchange, ScanOperation } from "../../types.js";
 
@@ -29,12 +29,22 @@ export function isYamlType(type: string): boolean {
   );
 }
 
+/**
+ * Where a document is sent: an operation, the media type of its body, and, for a multipart
+ * upload, the part that carries the document as a file.
+ */
+export interface DocumentTarget {
+  readonly op: ScanOperation;
+  readonly type: string;
+  readonly filePart?: string;
+}
+
 /** The operations that take a body of one of these kinds, with the concrete type to send. */
 export function operationsAccepting(
   context: CheckContext,
   accepts: (type: string) => boolean,
-): { op: ScanOperation; type: string }[] {
-  const found: { op: ScanOperation; type: string }[] = [];
+): DocumentTarget[] {
+  const found: DocumentTarget[] = [];
   for (const op of context.target.operations) {
     const types = op.bodyTypes.filter(accepts);
     if (types.length === 0) continue;
@@ -48,18 +58,60 @@ export function operationsAccepting(
   return found;
 }
 
-/** Sends one document to an operation; undefined when the connection failed. */
+/**
+ * The multipart uploads (a part that takes a file), each with its first file part: an XML
+ * document uploaded as a file reaches the same parsers as an XML body.
+ */
+export function fileUploads(context: CheckContext): DocumentTarget[] {
+  return context.target.operations.flatMap((op) => {
+    const part = op.fileFields?.[0];
+    return part !== undefined && op.bodyTypes.some((t) => baseType(t) === "multipart/form-data")
+      ? [{ op, type: "multipart/form-data", filePart: part }]
+      : [];
+  });
+}
+
+/**
+ * Sends one document to an operation: as the body, or as the file part of a multipart upload
+ * (RFC 7578) with the operation's other fields beside it, typed `text/xml` as browsers type a
+ * `.xml` file. Undefined when the connection failed.
+ */
 export function sendDocument(
   context: CheckContext,
-  target: { op: ScanOperation; type: string },
+  target: DocumentTarget,
   body: string,
+  fileType = "text/xml",
 ): Promise<Exchange | undefined> {
+  if (target.filePart === undefined)
+    return context.http.trySend({
+      method: target.op.method,
+      url: target.op.url,
+      headers: { "content-type": target.type },
+      body,
+    });
+  const boundary = `rampart-${randomBytes(12).toString("hex")}`;
+  const files = new Set(target.op.fileFields ?? []);
+  const text = Object.entries(target.op.exampleForm ?? {}).filter(([name]) => !files.has(name));
+  const extension = fileType.includes("yaml") ? "yaml" : "xml";
+  const parts = [
+    ...text.map(
+      ([name, value]) =>
+        `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(name)}"\r\n\r\n${value}\r\n`,
+    ),
+    `--${boundary}\r\nContent-Disposition: form-data; name="${quoted(target.filePart)}"; filename="rampart.${extension}"\r\nContent-Type: ${fileType}\r\n\r\n${body}\r\n`,
+    `--${boundary}--\r\n`,
+  ];
   return context.http.trySend({
     method: target.op.method,
     url: target.op.url,
-    headers: { "content-type": target.type },
-    body,
+    headers: { "content-type": `multipart/form-data; boundary=${boundary}` },
+    body: parts.join(""),
   });
+}
+
+/** A field name as a quoted-string of Content-Disposition (RFC 7578 4.2). */
+function quoted(name: string): string {
+  return name.replace(/[\r\n"]/g, (c) => encodeURIComponent(c));
 }
 
 /**
