@@ -41,6 +41,7 @@ import { xmlExpansionCheck, yamlExpansionCheck } from "./checks/parsers/expansio
 import { xxeCheck } from "./checks/parsers/xxe.js";
 import { debugCheck, stackTraceCheck } from "./checks/processing/debug.js";
 import { graphqlIntrospectionCheck } from "./checks/processing/graphql.js";
+import { redosCheck } from "./checks/processing/redos.js";
 import { hstsCheck } from "./checks/transport/hsts.js";
 import { plainHttpCheck } from "./checks/transport/plain-http.js";
 import { tlsCheck } from "./checks/transport/tls.js";
@@ -75,6 +76,7 @@ export const SCAN_CHECKS: readonly ScanCheck[] = Object.freeze([
   debugCheck,
   stackTraceCheck,
   graphqlIntrospectionCheck,
+  redosCheck,
   nosniffCheck,
   frameOptionsCheck,
   cspCheck,

@@ -107,6 +107,7 @@ const TESTED_ELSEWHERE: Readonly<Record<string, string>> = {
   "in-04-command-injection": "injection-locations.test.ts",
   "proc-01-missing-auth": "access.test.ts",
   "proc-01-method-switch": "method-switch.test.ts",
+  "proc-07-redos": "redos.test.ts",
   "proc-01-user-data": "user-data.test.ts",
   "proc-02-user-query": "user-query.test.ts",
   "proc-02-relation-write": "relations.test.ts",
