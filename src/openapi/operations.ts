@@ -13,7 +13,8 @@ export const HTTP_METHODS = [
   "trace",
 ] as const;
 
-type Obj = Readonly<Record<string, unknown>>;
+/** A JSON object of the document, read-only. */
+export type Obj = Readonly<Record<string, unknown>>;
 type ResponseShape = Operation["responses"][string];
 
 /**
@@ -267,7 +268,15 @@ function mediaList(value: unknown): string[] | undefined {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === "string") : undefined;
 }
 
-function asObject(value: unknown): Obj | undefined {
+/**
+ * The value as a JSON object, or undefined for anything else (arrays included).
+ *
+ * @example
+ * ```ts
+ * asObject({ type: "oauth2" })?.type; // "oauth2"
+ * ```
+ */
+export function asObject(value: unknown): Obj | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Obj)
     : undefined;

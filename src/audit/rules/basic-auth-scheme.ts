@@ -1,5 +1,5 @@
+import { securitySchemes } from "../../openapi/security-schemes.js";
 import type { AuditRule, RuleHit } from "../rule.js";
-import { securitySchemes } from "./security-schemes.js";
 
 /** AUTH-01: an HTTP Basic scheme sends the password itself with every request. */
 export const basicAuthScheme: AuditRule = {

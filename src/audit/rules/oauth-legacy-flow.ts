@@ -1,5 +1,5 @@
+import { oauthFlows, securitySchemes } from "../../openapi/security-schemes.js";
 import type { AuditRule, RuleHit } from "../rule.js";
-import { oauthFlows, securitySchemes } from "./security-schemes.js";
 
 /** OAUTH-02: implicit and password grants are deprecated by the OAuth 2.0 security BCP. */
 export const oauthLegacyFlow: AuditRule = {

@@ -1,7 +1,7 @@
 import { childPointer } from "../../openapi/pointer.js";
+import { oauthFlows, securitySchemes } from "../../openapi/security-schemes.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { asObject } from "../schemas.js";
-import { oauthFlows, securitySchemes } from "./security-schemes.js";
 
 /** OAUTH-04: a token is only as narrow as its scopes; a flow without any grants everything. */
 export const oauthMissingScopes: AuditRule = {

@@ -1,7 +1,7 @@
 import { childPointer } from "../../openapi/pointer.js";
+import { oauthFlows, securitySchemes } from "../../openapi/security-schemes.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { asObject, isLoopbackUrl } from "../schemas.js";
-import { oauthFlows, securitySchemes } from "./security-schemes.js";
 
 const OAUTH_URLS = ["authorizationUrl", "tokenUrl", "refreshUrl"] as const;
 

@@ -1,8 +1,8 @@
 import { childPointer } from "../../openapi/pointer.js";
+import { securitySchemes } from "../../openapi/security-schemes.js";
 import { isItemOfCollection, NOT_SECRET, normaliseName } from "../../vocabulary/names.js";
 import type { AuditRule, RuleHit } from "../rule.js";
 import { typesOf } from "../schemas.js";
-import { securitySchemes } from "./security-schemes.js";
 
 /**
  * IN-05: credentials in the URL end up in access logs, proxy logs, browser history and Referer

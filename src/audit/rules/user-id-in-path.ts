@@ -1,9 +1,9 @@
 import { childPointer } from "../../openapi/pointer.js";
+import { oauthFlows, securitySchemes } from "../../openapi/security-schemes.js";
 import type { LoadedDocument, Operation } from "../../openapi/types.js";
 import { CLIENT_RECORD_SEGMENT, QUERY_BY_POST } from "../../vocabulary/names.js";
 import type { Vocabulary } from "../../vocabulary/vocabulary.js";
 import type { AuditRule, RuleHit } from "../rule.js";
-import { oauthFlows, securitySchemes } from "./security-schemes.js";
 
 const READS = new Set(["get", "head", "options"]);
 

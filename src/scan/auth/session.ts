@@ -1,7 +1,7 @@
 import { RampartError } from "../../core/errors.js";
 import { redact } from "../../core/redact.js";
 import { jsonObject } from "../identities.js";
-import type { ScanAuth, ScanOperation } from "../types.js";
+import type { CheckContext, ScanAuth, ScanOperation } from "../types.js";
 import {
   carrierText,
   credentialHeaders,
@@ -125,6 +125,23 @@ export const COMMON_LOGIN_PATHS = [
 ] as const;
 
 const LOGIN_PATH = /login|signin|sign-in|session|token|auth/i;
+
+/**
+ * The login the scan was given: the one it logged in with, else `scan.login`, else the first
+ * identity's own; undefined when none was configured (the document's may still be found).
+ *
+ * @example
+ * ```ts
+ * configuredLogin(context)?.path; // "/auth/login"
+ * ```
+ */
+export function configuredLogin(context: CheckContext): LoginRecipe | undefined {
+  return (
+    context.target.auth?.recipe ??
+    context.config?.login ??
+    context.config?.identities?.find((i) => i.login)?.login
+  );
+}
 
 /**
  * Login recipes shaped by the document: each POST whose path says login (or that is at `path`)

@@ -130,3 +130,17 @@ export async function burst(context: CheckContext, spec: BurstSpec): Promise<Bur
     ...(usual ? { usual } : {}),
   };
 }
+
+/**
+ * Checks a burst's size option when its check is made: an integer from `min` to `max`, or a
+ * `TypeError` naming the option.
+ *
+ * @example
+ * ```ts
+ * assertCount("workers", 0, 1, 64); // throws TypeError: workers must be an integer from 1 to 64 (got 0)
+ * ```
+ */
+export function assertCount(name: string, value: number, min: number, max: number): void {
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new TypeError(`${name} must be an integer from ${min} to ${max} (got ${value})`);
+}

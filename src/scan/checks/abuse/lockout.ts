@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { type LoginAttempt, performLogin, type Sender } from "../../auth/login.js";
 import type { LoginRecipe } from "../../auth/schema.js";
-import { documentedLogins } from "../../auth/session.js";
+import { configuredLogin, documentedLogins } from "../../auth/session.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { notTested, ran, whole } from "../outcome.js";
 
@@ -89,10 +89,7 @@ function validAttempts(account: LockoutAccount): number {
  * `username` and `password` to the path.
  */
 function lockoutRecipe(context: CheckContext, account: LockoutAccount): LoginRecipe | undefined {
-  const recipe =
-    context.target.auth?.recipe ??
-    context.config?.login ??
-    context.config?.identities?.find((i) => i.login)?.login;
+  const recipe = configuredLogin(context);
   if (recipe?.grant) return recipe;
   if (recipe && (account.path === undefined || account.path === recipe.path)) return recipe;
   if (recipe && account.path !== undefined) return { ...recipe, path: account.path };

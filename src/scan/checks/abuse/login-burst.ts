@@ -1,14 +1,15 @@
 import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
+import { oauthFlows, securitySchemes } from "../../../openapi/security-schemes.js";
 import { PASSWORD_FIELD, performLogin, type Sender, USERNAME_FIELD } from "../../auth/login.js";
 import type { LoginRecipe } from "../../auth/schema.js";
-import { documentedLogins } from "../../auth/session.js";
+import { configuredLogin, documentedLogins } from "../../auth/session.js";
 import { identitiesOf, jsonObject } from "../../identities.js";
 import type { CheckContext, ScanCheck, ScanOperation } from "../../types.js";
 import { replaceStrings } from "../injection/points.js";
 import { registrationsOf } from "../mass-assignment/registration.js";
 import { covered, notTested, ran } from "../outcome.js";
-import { type BurstResult, burst, rateLimitHeaders, throttles } from "./burst.js";
+import { assertCount, type BurstResult, burst, rateLimitHeaders, throttles } from "./burst.js";
 
 /** Options of the login burst. */
 export interface LoginBurstOptions {
@@ -26,10 +27,7 @@ export const LOGIN_BURST_DEFAULTS = Object.freeze({ attempts: 60, workers: 8 });
 
 /** The login the scan knows: its own recipe, an identity's, or the document's login operation. */
 function loginRecipe(context: CheckContext): LoginRecipe | undefined {
-  const recipe =
-    context.target.auth?.recipe ??
-    context.config?.login ??
-    context.config?.identities?.find((i) => i.login)?.login;
+  const recipe = configuredLogin(context);
   if (recipe) return recipe;
   return documentedLogins(context.target.operations, { username: "x", password: "x" })[0];
 }
@@ -55,10 +53,8 @@ function loginRecipe(context: CheckContext): LoginRecipe | undefined {
 export function createLoginBurstCheck(options: LoginBurstOptions = {}): ScanCheck {
   const attempts = options.attempts ?? LOGIN_BURST_DEFAULTS.attempts;
   const workers = options.workers ?? LOGIN_BURST_DEFAULTS.workers;
-  if (!Number.isInteger(attempts) || attempts < 2 || attempts > 500)
-    throw new TypeError(`attempts must be an integer from 2 to 500 (got ${attempts})`);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
-    throw new TypeError(`workers must be an integer from 1 to 64 (got ${workers})`);
+  assertCount("attempts", attempts, 2, 500);
+  assertCount("workers", workers, 1, 64);
   return {
     id: "acc-01-login-burst",
     measuresThrottling: true,
@@ -79,8 +75,49 @@ export const loginBurstCheck: ScanCheck = createLoginBurstCheck();
 /** One burst of the check and what it saw. */
 interface Measured extends BurstResult {
   readonly where: string;
-  readonly what: string;
+  readonly what: BurstKind;
 }
+
+/** What a burst sends, in the words its report uses. */
+type BurstKind = "failed logins" | "token requests" | "password resets" | "sign-ups";
+
+/**
+ * The wording of each burst's finding: the operation named in the title, what the requests
+ * were, what lack of throttling leaves open, and the finding's subject.
+ */
+const UNTHROTTLED: Readonly<
+  Record<
+    BurstKind,
+    { readonly of: string; readonly sent: string; readonly opens: string; readonly subject: string }
+  >
+> = {
+  "failed logins": {
+    of: "the login",
+    sent: "logins of accounts that do not exist",
+    opens:
+      "no 429, no lock and no challenge: nothing slows password guessing or credential stuffing down",
+    subject: "login",
+  },
+  "token requests": {
+    of: "the token endpoint",
+    sent: "token requests of clients that do not exist",
+    opens: "no 429 and no challenge: nothing slows the guessing of client secrets down",
+    subject: "token",
+  },
+  "password resets": {
+    of: "the password reset",
+    sent: "password resets for addresses that do not exist",
+    opens: "no 429 and no challenge: nothing slows mail flooding or account enumeration down",
+    subject: "reset",
+  },
+  "sign-ups": {
+    of: "the sign-up",
+    sent: "sign-ups (of an account that exists, so none was made)",
+    opens:
+      "no 429 and no challenge: nothing slows mass account creation or account enumeration down",
+    subject: "sign-up",
+  },
+};
 
 /** Paths of a password reset (or its request): `/forgot-password`, `/users/password/reset`. */
 const RESET_PATH =
@@ -224,22 +261,12 @@ async function runLoginBurst(context: CheckContext, attempts: number, workers: n
  * within the scan's scope.
  */
 function documentedTokenUrls(context: CheckContext): URL[] {
-  const raw = context.target.document?.raw as
-    | {
-        components?: { securitySchemes?: Record<string, unknown> };
-        securityDefinitions?: Record<string, unknown>;
-      }
-    | undefined;
-  const schemes = raw?.components?.securitySchemes ?? raw?.securityDefinitions ?? {};
+  const document = context.target.document;
+  if (!document) return [];
   const urls = new Map<string, URL>();
-  for (const scheme of Object.values(schemes)) {
-    const s = scheme as { type?: unknown; flows?: Record<string, unknown>; tokenUrl?: unknown };
-    if (s?.type !== "oauth2") continue;
-    const candidates = [
-      s.tokenUrl,
-      ...Object.values(s.flows ?? {}).map((f) => (f as { tokenUrl?: unknown })?.tokenUrl),
-    ];
-    for (const candidate of candidates) {
+  for (const scheme of securitySchemes(document))
+    for (const { value: flow } of oauthFlows(document, scheme)) {
+      const candidate = flow.tokenUrl;
       if (typeof candidate !== "string" || candidate.length === 0) continue;
       try {
         const url = new URL(candidate, context.target.base);
@@ -248,7 +275,6 @@ function documentedTokenUrls(context: CheckContext): URL[] {
         // Not a URL: nothing to send to.
       }
     }
-  }
   return [...urls.values()];
 }
 
@@ -351,32 +377,17 @@ function judgeBursts(
       continue;
     }
     decided++;
+    const words = UNTHROTTLED[r.what];
     const login = r.what === "failed logins";
-    const signUp = r.what === "sign-ups";
-    const token = r.what === "token requests";
     findings.push(
       context.finding({
-        title: login
-          ? `No throttling on the login: ${r.attempts} failed logins answered`
-          : signUp
-            ? `No throttling on the sign-up: ${r.attempts} requests answered`
-            : token
-              ? `No throttling on the token endpoint: ${r.attempts} requests answered`
-              : `No throttling on the password reset: ${r.attempts} requests answered`,
-        detail: login
-          ? `${r.attempts} logins of accounts that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429, no lock and no challenge: nothing slows password guessing or credential stuffing down at ${r.where}.`
-          : token
-            ? `${r.attempts} token requests of clients that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows the guessing of client secrets down at ${r.where}.`
-            : signUp
-              ? `${r.attempts} sign-ups (of an account that exists, so none was made), at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mass account creation or account enumeration down at ${r.where}.`
-              : `${r.attempts} password resets for addresses that do not exist, at about ${rate} per second, were all answered (${r.usual?.status}) with no 429 and no challenge: nothing slows mail flooding or account enumeration down at ${r.where}.`,
+        title: `No throttling on ${words.of}: ${r.attempts} ${login ? "failed logins" : "requests"} answered`,
+        detail: `${r.attempts} ${words.sent}, at about ${rate} per second, were all answered (${r.usual?.status}) with ${words.opens} at ${r.where}.`,
         ...(r.usual ? { exchange: r.usual } : {}),
         evidence: {
           note: `burst: ${r.attempts} ${r.what} at ${r.where}, ${r.answered} answered in ${r.seconds.toFixed(2)} s (${rate} per second), none throttled`,
         },
-        subject: login
-          ? "login-burst"
-          : `${signUp ? "sign-up" : token ? "token" : "reset"}-burst:${r.where}`,
+        subject: login ? "login-burst" : `${words.subject}-burst:${r.where}`,
       }),
     );
   }

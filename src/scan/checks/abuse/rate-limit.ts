@@ -3,7 +3,7 @@ import { MAX_HITS_PER_CHECK } from "../../passive.js";
 import type { CheckContext, Exchange, ScanCheck } from "../../types.js";
 import { covered, notTested, ran, whole } from "../outcome.js";
 import { isApiAnswer } from "../output/security-headers.js";
-import { burst, rateLimitHeaders, throttles } from "./burst.js";
+import { assertCount, burst, rateLimitHeaders, throttles } from "./burst.js";
 
 /**
  * Paths a throttle commonly leaves alone by design: the root, health and status probes, the API
@@ -92,10 +92,8 @@ export const RATE_LIMIT_DEFAULTS = Object.freeze({ burst: 150, workers: 16 });
 export function createRateLimitCheck(options: RateLimitCheckOptions = {}): ScanCheck {
   const attempts = options.burst ?? RATE_LIMIT_DEFAULTS.burst;
   const workers = options.workers ?? RATE_LIMIT_DEFAULTS.workers;
-  if (!Number.isInteger(attempts) || attempts < 2 || attempts > 1000)
-    throw new TypeError(`burst must be an integer from 2 to 1000 (got ${attempts})`);
-  if (!Number.isInteger(workers) || workers < 1 || workers > 256)
-    throw new TypeError(`workers must be an integer from 1 to 256 (got ${workers})`);
+  assertCount("burst", attempts, 2, 1000);
+  assertCount("workers", workers, 1, 256);
   return {
     id: "acc-01-burst",
     measuresThrottling: true,

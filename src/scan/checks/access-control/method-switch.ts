@@ -3,6 +3,7 @@ import type { Finding } from "../../../core/finding.js";
 import { sendAs } from "../../identities.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, ran, undescribed } from "../outcome.js";
+import { mediaTypeOf, shapeOf } from "../parsers/documents.js";
 
 /** Write methods tried on each item path, anonymously. */
 const METHODS = ["DELETE", "PATCH", "PUT"] as const;
@@ -139,18 +140,8 @@ async function probe(context: CheckContext, item: ItemPath): Promise<Finding[] |
 /**
  * Whether two answers are the same page: status, media type and body alike once the parts that
  * name the request (the probe's path segments) and the numbers of the moment (times, request
- * ids) are taken out.
+ * ids) are masked.
  */
-export function sameAnswer(a: Exchange, b: Exchange, tokens: readonly string[]): boolean {
-  if (a.status !== b.status) return false;
-  const media = (e: Exchange) =>
-    (e.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-  if (media(a) !== media(b)) return false;
-  const normal = (body: string) => {
-    let text = body;
-    for (const token of tokens)
-      text = text.split(token).join("").split(encodeURIComponent(token)).join("");
-    return text.replace(/[0-9a-f]{8,}/gi, "#").replace(/\d+/g, "0");
-  };
-  return normal(a.body) === normal(b.body);
+function sameAnswer(a: Exchange, b: Exchange, tokens: readonly string[]): boolean {
+  return mediaTypeOf(a) === mediaTypeOf(b) && shapeOf(a, ...tokens) === shapeOf(b, ...tokens);
 }

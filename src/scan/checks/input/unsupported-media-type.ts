@@ -1,3 +1,4 @@
+import { configuredLogin } from "../../auth/session.js";
 import { isCatchAll } from "../../responses.js";
 import type { CheckContext, Exchange, ScanCheck, ScanOperation } from "../../types.js";
 import { covered, nothingOfTheKind, notTested, ran, undescribed } from "../outcome.js";
@@ -132,10 +133,7 @@ async function refusedForItsType(
  * with accounts parses, documented or not.
  */
 function loginOperation(context: CheckContext): ScanOperation | undefined {
-  const recipe =
-    context.target.auth?.recipe ??
-    context.config?.login ??
-    context.config?.identities?.find((i) => i.login)?.login;
+  const recipe = configuredLogin(context);
   const where = recipe?.grant ? recipe.tokenUrl : recipe?.path;
   if (!recipe || where === undefined) return undefined;
   let url: URL;

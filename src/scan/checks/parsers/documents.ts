@@ -136,21 +136,32 @@ export function countOf(text: string, needle: string): number {
 }
 
 /**
- * What is left of a response once the marker, ids, numbers and timestamps are masked: two
- * answers with the same shape come from the same parsed document.
+ * What is left of a response once the markers (in order: a longer one before its parts), ids,
+ * numbers and timestamps are masked: two answers with the same shape come from the same parsed
+ * document, or the same page.
  *
  * @example
  * ```ts
  * shapeOf({ ...exchange, status: 201, body: '{"id":17,"item":"qhzwqhzw"}' }, "qhzw"); // '201 {"id":#,"item":"~"}'
  * ```
  */
-export function shapeOf(exchange: Exchange, mark: string): string {
-  const body = exchange.body
-    .split(mark)
-    .join("~")
-    .replace(/~+/g, "~")
-    .replace(/[0-9a-f]{6,}|\d+/gi, "#");
+export function shapeOf(exchange: Exchange, ...marks: readonly string[]): string {
+  let body = exchange.body;
+  for (const mark of marks) body = body.split(mark).join("~");
+  body = body.replace(/~+/g, "~").replace(/[0-9a-f]{6,}|\d+/gi, "#");
   return `${exchange.status} ${body}`;
+}
+
+/**
+ * The media type of an answer, without its parameters, lower-case ("" without one).
+ *
+ * @example
+ * ```ts
+ * mediaTypeOf(exchange); // "application/json" for "Application/JSON; charset=utf-8"
+ * ```
+ */
+export function mediaTypeOf(exchange: Exchange): string {
+  return baseType(exchange.headers["content-type"] ?? "");
 }
 
 /** Requests refused as too large or not allowed: the parser (or a gate before it) said no. */

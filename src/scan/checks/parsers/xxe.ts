@@ -12,8 +12,10 @@ import {
   isUninformative,
   isXmlType,
   marker,
+  mediaTypeOf,
   operationsAccepting,
   sendDocument,
+  shapeOf,
 } from "./documents.js";
 
 /** Local files whose content anyone can recognise, with their signature. */
@@ -47,8 +49,11 @@ const EXISTING_FILES = [
   "file:///c:/windows/win.ini",
 ];
 
-/** Statuses that a filter in front of the parser gives (a WAF that dislikes "/etc/passwd"). */
-const FILTERED = new Set([401, 403, 404, 405, 406, 429]);
+/**
+ * Statuses that a filter in front of the parser gives (a WAF that dislikes "/etc/passwd"): the
+ * uninformative ones and 406.
+ */
+const filtered = (status: number) => isUninformative(status) || status === 406;
 
 /**
  * PROC-04: XML external entities (XXE, CWE-611). For each operation that takes XML, as its body
@@ -223,7 +228,7 @@ async function existenceTest(
     urls.map((url) => sendDocument(context, target, entityDocument(url))),
   );
   const shapes = answers.map((a, i) => answerShape(a, urls[i] as string));
-  if (answers.some((a) => a !== undefined && FILTERED.has(a.status))) return { informative: false };
+  if (answers.some((a) => a !== undefined && filtered(a.status))) return { informative: false };
   const informative = answers.some((a) => a !== undefined);
   if (shapes[0] !== shapes[1]) return { informative };
   const index = shapes.findIndex((s, i) => i >= 2 && s !== shapes[0] && answers[i] !== undefined);
@@ -252,13 +257,7 @@ async function existenceTest(
 function answerShape(exchange: Exchange | undefined, systemId: string): string {
   if (!exchange) return "no answer";
   const path = systemId.replace(/^file:\/\//, "");
-  const body = exchange.body
-    .split(systemId)
-    .join("~")
-    .split(path)
-    .join("~")
-    .replace(/[0-9a-f]{6,}|\d+/gi, "#");
-  return `${exchange.status} ${(exchange.headers["content-type"] ?? "").split(";")[0]} ${body}`;
+  return `${mediaTypeOf(exchange)} ${shapeOf(exchange, systemId, path)}`;
 }
 
 /** How the document was sent, for the evidence line. */

@@ -77,12 +77,19 @@ function bodyWith(
   op: ScanOperation,
 ): ((address: string) => { type: string; body: string }) | undefined {
   const json = jsonObject(op.fullExampleBody ?? op.exampleBody ?? "");
-  if (json && JSON.stringify(json).match(/"[^"]*e-?mail[^"]*"\s*:/i))
+  const filled = (address: string | undefined) => {
+    let found = false;
+    const body = replaceStrings(json ?? {}, (key, current) => {
+      if (!PATTERN_FIELD.test(key)) return current;
+      found = true;
+      return address ?? current;
+    });
+    return { found, body };
+  };
+  if (json && filled(undefined).found)
     return (address) => ({
       type: "application/json",
-      body: JSON.stringify(
-        replaceStrings(json, (key, current) => (PATTERN_FIELD.test(key) ? address : current)),
-      ),
+      body: JSON.stringify(filled(address).body),
     });
   const form = op.exampleForm;
   if (form && Object.keys(form).some((k) => PATTERN_FIELD.test(k)))

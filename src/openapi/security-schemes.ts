@@ -1,6 +1,6 @@
-import { childPointer } from "../../openapi/pointer.js";
-import type { LoadedDocument } from "../../openapi/types.js";
-import { asObject, type Obj } from "../schemas.js";
+import { asObject, type Obj } from "./operations.js";
+import { childPointer } from "./pointer.js";
+import type { LoadedDocument } from "./types.js";
 
 /** A security scheme of the document (3.x `components.securitySchemes`, 2.0 `securityDefinitions`). */
 export interface SchemeEntry {
