@@ -127,6 +127,22 @@ describe("JSON bodies (EXT-06)", () => {
     assert.equal(upstream.requests[0]?.body, body);
   });
 
+  test("bypass: nesting after a long string that ends in an escaped backslash is counted", async () => {
+    const long = "x".repeat(40);
+    const deep = JSON.stringify({
+      a: `${long}\\`,
+      b: JSON.parse(`${"[".repeat(50)}${"]".repeat(50)}`),
+    });
+    const res = await post("/import/json", "application/json", deep);
+    assert.equal(res.status, 400);
+    assert.equal(upstream.requests.length, 0);
+    // And the other way: escaped quotes in a long string do not end it early.
+    const quoted = JSON.stringify({ a: `${long}"${"[".repeat(80)}"${long}` });
+    const ok = await post("/import/json", "application/json", quoted);
+    assert.equal(ok.status, 200);
+    assert.equal(upstream.requests[0]?.body, quoted);
+  });
+
   test("a document within the depth limit passes untouched", async () => {
     const body = JSON.stringify({ a: { b: { c: [1, 2, { d: true }] } } });
     const res = await post("/import/json", "application/json", body);

@@ -546,6 +546,25 @@ describe("the positive model: responses", () => {
     assert.equal((await sendPath(s.guard.url, "/users/7")).body, text);
   });
 
+  test("bypass: members spelt with escapes, or after a string ending in a backslash, are still removed", async () => {
+    for (const [body, kept] of [
+      ['{"id":7,"name":"Ada","pass\\u0077ord":"hunter2"}', { id: 7, name: "Ada" }],
+      ['{"id":7,"name":"A\\\\","passwordHash":"x"}', { id: 7, name: "A\\" }],
+      ['{ "id" : 7 ,\n\t"name" : "Ada" ,\r\n "ssn" : "123" }', { id: 7, name: "Ada" }],
+    ] as const) {
+      s.upstream.reply = () => ({ body, headers: { "content-type": "application/json" } });
+      const res = await sendPath(s.guard.url, "/users/7");
+      assert.equal(res.status, 200);
+      assert.deepEqual(JSON.parse(res.body), kept, body);
+    }
+  });
+
+  test("a string that only looks like a member is one value, and goes out byte for byte", async () => {
+    const text = '{"id":7,"name":"A\\",\\"passwordHash\\":\\"x"}';
+    s.upstream.reply = () => ({ body: text, headers: { "content-type": "application/json" } });
+    assert.equal((await sendPath(s.guard.url, "/users/7")).body, text);
+  });
+
   test("a free-form response schema (type: object) keeps everything", async () => {
     s.upstream.reply = () => ({
       body: '{"anything":1}',

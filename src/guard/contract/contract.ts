@@ -8,7 +8,7 @@ import {
   READ_ONLY_KEYWORD,
   toJsonSchema,
 } from "./dialect.js";
-import { compileProjection, type Projector } from "./project.js";
+import { compileProjection, type Projection } from "./project.js";
 import { backtrackingRisk } from "./redos.js";
 
 const addFormats = (
@@ -57,8 +57,8 @@ export interface BodyCheck {
 /** A JSON response schema, in the response direction, compiled into its projection. */
 export interface ResponseShape {
   readonly schema: JsonSchema;
-  /** Removes undeclared and writeOnly members in place; returns their pointers. */
-  readonly project: Projector;
+  /** Removes undeclared and writeOnly members; tells from a JSON text whether any would go. */
+  readonly projection: Projection;
 }
 
 /** An operation with its validators, compiled for one set of options. */
@@ -350,7 +350,7 @@ function shapeFor(schema: JsonSchema): ResponseShape {
     for (const v of Object.values(s)) collect(v, seen);
   };
   collect(schema, new Set());
-  return { schema, project: compileProjection(schema, defs, patterns) };
+  return { schema, projection: compileProjection(schema, defs, patterns) };
 }
 
 /** Names of API keys that the document's security schemes carry in the query. */

@@ -1,7 +1,16 @@
 import type { JsonSchema } from "./dialect.js";
+import { keepsAll, type NameIndex, nameIndex } from "./project-text.js";
 
-/** Removes from a JSON value (in place) what its schema does not declare; returns the pointers. */
-export type Projector = (value: unknown) => string[];
+/** A (response) schema compiled for projection. */
+export interface Projection {
+  /** Removes from a JSON value (in place) what the schema does not declare; the pointers. */
+  readonly project: (value: unknown) => string[];
+  /**
+   * True when the JSON text (UTF-8), parsed, would lose nothing to `project`: told from the
+   * bytes, without building the value (false: parse it and project).
+   */
+  readonly keepsAll: (body: Buffer) => boolean;
+}
 
 /**
  * Compiles a (response) schema into a projector that removes from a JSON value what the schema
@@ -15,31 +24,36 @@ export type Projector = (value: unknown) => string[];
  *
  * @example
  * ```ts
- * const strip = compileProjection({ type: "object", properties: { id: { type: "integer" } } }, {});
- * strip({ id: 1, passwordHash: "$2b$..." }); // ["/passwordHash"]
+ * const user = compileProjection({ type: "object", properties: { id: { type: "integer" } } }, {});
+ * user.keepsAll(Buffer.from('{"id":1}')); // true
+ * user.project({ id: 1, passwordHash: "$2b$..." }); // ["/passwordHash"]
  * ```
  */
 export function compileProjection(
   schema: JsonSchema,
   defs: Readonly<Record<string, JsonSchema>>,
   patterns: ReadonlyMap<string, RegExp> = new Map(),
-): Projector {
-  const compiled = new Map<unknown, Node>();
+): Projection {
+  const compiled = new Map<unknown, ProjectionNode>();
   const root = nodeOf(schema);
-  return (value) => {
-    const removed: string[] = [];
-    if (root) walk(root, value, [], removed, 0);
-    return removed;
+  for (const node of compiled.values()) node.names = nameIndex(node);
+  return {
+    project(value) {
+      const removed: string[] = [];
+      if (root) walk(root, value, [], removed, 0);
+      return removed;
+    },
+    keepsAll: (body) => keepsAll(root, body),
   };
 
   /** The node of a schema; undefined for a boolean schema (nothing to project). */
-  function nodeOf(s: JsonSchema): Node | undefined {
+  function nodeOf(s: JsonSchema): ProjectionNode | undefined {
     if (typeof s !== "object") return undefined;
     // A schema being compiled (a recursive one) is returned as it is: it is complete before
     // any value is walked.
     const known = compiled.get(s);
     if (known) return known;
-    const node: Node = {
+    const node: ProjectionNode = {
       items: [],
       properties: new Map(),
       writeOnly: new Set(),
@@ -84,19 +98,28 @@ export function compileProjection(
   }
 }
 
-interface Node {
-  readonly items: Node[];
+/** One schema compiled for projection (shared with the text scan in project-text.ts). */
+export interface ProjectionNode {
+  readonly items: ProjectionNode[];
   /** Declared properties, each with the nodes of the schemas that declare it. */
-  readonly properties: Map<string, Node[]>;
+  readonly properties: Map<string, ProjectionNode[]>;
   readonly writeOnly: Set<string>;
   /** Nodes of `additionalProperties` schemas, applied to members nothing else declares. */
-  readonly open: Node[];
-  readonly patterns: [RegExp, Node | undefined][];
+  readonly open: ProjectionNode[];
+  readonly patterns: [RegExp, ProjectionNode | undefined][];
   listsProperties: boolean;
   keepUnknown?: boolean;
+  /** The declared names as bytes, for the text scan (set once the schema is compiled). */
+  names?: NameIndex;
 }
 
-function walk(node: Node, data: unknown, at: string[], removed: string[], depth: number): void {
+function walk(
+  node: ProjectionNode,
+  data: unknown,
+  at: string[],
+  removed: string[],
+  depth: number,
+): void {
   // Nesting was bounded on the way in (json.maxDepth); a deeper response is left as it is.
   if (depth > 256 || typeof data !== "object" || data === null) return;
   if (Array.isArray(data)) {
@@ -161,7 +184,7 @@ export function project(
   defs: Readonly<Record<string, JsonSchema>>,
   patterns: ReadonlyMap<string, RegExp> = new Map(),
 ): string[] {
-  return compileProjection(schema, defs, patterns)(value);
+  return compileProjection(schema, defs, patterns).project(value);
 }
 
 /** The object schemas that apply together: `$ref`s followed, `allOf`/`anyOf`/`oneOf` spread. */

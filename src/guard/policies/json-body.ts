@@ -1,4 +1,5 @@
 import { Type } from "@sinclair/typebox";
+import { afterString } from "../json-text.js";
 import type { GuardPolicy } from "../policy.js";
 import { rejection } from "../policy.js";
 import { policyOptions } from "../policy-options.js";
@@ -50,13 +51,14 @@ export function isJson(mediaType: string): boolean {
 export function jsonDepth(body: Buffer, limit: number): number {
   let depth = 0;
   let max = 0;
-  let inString = false;
   for (let i = 0; i < body.length; i++) {
     const c = body[i];
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
+    if (c === 0x22) {
+      // Strings are skipped whole (an unterminated one ends the text).
+      const after = afterString(body, i + 1);
+      if (after < 0) break;
+      i = after - 1;
+    }
     // A quote or a slash outside a string is not JSON (RFC 8259) but JSON5 and other lenient
     // parsers read it as a string or a comment, which may hide a '"' and, behind it, the
     // nesting: count every bracket from here on, whatever it stands in.

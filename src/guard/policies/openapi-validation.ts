@@ -225,13 +225,15 @@ export const openApiValidationPolicy: GuardPolicy = {
       onResponseBody(body, head, ctx) {
         const shape = ctx.locals?.get(LOCAL) as ResponseShape | undefined;
         if (!shape) return undefined;
+        // The common case, an answer that conforms, is told from its bytes without parsing.
+        if (shape.projection.keepsAll(body)) return undefined;
         let value: unknown;
         try {
           value = JSON.parse(body.toString("utf8"));
         } catch {
           return undefined; // not JSON after all: the response-type policy owns that
         }
-        const removed = shape.project(value);
+        const removed = shape.projection.project(value);
         if (removed.length === 0) return undefined;
         const op = operationOf(ctx)?.op;
         const action =
