@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { Finding } from "../../../core/finding.js";
 import { redactUrl } from "../../../core/redact.js";
+import { securitySchemes } from "../../../openapi/security-schemes.js";
 import { type LoginAttempt, PASSWORD_FIELD, performLogin } from "../../auth/login.js";
 import type { LoginRecipe } from "../../auth/schema.js";
 import { identitiesOf, sendAs } from "../../identities.js";
@@ -147,13 +148,7 @@ function declaredFindings(
   operations: CheckContext["target"]["operations"],
 ): Finding[] {
   const findings: Finding[] = [];
-  const components = document.raw.components as { securitySchemes?: unknown } | undefined;
-  const schemes = (components?.securitySchemes ?? document.raw.securityDefinitions ?? {}) as Record<
-    string,
-    unknown
-  >;
-  for (const [name, scheme] of Object.entries(schemes)) {
-    const s = scheme as { type?: unknown; in?: unknown; name?: unknown };
+  for (const { name, value: s } of securitySchemes(document)) {
     if (s.type === "apiKey" && s.in === "query") {
       findings.push(
         context.finding({
