@@ -1,9 +1,8 @@
 import { afterString, afterWhitespace as skip } from "../json-text.js";
-import type { ProjectionNode } from "./project.js";
+import { memberOf, type ProjectionNode } from "./project.js";
 
-/** What a member's name leads to: the nodes that apply to its value, or removal. */
-type Member = readonly ProjectionNode[] | typeof REMOVED;
-const REMOVED = null;
+/** What a member's name leads to: the nodes that apply to its value, or undefined (removed). */
+type Member = readonly ProjectionNode[] | undefined;
 const NONE: readonly ProjectionNode[] = [];
 
 /**
@@ -110,7 +109,7 @@ export function keepsAll(root: ProjectionNode | undefined, b: Buffer): boolean {
     }
     const parent = open[open.length - 1] as readonly ProjectionNode[];
     const children = parent.length === 0 ? NONE : membersOf(parent, b, start, q);
-    if (children === REMOVED) return false;
+    if (children === undefined) return false;
     p = skip(b, q + 1);
     if (b[p] !== 0x3a) return false;
     p = skip(b, p + 1);
@@ -142,7 +141,7 @@ function itemsOf(nodes: readonly ProjectionNode[]): readonly ProjectionNode[] {
   return out;
 }
 
-/** The nodes that apply to the member named by `b[start, end)`, or REMOVED. */
+/** The nodes that apply to the member named by `b[start, end)`, or undefined when it is removed. */
 function membersOf(
   nodes: readonly ProjectionNode[],
   b: Buffer,
@@ -153,7 +152,7 @@ function membersOf(
   const out: ProjectionNode[] = [];
   for (const n of nodes) {
     const children = lookup(n, b, start, end);
-    if (children === REMOVED) return REMOVED;
+    if (children === undefined) return undefined;
     out.push(...children);
   }
   return out;
@@ -169,20 +168,4 @@ function lookup(node: ProjectionNode, b: Buffer, start: number, end: number): Me
     }
   // Not a declared name: patterns and `additionalProperties` decide, on the decoded name.
   return memberOf(node, b.toString("utf8", start, end));
-}
-
-/** The nodes that apply to member `name`, as `walk` in project.ts descends, or REMOVED. */
-function memberOf(node: ProjectionNode, name: string): Member {
-  if (!node.listsProperties && node.open.length === 0) return NONE;
-  if (node.writeOnly.has(name)) return REMOVED;
-  const declared = node.properties.get(name);
-  if (declared !== undefined) return declared;
-  let matched: ProjectionNode[] | undefined;
-  for (const [re, child] of node.patterns)
-    if (re.test(name)) {
-      matched ??= [];
-      if (child) matched.push(child);
-    }
-  if (matched) return matched;
-  return node.keepUnknown ? node.open : REMOVED;
 }

@@ -136,31 +136,39 @@ function walk(
   for (const key in record) {
     if (!Object.hasOwn(record, key)) continue;
     at.push(key);
-    const declared = node.properties.get(key);
-    if (node.writeOnly.has(key)) {
+    const children = memberOf(node, key);
+    if (children === undefined) {
       delete record[key];
       removed.push(pointer(at));
-    } else if (declared !== undefined) {
-      for (const child of declared) walk(child, record[key], at, removed, depth + 1);
-    } else {
-      let matched = false;
-      for (const [re, child] of node.patterns)
-        if (re.test(key)) {
-          matched = true;
-          if (child) walk(child, record[key], at, removed, depth + 1);
-        }
-      if (!matched) {
-        if (node.keepUnknown)
-          for (const child of node.open) walk(child, record[key], at, removed, depth + 1);
-        else {
-          delete record[key];
-          removed.push(pointer(at));
-        }
-      }
-    }
+    } else for (const child of children) walk(child, record[key], at, removed, depth + 1);
     at.pop();
   }
 }
+
+/**
+ * The nodes that apply to the value of member `name` of an object under `node`, or undefined
+ * when the member is removed: `writeOnly`, or declared by nothing while the node is closed.
+ * One decision for the walk below and for the text scan (project-text.ts).
+ */
+export function memberOf(
+  node: ProjectionNode,
+  name: string,
+): readonly ProjectionNode[] | undefined {
+  if (!node.listsProperties && node.open.length === 0) return NONE;
+  if (node.writeOnly.has(name)) return undefined;
+  const declared = node.properties.get(name);
+  if (declared !== undefined) return declared;
+  let matched: ProjectionNode[] | undefined;
+  for (const [re, child] of node.patterns)
+    if (re.test(name)) {
+      matched ??= [];
+      if (child) matched.push(child);
+    }
+  if (matched) return matched;
+  return node.keepUnknown ? node.open : undefined;
+}
+
+const NONE: readonly ProjectionNode[] = [];
 
 /** A JSON pointer (RFC 6901) of the path walked so far. */
 function pointer(at: readonly string[]): string {
