@@ -162,6 +162,19 @@ describe("debug scrubbing (PROC-08)", () => {
     ],
     ["Werkzeug debugger title", "text/html", "<title>KeyError: 'id' // Werkzeug Debugger</title>"],
     [
+      "Ruby backtrace (backtick, before Ruby 3.4)",
+      "text/plain",
+      "NoMethodError: undefined method `name' for nil\n/app/models/order.rb:12:in `total'\n/app/app.rb:5:in `<main>'",
+    ],
+    [
+      "Ruby backtrace (quotes, Ruby 3.4 and later)",
+      "application/json",
+      JSON.stringify({
+        error: "undefined method 'name' for nil",
+        backtrace: ["/app/models/order.rb:12:in 'Order#total'", "/app/app.rb:5:in '<main>'"],
+      }),
+    ],
+    [
       "Rails exception page",
       "text/html",
       "<title>Action Controller: Exception caught</title><h1>NoMethodError</h1>",
@@ -177,7 +190,7 @@ describe("debug scrubbing (PROC-08)", () => {
       assert.equal(problem.correlationId, res.headers["x-request-id"]);
       assert.doesNotMatch(
         res.body,
-        /\.js:|\.java:|Traceback|DEBUG|SQLSTATE|Server Error in|WSGI|Werkzeug|Controller/,
+        /\.js:|\.java:|\.rb:|Traceback|DEBUG|SQLSTATE|Server Error in|WSGI|Werkzeug|Controller/,
       );
       const logged = log.lines.find(
         (l) => l.event === "response-withheld" && l.id === problem.correlationId,
@@ -216,6 +229,14 @@ describe("debug scrubbing (PROC-08)", () => {
     const res = await send(`${url}/api/data`);
     assert.equal(res.status, 200);
     assert.equal(res.json().note, "meet at noon (room.js:1:2)");
+  });
+
+  test("a successful body naming a Ruby file and quoting a word is not a backtrace", async () => {
+    const note = "see lib/tasks/export.rb: it runs in 'batch' mode, `rake export`";
+    upstream.reply = json({ note });
+    const res = await send(`${url}/api/data`);
+    assert.equal(res.status, 200);
+    assert.equal(res.json().note, note);
   });
 });
 

@@ -31,7 +31,7 @@ const DEBUG_SIGNS: readonly RegExp[] = [
   /(?:^|\\n|\n)\s*at [\w.`<>]+\([^)]*\) in [^\n]+:line \d+/, // .NET frame
   /Traceback \(most recent call last\)/, // Python
   /Stack trace:\s*(?:\\n|\n)#0 /, // PHP
-  /\.rb:\d+:in `/, // Ruby
+  /\.rb:\d+:in [`']/, // Ruby (a quote since 3.4, a backtick before)
   /goroutine \d+ \[running\]/, // Go panic
   /You're seeing this error because you have <code>DEBUG = True<\/code>/, // Django
   /Werkzeug Debugger|The debugger caught an exception in your WSGI application/, // Flask
@@ -52,15 +52,16 @@ const ANY_SIGN =
   /at |Traceback|Stack trace|\.rb:\d|goroutine |DEBUG = True|Werkzeug|debugger caught|Whoops|Illuminate|Symfony|Server Error in|Action Controller|SQLSTATE|ORA-\d|SQL syntax|SQLITE_ERROR|PG::/;
 
 /**
- * {@link ANY_SIGN} as bytes, searched in the body as it came (native memmem, no string made):
- * the hook's fast path for the short answers it peeks at, nearly all of which show none. Each
- * literal is one that every sign it stands for contains; where a sign allows, it is a part that
- * starts with a byte rare in prose, since the search stops at each occurrence of the first byte
- * ("WSGI" of "The debugger caught an exception in your WSGI application", "Controller:" of
- * "Action Controller: Exception caught": about 70 ns each over a 2 KiB answer, against 650 and
- * 400 ns for "debugger caught" and "Action Controller").
+ * What every sign above needs to find, as plain substrings searched one by one in the body read
+ * as Latin-1 (one character per byte, no UTF-8 decoding): the hook's fast path for the short
+ * answers it peeks at, nearly all of which show none. Each literal is one that every sign it
+ * stands for contains; where a sign allows, it is a part that starts with a character rare in
+ * prose, since the search stops at each occurrence of the first one ("WSGI" of "The debugger
+ * caught an exception in your WSGI application", "Controller:" of "Action Controller: Exception
+ * caught"). The hook costs 1.7 µs over the bench's 2 KiB answer this way, against 2.4 µs
+ * with Buffer#includes (one call into C++ per literal).
  */
-const ANY_SIGN_BYTES: readonly Buffer[] = [
+const ANY_SIGN_LITERALS: readonly string[] = [
   "at ",
   "Traceback",
   "Stack trace",
@@ -79,16 +80,16 @@ const ANY_SIGN_BYTES: readonly Buffer[] = [
   "SQL syntax",
   "SQLITE_ERROR",
   "PG::",
-].map((literal) => Buffer.from(literal, "latin1"));
+];
 
-function mayShowDebug(body: Buffer): boolean {
-  for (const literal of ANY_SIGN_BYTES) if (body.includes(literal)) return true;
+function mayShowDebug(text: string): boolean {
+  for (const literal of ANY_SIGN_LITERALS) if (text.includes(literal)) return true;
   return false;
 }
 
 /** Frames as a header value carries them: on one line. */
 const HEADER_SIGN =
-  /\bat (?:[\w$.<>[\] ]+ \((?:file:\/\/)?[^()\s]+:\d+:\d+\)|(?:[\w$]+\.)+[\w$<>]+\([\w$]+\.(?:java|kt|scala):\d+\))|Traceback \(most recent call last\)|\.py", line \d+|\.rb:\d+:in `|goroutine \d+ \[running\]|SQLSTATE\[/;
+  /\bat (?:[\w$.<>[\] ]+ \((?:file:\/\/)?[^()\s]+:\d+:\d+\)|(?:[\w$]+\.)+[\w$<>]+\([\w$]+\.(?:java|kt|scala):\d+\))|Traceback \(most recent call last\)|\.py", line \d+|\.rb:\d+:in [`']|goroutine \d+ \[running\]|SQLSTATE\[/;
 
 // JSON escapes a trace's newlines ("\n" as two characters) and puts each frame of an array in its
 // own string: read it as text, with every string on a line of its own.
@@ -192,7 +193,8 @@ export const debugScrubPolicy: GuardPolicy = {
       },
       onResponseBody(body, head) {
         // Latin-1: one character per byte, no UTF-8 validation; every sign is ASCII.
-        if (!mayShowDebug(body) || !looksLikeDebugOutput(body.toString("latin1"))) return undefined;
+        const text = body.toString("latin1");
+        if (!mayShowDebug(text) || !looksLikeDebugOutput(text)) return undefined;
         if (head.status < 400) return WITHHELD;
         return SCRUBBED.get(head.status) ?? SCRUBBED.get(500);
       },

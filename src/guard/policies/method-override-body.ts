@@ -4,8 +4,17 @@ import { isJson } from "./json-body.js";
 import { foldParameterName } from "./normalize.js";
 
 const FORM = "application/x-www-form-urlencoded";
-/** Bytes without which no field can be named `_method` (in any case, escaped or not). */
-const MAY_NAME_METHOD = /method|%|\\u/i;
+/**
+ * Whether a body may name `_method` (in any case, escaped or not): without "%", "\\u" or the
+ * word in some ASCII case, no reading folds a field name to it. Read as Latin-1 (one character
+ * per byte, no string of the UTF-8 decoded): no Latin-1 character lower-cases to an ASCII
+ * letter, and no byte of a multi-byte UTF-8 character is ASCII, so the word is found exactly
+ * where a decoded reading would find it.
+ */
+function mayNameMethod(body: Buffer): boolean {
+  const text = body.toString("latin1");
+  return text.includes("%") || text.includes("\\u") || text.toLowerCase().includes("method");
+}
 
 /**
  * 400 for a POST whose form or JSON body names `_method` (IN-01): Laravel and Symfony read a
@@ -37,8 +46,8 @@ export const methodOverrideBodyPolicy: GuardPolicy = {
       wantsRequestBody: (ctx) =>
         ctx.req.method === "POST" && (ctx.contentType === FORM || isJson(ctx.contentType)),
       onRequestBody(body) {
+        if (!mayNameMethod(body)) return undefined;
         const text = body.toString("utf8");
-        if (!MAY_NAME_METHOD.test(text)) return undefined;
         // Both readings whatever the declared type: Flask's get_json(force=True) and other
         // lenient readers parse a JSON text sent as a form.
         return formOverrides(text) || jsonOverrides(text) ? refused : undefined;
