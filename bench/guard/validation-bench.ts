@@ -3,6 +3,9 @@
  * JSON body answered with a 2 KiB JSON body, both described by one OpenAPI document, through
  *
  * - node+undici: a plain node:http proxy forwarding the body with an undici pool (no checks);
+ * - node minimal (reference, no floor): the least a node proxy can do here, and what the guard
+ *   does without its checks: the body read whole, undici's dispatch API, the answer gathered and
+ *   sent with one end(); no request id, logging, metrics, header hygiene nor policy;
  * - fastify: fastify + @fastify/helmet with the same document's schemas as the route's body and
  *   response schemas (ajv validation in, fast-json-stringify serialisation out), forwarding the
  *   parsed body to the upstream with undici and answering its parsed JSON;
@@ -12,7 +15,7 @@
  * Then, in this process, the per-request cost of validation in microseconds: the policy's request
  * and response hooks run over the same bodies, timed over many iterations.
  *
- *   npm run build && node dist/bench/guard/validation-bench.js [--duration 2] [--rounds 7]
+ *   npm run build && node dist/bench/guard/validation-bench.js [--duration 2] [--rounds 11] [--warmup 8]
  *
  * Same method as bench.ts (wrk, every stack in its own process, interleaved rotated rounds,
  * ratios as medians of per-round ratios with quartiles); results in RESULTS.md.
@@ -23,7 +26,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Pool } from "undici";
+import { type Dispatcher, Pool } from "undici";
 import { loadGuard } from "../../src/guard/config/load.js";
 import { createMetrics } from "../../src/guard/ops/metrics.js";
 import { openApiValidationPolicy } from "../../src/guard/policies/openapi-validation.js";
@@ -36,6 +39,7 @@ import {
   logSink,
   median,
   ms,
+  numberOption,
   type Result,
   ratioCell,
   runOptions,
@@ -172,6 +176,64 @@ function servePlainProxy(upstream: string): Promise<string> {
           res.end();
         },
       );
+    }),
+  );
+}
+
+/** What undici's dispatch hands the minimal proxy: the answer gathered, then sent in one end(). */
+class MinimalExchange implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private headers: Record<string, string | string[]> = {};
+  private readonly chunks: Buffer[] = [];
+  constructor(private readonly res: ServerResponse) {}
+  onRequestStart(): void {}
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    status: number,
+    headers: Record<string, string | string[]>,
+  ): void {
+    this.status = status;
+    const out: Record<string, string | string[]> = {};
+    for (const name in headers)
+      if (name !== "connection" && name !== "keep-alive") out[name] = headers[name] as string;
+    this.headers = out;
+  }
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+  onResponseEnd(): void {
+    const body = this.chunks.length === 1 ? (this.chunks[0] as Buffer) : Buffer.concat(this.chunks);
+    this.headers["content-length"] = String(body.length);
+    this.res.writeHead(this.status, this.headers);
+    this.res.end(body);
+  }
+  onResponseError(): void {
+    this.res.destroy();
+  }
+}
+
+/** The reference: the least a node proxy does here (see the header), with no check at all. */
+function serveMinimalProxy(upstream: string): Promise<string> {
+  const pool = new Pool(upstream, { connections: 128, pipelining: 1 });
+  return listen(
+    createServer((req: IncomingMessage, res: ServerResponse) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (chunk: Buffer) => chunks.push(chunk));
+      req.on("end", () => {
+        const headers: Record<string, string | string[]> = {};
+        for (const name in req.headers)
+          if (name !== "host" && name !== "connection")
+            headers[name] = req.headers[name] as string | string[];
+        pool.dispatch(
+          {
+            path: req.url ?? "/",
+            method: req.method as "POST",
+            headers,
+            body: chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks),
+          },
+          new MinimalExchange(res),
+        );
+      });
     }),
   );
 }
@@ -319,23 +381,26 @@ const FLOORS: Readonly<Record<string, number>> = { "node+undici": 0.7, fastify: 
 
 async function main(): Promise<void> {
   const [role, arg] = process.argv.slice(2);
-  if (role === "upstream" || role === "plain" || role === "fastify" || role === "guard") {
+  if (["upstream", "plain", "minimal", "fastify", "guard"].includes(role ?? "")) {
     process.once("SIGTERM", () => process.exit(0));
     const url =
       role === "upstream"
         ? await serveUpstream()
         : role === "plain"
           ? await servePlainProxy(arg as string)
-          : role === "fastify"
-            ? await serveFastify(arg as string)
-            : await serveGuard(
-                arg as string,
-                process.env.RAMPART_BENCH_VALIDATION === "off" ? "off" : "on",
-              );
+          : role === "minimal"
+            ? await serveMinimalProxy(arg as string)
+            : role === "fastify"
+              ? await serveFastify(arg as string)
+              : await serveGuard(
+                  arg as string,
+                  process.env.RAMPART_BENCH_VALIDATION === "off" ? "off" : "on",
+                );
     process.stdout.write(`${url}\n`);
     return;
   }
   const { seconds, threads, rounds } = runOptions(process.argv);
+  const warmup = numberOption(process.argv, "warmup", 8);
   const cost = await validationCost(35_000);
   if (!installed("wrk", ["-v"])) {
     process.stderr.write("bench/guard: wrk is not installed (Debian: apt-get install -y wrk)\n");
@@ -366,6 +431,7 @@ async function main(): Promise<void> {
     const upstream = targets.upstream as string;
     await start("fastify", "fastify", upstream);
     await start("node+undici", "plain", upstream);
+    await start("node minimal", "minimal", upstream);
     await start("rampart guard", "guard", upstream);
     const off = await child("guard", upstream, [], SCRIPT, {
       ...process.env,
@@ -390,8 +456,12 @@ async function main(): Promise<void> {
     const ratioRows: string[] = [];
     const references = names.filter((n) => n !== "rampart guard");
     for (const connections of [32, 256]) {
+      // Every stack starts with a GC transient: under load, V8 promotes in-flight requests to
+      // the old generation until its first full collection (with --trace-gc: 3 to 6 s of this
+      // load, scavenges of 5-10 ms against 1 ms after, the heap climbing to 90-130 MB then
+      // falling to 40). Rounds measure each stack past it, in its steady state.
       for (const base of Object.values(targets))
-        wrk(`${base}/items`, connections, 1, threads, ["-s", lua]);
+        wrk(`${base}/items`, connections, connections === 32 ? warmup : 2, threads, ["-s", lua]);
       const results: Record<string, Result[]> = {};
       for (let round = 0; round < rounds; round++) {
         const order = names.map((_, i) => names[(i + round) % names.length] as string);
@@ -422,7 +492,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       [
-        `POST ${REQUEST.length} B JSON, answer ${RESPONSE.length} B JSON; wrk ${threads} thread(s), ${rounds} interleaved rounds of ${seconds} s, medians (ratios: median of per-round ratios, quartiles in brackets); loopback, node ${process.version}`,
+        `POST ${REQUEST.length} B JSON, answer ${RESPONSE.length} B JSON; wrk ${threads} thread(s), ${rounds} interleaved rounds of ${seconds} s after ${warmup} s of warm-up per stack, medians (ratios: median of per-round ratios, quartiles in brackets); loopback, node ${process.version}`,
         ...notes.map((n) => `note: ${n}`),
         "",
         "| connections | target | requests/s | p50 | p99 |",
