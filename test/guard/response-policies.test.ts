@@ -231,6 +231,28 @@ describe("debug scrubbing (PROC-08)", () => {
     assert.equal(res.json().note, "meet at noon (room.js:1:2)");
   });
 
+  test("a trace after 8 KiB of output is found (long bodies are searched as bytes)", async () => {
+    const body = `${"INFO request served in 12 ms\n".repeat(300)}Traceback (most recent call last):\n  File "/srv/app.py", line 12, in view`;
+    upstream.reply = () => ({ status: 500, headers: { "content-type": "text/plain" }, body });
+    const res = await send(`${url}/api/data`);
+    assert.equal(res.status, 500);
+    assert.equal(res.headers["content-type"], "application/problem+json");
+    assert.doesNotMatch(res.body, /Traceback|app\.py/);
+  });
+
+  test("a long successful answer without a sign goes out unchanged", async () => {
+    const items = Array.from({ length: 200 }, (_, i) => ({
+      id: i,
+      name: `Desk ${i}`,
+      note: "oak",
+    }));
+    upstream.reply = json({ items });
+    const res = await send(`${url}/api/data`);
+    assert.equal(res.status, 200);
+    assert.ok(res.body.length > 4096);
+    assert.deepEqual(res.json().items, items);
+  });
+
   test("a successful body naming a Ruby file and quoting a word is not a backtrace", async () => {
     const note = "see lib/tasks/export.rb: it runs in 'batch' mode, `rake export`";
     upstream.reply = json({ note });

@@ -52,14 +52,12 @@ const ANY_SIGN =
   /at |Traceback|Stack trace|\.rb:\d|goroutine |DEBUG = True|Werkzeug|debugger caught|Whoops|Illuminate|Symfony|Server Error in|Action Controller|SQLSTATE|ORA-\d|SQL syntax|SQLITE_ERROR|PG::/;
 
 /**
- * What every sign above needs to find, as plain substrings searched one by one in the body read
- * as Latin-1 (one character per byte, no UTF-8 decoding): the hook's fast path for the short
- * answers it peeks at, nearly all of which show none. Each literal is one that every sign it
- * stands for contains; where a sign allows, it is a part that starts with a character rare in
- * prose, since the search stops at each occurrence of the first one ("WSGI" of "The debugger
- * caught an exception in your WSGI application", "Controller:" of "Action Controller: Exception
- * caught"). The hook costs 1.7 µs over the bench's 2 KiB answer this way, against 2.4 µs
- * with Buffer#includes (one call into C++ per literal).
+ * What every sign above needs to find, in one pass each: most bodies have none of it, and then
+ * the signs need not run one by one over the whole body (the guard peeks at every short answer).
+ * Each literal is one that every sign it stands for contains; where a sign allows, it is a part
+ * that starts with a character rare in prose, since a search stops at each occurrence of the
+ * first one ("WSGI" of "The debugger caught an exception in your WSGI application",
+ * "Controller:" of "Action Controller: Exception caught").
  */
 const ANY_SIGN_LITERALS: readonly string[] = [
   "at ",
@@ -81,9 +79,24 @@ const ANY_SIGN_LITERALS: readonly string[] = [
   "SQLITE_ERROR",
   "PG::",
 ];
+const ANY_SIGN_BYTES: readonly Buffer[] = ANY_SIGN_LITERALS.map((l) => Buffer.from(l, "latin1"));
 
-function mayShowDebug(text: string): boolean {
-  for (const literal of ANY_SIGN_LITERALS) if (text.includes(literal)) return true;
+/**
+ * Up to this size a body is searched as one Latin-1 string (one character per byte, no UTF-8
+ * decoding): 18 calls of String#includes cost less than 18 calls of Buffer#includes into C++
+ * (2.3 against 3.0 µs over a 2 KiB JSON answer). Beyond it, copying the body into a string
+ * costs more than the calls save (1.15x at 8 KiB, 2.3x at 256 KiB), and the bytes are searched
+ * as they came.
+ */
+const SEARCHED_AS_TEXT = 4096;
+
+function mayShowDebug(body: Buffer): boolean {
+  if (body.length <= SEARCHED_AS_TEXT) {
+    const text = body.toString("latin1");
+    for (const literal of ANY_SIGN_LITERALS) if (text.includes(literal)) return true;
+    return false;
+  }
+  for (const literal of ANY_SIGN_BYTES) if (body.includes(literal)) return true;
   return false;
 }
 
@@ -193,8 +206,7 @@ export const debugScrubPolicy: GuardPolicy = {
       },
       onResponseBody(body, head) {
         // Latin-1: one character per byte, no UTF-8 validation; every sign is ASCII.
-        const text = body.toString("latin1");
-        if (!mayShowDebug(text) || !looksLikeDebugOutput(text)) return undefined;
+        if (!mayShowDebug(body) || !looksLikeDebugOutput(body.toString("latin1"))) return undefined;
         if (head.status < 400) return WITHHELD;
         return SCRUBBED.get(head.status) ?? SCRUBBED.get(500);
       },
