@@ -101,6 +101,15 @@ describe("_method in a POST body (method-override bypass: POST authorised, DELET
     assert.equal(upstream.requests.length, 0);
   });
 
+  test("_method after 64 KiB of form fields is refused; the same body without it is forwarded", async () => {
+    const fields = Array.from({ length: 5000 }, (_, i) => `f${i}=value${i}`).join("&");
+    assert.ok(fields.length > 64 * 1024);
+    assert.equal((await post(`${fields}&_method=DELETE`, FORM)).status, 400);
+    assert.equal(upstream.requests.length, 0);
+    assert.equal((await post(fields, FORM)).status, 200);
+    assert.equal(upstream.requests.length, 1);
+  });
+
   test("a name that only looks like _method (Cyrillic е) reaches the upstream", async () => {
     const body = '{"_m\u0435thod":"DELETE","name":"x"}';
     assert.equal((await post(body, "application/json")).status, 200);
