@@ -15,16 +15,21 @@ const MAY_NAME_METHOD = /method|%|\\u/i;
 const READ_AS_LATIN1 = 64 * 1024;
 
 /**
- * Whether a body may name `_method` (in any case, escaped or not): without "%", "\\u" or the
- * word in some ASCII case, no reading folds a field name to it. Read as Latin-1 (one character
- * per byte, no string of the UTF-8 decoded): no Latin-1 character lower-cases to an ASCII
- * letter, and no byte of a multi-byte UTF-8 character is ASCII, so the word is found exactly
- * where a decoded reading would find it.
+ * The body as UTF-8 text when it may name `_method` (in any case, escaped or not), else
+ * undefined: without "%", "\\u" or the word in some ASCII case, no reading folds a field name
+ * to it. A short body is first read as Latin-1 (one character per byte): no Latin-1 character
+ * lower-cases to an ASCII letter, and no byte of a multi-byte UTF-8 character is ASCII, so the
+ * word is found exactly where the decoded text has it.
  */
-function mayNameMethod(body: Buffer): boolean {
-  if (body.length > READ_AS_LATIN1) return MAY_NAME_METHOD.test(body.toString("utf8"));
-  const text = body.toString("latin1");
-  return text.includes("%") || text.includes("\\u") || text.toLowerCase().includes("method");
+function textNamingMethod(body: Buffer): string | undefined {
+  if (body.length > READ_AS_LATIN1) {
+    const text = body.toString("utf8");
+    return MAY_NAME_METHOD.test(text) ? text : undefined;
+  }
+  const bytes = body.toString("latin1");
+  return bytes.includes("%") || bytes.includes("\\u") || bytes.toLowerCase().includes("method")
+    ? body.toString("utf8")
+    : undefined;
 }
 
 /**
@@ -57,8 +62,8 @@ export const methodOverrideBodyPolicy: GuardPolicy = {
       wantsRequestBody: (ctx) =>
         ctx.req.method === "POST" && (ctx.contentType === FORM || isJson(ctx.contentType)),
       onRequestBody(body) {
-        if (!mayNameMethod(body)) return undefined;
-        const text = body.toString("utf8");
+        const text = textNamingMethod(body);
+        if (text === undefined) return undefined;
         // Both readings whatever the declared type: Flask's get_json(force=True) and other
         // lenient readers parse a JSON text sent as a form.
         return formOverrides(text) || jsonOverrides(text) ? refused : undefined;
