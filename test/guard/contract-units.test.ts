@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
+import { codePoints } from "../../src/guard/contract/lengths.js";
 import { project } from "../../src/guard/contract/project.js";
 import { backtrackingRisk } from "../../src/guard/contract/redos.js";
 
@@ -89,5 +91,29 @@ describe("projection of a JSON response onto its schema", () => {
     const schema = { type: "object", patternProperties: { "^x-": { type: "string" } } };
     const value = { "x-a": "1", y: "2" };
     assert.deepEqual(project(schema, value, {}, new Map([["^x-", /^x-/u]])), ["/y"]);
+  });
+});
+
+describe("string lengths as JSON Schema counts them (code points)", () => {
+  test("a surrogate pair counts once, a lone surrogate once, whatever surrounds it", () => {
+    assert.equal(codePoints(""), 0);
+    assert.equal(codePoints("a\u{1F600}b"), 3);
+    assert.equal(codePoints("\ud800"), 1);
+    assert.equal(codePoints("\udc00\ud800"), 2, "a low surrogate before a high one is no pair");
+    assert.equal(codePoints("\u{1F600}\ud83d"), 2);
+  });
+
+  test("equals the string's code points for any UTF-16 text, lone surrogates included", () => {
+    const unit = fc.oneof(
+      fc.integer({ min: 0, max: 0xffff }),
+      fc.integer({ min: 0xd800, max: 0xdfff }),
+    );
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 40 }), (units) => {
+        const text = String.fromCharCode(...units);
+        assert.equal(codePoints(text), [...text].length);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -303,6 +303,33 @@ describe("the positive model: requests, every location both ways", () => {
     for (const [body, location] of cases) assertRefused(await patch(s, body), location, s);
   });
 
+  test("lengths count characters, not UTF-16 units: a surrogate pair is one character, either way", async () => {
+    const t = await setup(
+      "lengths",
+      {},
+      documentText({ userName: { type: "string", minLength: 2, maxLength: 3 } }),
+    );
+    try {
+      // 3 characters in 4 code units, 2 in 4, and 2 in 3: all within 2..3.
+      for (const name of ["a\u{1F600}b", "\u{1F600}\u{1F600}", "\u{1F600}a"]) {
+        t.upstream.reset();
+        const res = await patch(t, { name });
+        assert.equal(res.status, 200, `${JSON.stringify(name)}: ${res.body}`);
+        assert.equal(JSON.parse(t.upstream.requests[0]?.body ?? "{}").name, name);
+      }
+      t.upstream.reset();
+      // 4 characters in 5 code units; 1 character in 2 code units; 4 lone surrogates.
+      const cases: [string, RegExp][] = [
+        ["a\u{1F600}bc", /body \/name must NOT have more than 3 characters/],
+        ["\u{1F600}", /body \/name must NOT have fewer than 2 characters/],
+        ["\ud800\ud800\ud800\ud800", /body \/name must NOT have more than 3 characters/],
+      ];
+      for (const [name, location] of cases) assertRefused(await patch(t, { name }), location, t);
+    } finally {
+      await teardown(t);
+    }
+  });
+
   test("mass assignment: a readOnly property is refused in a request (EXT-05)", async () => {
     s.upstream.reset();
     assertRefused(await patch(s, { id: 1, name: "Ada" }), /body \/id is read-only/, s);

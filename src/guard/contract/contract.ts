@@ -8,6 +8,7 @@ import {
   READ_ONLY_KEYWORD,
   toJsonSchema,
 } from "./dialect.js";
+import { LENGTH_KEYWORDS } from "./lengths.js";
 import { compileProjection, type Projection } from "./project.js";
 import { backtrackingRisk } from "./redos.js";
 
@@ -300,6 +301,8 @@ function engine(extra: Record<string, unknown>): Ajv2020 {
     ...extra,
   });
   addFormats(ajv, { mode: "fast" });
+  // The same judgement, counted only where the length cannot decide (lengths.ts).
+  ajv.removeKeyword("maxLength").removeKeyword("minLength").addKeyword(LENGTH_KEYWORDS);
   ajv.addKeyword({
     keyword: READ_ONLY_KEYWORD,
     schemaType: "boolean",

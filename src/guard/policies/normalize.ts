@@ -108,6 +108,12 @@ const SINGLETON_HEADERS = new Set([
   "authorization",
 ]);
 
+/** The lengths of {@link SINGLETON_HEADERS}' names: a raw name of another length is none of them. */
+const SINGLETON_LENGTHS = new Set([...SINGLETON_HEADERS].map((name) => name.length));
+
+/** Override headers, removed from every request (IN-01). */
+const STRIPPED_HEADERS = new Set([...METHOD_OVERRIDE_HEADERS, ...URL_OVERRIDE_HEADERS]);
+
 const r = (status: number, title: string, detail: string) =>
   rejection(normalizePolicy, status, title, detail);
 const TOO_LONG = r(414, "URI Too Long", "The request target is longer than allowed.");
@@ -262,7 +268,10 @@ export function createNormalizer(
     if (rawHeaders.length > 2) {
       let seen = 0;
       for (let i = 0; i < rawHeaders.length; i += 2) {
-        const name = (rawHeaders[i] as string).toLowerCase();
+        const raw = rawHeaders[i] as string;
+        // Only a name of a singleton's length is lower-cased (clients send "Content-Type").
+        if (!SINGLETON_LENGTHS.has(raw.length)) continue;
+        const name = raw.toLowerCase();
         if (!SINGLETON_HEADERS.has(name)) continue;
         // A bit per singleton header, in the order of the set.
         const bit = bitOf(name);
@@ -270,10 +279,12 @@ export function createNormalizer(
         seen |= bit;
       }
     }
-    for (const name of METHOD_OVERRIDE_HEADERS) if (name in headers) delete headers[name];
-    for (const name of URL_OVERRIDE_HEADERS) if (name in headers) delete headers[name];
+    // One pass over the request's few headers rather than a lookup per stripped name.
     for (const name in headers)
-      if (name.includes("_") && CONTROLLED_HEADERS.has(name.replaceAll("_", "-")))
+      if (
+        STRIPPED_HEADERS.has(name) ||
+        (name.includes("_") && CONTROLLED_HEADERS.has(name.replaceAll("_", "-")))
+      )
         delete headers[name];
     return undefined;
   };

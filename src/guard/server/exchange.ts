@@ -119,8 +119,9 @@ class UpstreamExchange implements Dispatcher.DispatchHandler {
     head.headers["x-request-id"] = request.id;
     let limit = 0;
     let peek = 0;
-    for (const hook of route.onResponseHead) {
-      const wanted = hook(head, request);
+    const heads = route.onResponseHead;
+    for (let i = 0; i < heads.length; i++) {
+      const wanted = (heads[i] as (typeof heads)[number])(head, request);
       if (wanted === undefined) continue;
       if (typeof wanted !== "number") {
         controller.abort(new Error("withheld"));
@@ -129,8 +130,9 @@ class UpstreamExchange implements Dispatcher.DispatchHandler {
       }
       if (wanted > limit) limit = wanted;
     }
-    for (const hook of route.peekResponse) {
-      const wanted = hook(head, request);
+    const peeks = route.peekResponse;
+    for (let i = 0; i < peeks.length; i++) {
+      const wanted = (peeks[i] as (typeof peeks)[number])(head, request);
       if (wanted !== undefined && wanted > peek) peek = wanted;
     }
     this.limit = limit;
@@ -300,8 +302,9 @@ class UpstreamExchange implements Dispatcher.DispatchHandler {
   /** Runs the response-body hooks over a whole (bounded) upstream body, then answers. */
   private inspect(head: ResponseHead, buffer: Buffer): void {
     let out = buffer;
-    for (const hook of this.route.onResponseBody) {
-      const decision = hook(out, head, this.request);
+    const hooks = this.route.onResponseBody;
+    for (let i = 0; i < hooks.length; i++) {
+      const decision = (hooks[i] as (typeof hooks)[number])(out, head, this.request);
       if (decision === undefined) continue;
       if ("body" in decision) {
         out = decision.body;
