@@ -37,8 +37,8 @@ export const LENGTH_KEYWORDS: KeywordDefinition = {
   type: "string",
   schemaType: "number",
   $data: true,
-  // Where ajv's own run: before `pattern`, so that the first error of a string breaking both is
-  // the same as before.
+  // Run where ajv's own ran, before `pattern`: the first error of a string that breaks both stays
+  // the length's.
   before: "pattern",
   error: {
     message: ({ keyword, schemaCode }) =>
