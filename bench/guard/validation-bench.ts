@@ -379,24 +379,22 @@ async function validationCost(
 
 const FLOORS: Readonly<Record<string, number>> = { "node+undici": 0.7, fastify: 1.5 };
 
+/** What a child process started with a role serves (its argument: the upstream's URL). */
+const ROLES: Readonly<Record<string, (upstream: string) => Promise<string>>> = {
+  upstream: () => serveUpstream(),
+  plain: servePlainProxy,
+  minimal: serveMinimalProxy,
+  fastify: serveFastify,
+  guard: (upstream) =>
+    serveGuard(upstream, process.env.RAMPART_BENCH_VALIDATION === "off" ? "off" : "on"),
+};
+
 async function main(): Promise<void> {
-  const [role, arg] = process.argv.slice(2);
-  if (["upstream", "plain", "minimal", "fastify", "guard"].includes(role ?? "")) {
+  const [role, arg = ""] = process.argv.slice(2);
+  const serve = role === undefined ? undefined : ROLES[role];
+  if (serve) {
     process.once("SIGTERM", () => process.exit(0));
-    const url =
-      role === "upstream"
-        ? await serveUpstream()
-        : role === "plain"
-          ? await servePlainProxy(arg as string)
-          : role === "minimal"
-            ? await serveMinimalProxy(arg as string)
-            : role === "fastify"
-              ? await serveFastify(arg as string)
-              : await serveGuard(
-                  arg as string,
-                  process.env.RAMPART_BENCH_VALIDATION === "off" ? "off" : "on",
-                );
-    process.stdout.write(`${url}\n`);
+    process.stdout.write(`${await serve(arg)}\n`);
     return;
   }
   const { seconds, threads, rounds } = runOptions(process.argv);

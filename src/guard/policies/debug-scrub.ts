@@ -45,13 +45,6 @@ const DEBUG_SIGNS: readonly RegExp[] = [
 ];
 
 /**
- * What every sign above needs to find, in one pass: most bodies have none of it, and then the
- * signs need not run one by one over the whole body (the guard peeks at every short answer).
- */
-const ANY_SIGN =
-  /at |Traceback|Stack trace|\.rb:\d|goroutine |DEBUG = True|Werkzeug|debugger caught|Whoops|Illuminate|Symfony|Server Error in|Action Controller|SQLSTATE|ORA-\d|SQL syntax|SQLITE_ERROR|PG::/;
-
-/**
  * What every sign above needs to find, in one pass each: most bodies have none of it, and then
  * the signs need not run one by one over the whole body (the guard peeks at every short answer).
  * Each literal is one that every sign it stands for contains; where a sign allows, it is a part
@@ -90,14 +83,22 @@ const ANY_SIGN_BYTES: readonly Buffer[] = ANY_SIGN_LITERALS.map((l) => Buffer.fr
  */
 const SEARCHED_AS_TEXT = 4096;
 
-function mayShowDebug(body: Buffer): boolean {
+function hasAnySign(text: string): boolean {
+  for (const literal of ANY_SIGN_LITERALS) if (text.includes(literal)) return true;
+  return false;
+}
+
+/**
+ * The body as Latin-1 text (one character per byte, no UTF-8 validation; every sign is ASCII)
+ * when it holds one of the literals, else undefined: read once whichever way it was searched.
+ */
+function textWithAnySign(body: Buffer): string | undefined {
   if (body.length <= SEARCHED_AS_TEXT) {
     const text = body.toString("latin1");
-    for (const literal of ANY_SIGN_LITERALS) if (text.includes(literal)) return true;
-    return false;
+    return hasAnySign(text) ? text : undefined;
   }
-  for (const literal of ANY_SIGN_BYTES) if (body.includes(literal)) return true;
-  return false;
+  for (const literal of ANY_SIGN_BYTES) if (body.includes(literal)) return body.toString("latin1");
+  return undefined;
 }
 
 /** Frames as a header value carries them: on one line. */
@@ -144,7 +145,11 @@ const WITHHELD = rejection(
  * traces escaped inside JSON strings under any member name.
  */
 export function looksLikeDebugOutput(text: string): boolean {
-  if (!ANY_SIGN.test(text)) return false;
+  return hasAnySign(text) && showsDebug(text);
+}
+
+/** The signs themselves, over a text known to hold one of their literals. */
+function showsDebug(text: string): boolean {
   if (DEBUG_SIGNS.some((sign) => sign.test(text))) return true;
   // Every frame sign needs "at ": without one, the unescaped text has nothing more to show.
   if (!text.includes("at ")) return false;
@@ -205,8 +210,8 @@ export const debugScrubPolicy: GuardPolicy = {
         return typeof length === "string" && Number(length) <= max ? max : undefined;
       },
       onResponseBody(body, head) {
-        // Latin-1: one character per byte, no UTF-8 validation; every sign is ASCII.
-        if (!mayShowDebug(body) || !looksLikeDebugOutput(body.toString("latin1"))) return undefined;
+        const text = textWithAnySign(body);
+        if (text === undefined || !showsDebug(text)) return undefined;
         if (head.status < 400) return WITHHELD;
         return SCRUBBED.get(head.status) ?? SCRUBBED.get(500);
       },
