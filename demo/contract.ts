@@ -1,3 +1,4 @@
+import { MAX_PAGE_SIZE } from "./http/paging.js";
 import type { Json } from "./openapi-components.js";
 
 /** What a search term may hold in the contract: letters, digits, spaces and hyphens. */
@@ -6,12 +7,13 @@ export const SEARCH_TERM_PATTERN = "^[\\p{L}\\p{N} -]*$";
 /**
  * The demo API's contract as its designers would write it, from the document the flawed demo
  * serves (which describes the code as it is, flaws included): the guard enforces this one.
- * Three changes, each the positive model of one checklist item:
+ * Four changes, each the positive model of one checklist item:
  * - users are answered without their password hash, and their `id` and `role` are read-only
  *   (OUT-06: never return credentials; EXT-05: the server assigns them);
  * - a profile update takes a display name and an email, nothing else (EXT-05: mass assignment);
  * - a search term is letters, digits, spaces and hyphens (IN-04: the edge refuses the quotes,
- *   angle brackets and operators that injections are made of).
+ *   angle brackets and operators that injections are made of);
+ * - a list's page size is capped (EXT-06: one request cannot ask for the whole table).
  * Everything else (paths, ids, security) is the served document's, so that the scan behind the
  * guard tests the same API.
  *
@@ -45,6 +47,11 @@ export function designedContract(served: Json): Json {
     const parameters = (paths[path]?.get?.parameters ?? []) as Json[];
     const term = parameters.find((p) => p.name === name && p.in === "query");
     if (term) term.schema = { ...(term.schema as Json), pattern: SEARCH_TERM_PATTERN };
+  }
+  for (const item of Object.values(paths)) {
+    const parameters = (item.get?.parameters ?? []) as Json[];
+    const limit = parameters.find((p) => p.name === "limit" && p.in === "query");
+    if (limit) limit.schema = { ...(limit.schema as Json), maximum: MAX_PAGE_SIZE };
   }
   return contract;
 }

@@ -100,7 +100,7 @@ export const FLAWS = [
   {
     id: "unbounded-input",
     items: ["EXT-06"],
-    description: "no request body limit and no cap on page size",
+    description: "no request body limit, no cap on JSON nesting and no cap on page size",
   },
   {
     id: "mass-assignment",

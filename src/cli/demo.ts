@@ -28,10 +28,12 @@ export const DEMO_COLUMNS = ["flawed", "behind guard", "hardened"] as const;
 /**
  * `rampart demo`: starts the demo API flawed and hardened on loopback (HTTPS and plain HTTP on
  * ephemeral ports), puts `rampart guard` (HTTPS, demo/guard.yaml, validating against the demo's
- * contract) in front of another flawed one, scans the three with the safe profile logged
- * in as a demo user, prints the grades side by side with the items whose verdicts differ and, one
- * line each, why the guard cannot fix what still fails behind it, writes the HTML comparison,
- * stops everything and exits 0.
+ * contract) in front of another flawed one, scans the three with the full profile logged in
+ * as a demo user (the intrusive probes too: the three APIs are the scan's own, started for it,
+ * and injections, mass assignment and bombs are what the guard's positive model stops), prints
+ * the grades side by side with the items whose verdicts differ and, one line each, why the
+ * guard cannot fix what still fails behind it, writes the HTML comparison, stops everything
+ * and exits 0.
  *
  * @example
  * ```ts
@@ -79,7 +81,10 @@ export async function demoCommand(options: DemoOptions, io: CliIO): Promise<numb
         { target: guard.url, scope: [], openapi: join(dir, "openapi.json") },
         { target: hardened.tlsUrl ?? hardened.url, scope: [hardened.url] },
       ].map((target) =>
-        runScan({ ...target, login, config, ...signal }, { catalog, checks: SCAN_CHECKS }),
+        runScan(
+          { ...target, login, config, profile: "full", ...signal },
+          { catalog, checks: SCAN_CHECKS },
+        ),
       ),
     );
   } finally {

@@ -58,6 +58,22 @@ describe("rampart demo: flawed, flawed behind the guard, hardened", () => {
     assert.ok(rank(hardened) < rank(guarded), result.stdout);
   });
 
+  // Issue 18: the positive model. These need the intrusive probes (injections, mass assignment):
+  // with the safe profile all three columns said not_tested, and the demo showed nothing.
+  test("IN-04, EXT-05, OUT-06 and EXT-06 fail on the flawed demo and no longer fail behind the guard", () => {
+    const section = result.stdout.split("Items whose verdict differs:\n")[1] ?? "";
+    for (const item of ["IN-04", "EXT-05", "OUT-06", "EXT-06"]) {
+      const line = section.split("\n").find((l) => l.startsWith(`  ${item} `));
+      assert.ok(line, `${item} is not among the items whose verdict differs:\n${result.stdout}`);
+      const [flawed, guarded] = line
+        .slice(14)
+        .trim()
+        .split(/\s{2,}/);
+      assert.equal(flawed, "fail", line);
+      assert.ok(guarded === "pass" || guarded === "partial", line);
+    }
+  });
+
   test("each item the guard cannot fix at the edge is explained on one line", () => {
     const section = result.stdout.split("why it cannot fix them at the edge:\n")[1] ?? "";
     const lines = section.split("\n").filter((l) => /^ {2}[A-Z]+-\d+ /.test(l));

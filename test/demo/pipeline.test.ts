@@ -247,6 +247,45 @@ describe("pipeline: negotiation, content type, body", () => {
     assert.doesNotMatch(res.body, /SyntaxError|at JSON\.parse/);
   });
 
+  test("unbounded-input off: JSON nested 33 deep answers 400 naming the nesting, 32 deep reaches the login", async () => {
+    const deep = (levels: number) =>
+      `{"username":${"[".repeat(levels - 1)}"alice"${"]".repeat(levels - 1)},"password":"x"}`;
+    const refused = await send(`${hardened.url}/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: deep(33),
+    });
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json().detail, "The JSON body is nested deeper than 32 levels.");
+    const taken = await send(`${hardened.url}/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: deep(32),
+    });
+    // The login read it: its own answer, not the pipeline's refusal.
+    assert.notEqual(taken.json().detail, "The JSON body is nested deeper than 32 levels.");
+    assert.equal(taken.status, 400);
+  });
+
+  test("unbounded-input off: brackets inside strings are not nesting", async () => {
+    const res = await send(`${hardened.url}/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "alice", password: `\\"${"[{".repeat(100)}` }),
+    });
+    assert.equal(res.status, 401);
+  });
+
+  test("unbounded-input on: JSON nested 10,000 deep is parsed (the flaw)", async () => {
+    const res = await send(`${lax.url}/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: `{"username":${"[".repeat(10_000)}${"]".repeat(10_000)}}`,
+    });
+    assert.equal(res.status, 400);
+    assert.doesNotMatch(String(res.json().detail), /nested/);
+  });
+
   test("malformed-input-500 on: malformed JSON answers 500", async () => {
     const res = await send(`${crash.url}/auth/login`, {
       method: "POST",

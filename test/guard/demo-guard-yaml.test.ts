@@ -136,6 +136,20 @@ describe("demo/guard.yaml in front of the flawed demo, scanned with --profile fu
       assert.notEqual(result.verdict, "not_tested", `${item}: ${result.reason ?? ""}`);
     });
 
+  // The contract caps a list's page size, which the flawed demo does not (`unbounded-input`);
+  // the guard's own body limits bound the size and the nesting.
+  test("EXT-06 no longer fails behind the guard's contract: the page size is capped at the edge", () => {
+    const result = report.items.find((i) => i.id === "EXT-06");
+    const findings = report.findings
+      .filter((f) => result?.findings.includes(f.id))
+      .map((f) => `${f.checkId}: ${f.title} ${JSON.stringify(f.location)}`);
+    assert.ok(result);
+    assert.ok(
+      result.verdict === "pass" || result.verdict === "partial",
+      `EXT-06: ${result.verdict} ${result.reason ?? ""} ${findings.join(" | ")}`,
+    );
+  });
+
   test("JWT-01 is not reported as fixed: its tokens never reach a client, so it is not testable", () => {
     assert.equal(verdict("JWT-01"), "not_applicable");
   });
