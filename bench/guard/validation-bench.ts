@@ -23,7 +23,7 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Dispatcher, Pool } from "undici";
@@ -399,6 +399,8 @@ async function main(): Promise<void> {
   }
   const { seconds, threads, rounds } = runOptions(process.argv);
   const warmup = numberOption(process.argv, "warmup", 8);
+  // What else the machine was doing: on two shared cores the ratios move with it (RESULTS.md).
+  const loadAtStart = loadavg()[0] ?? Number.NaN;
   const cost = await validationCost(35_000);
   if (!installed("wrk", ["-v"])) {
     process.stderr.write("bench/guard: wrk is not installed (Debian: apt-get install -y wrk)\n");
@@ -491,6 +493,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       [
         `POST ${REQUEST.length} B JSON, answer ${RESPONSE.length} B JSON; wrk ${threads} thread(s), ${rounds} interleaved rounds of ${seconds} s after ${warmup} s of warm-up per stack, medians (ratios: median of per-round ratios, quartiles in brackets); loopback, node ${process.version}`,
+        `load average: ${loadAtStart.toFixed(2)} at the start, ${(loadavg()[0] ?? Number.NaN).toFixed(2)} at the end (1 minute; the bench itself keeps about 2 processes busy)`,
         ...notes.map((n) => `note: ${n}`),
         "",
         "| connections | target | requests/s | p50 | p99 |",
