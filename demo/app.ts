@@ -1,14 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
+import { jsonDepth } from "../src/guard/policies/json-body.js";
 import { authenticate } from "./auth/authenticate.js";
 import { authRoutes } from "./auth/routes.js";
-import {
-  BODY_HARD_CAP_BYTES,
-  BODY_LIMIT_BYTES,
-  MAX_JSON_DEPTH,
-  nestedDeeperThan,
-  readBody,
-} from "./http/body.js";
+import { BODY_HARD_CAP_BYTES, BODY_LIMIT_BYTES, MAX_JSON_DEPTH, readBody } from "./http/body.js";
 import { corsHeaders } from "./http/cors.js";
 import { isAccepted, isJsonMediaType, mediaTypeOf, negotiate } from "./http/negotiation.js";
 import { HttpError, problem } from "./http/problem.js";
@@ -274,12 +269,11 @@ function checkRepresentation(
     json = route.accepts.some(isJsonMediaType);
   }
   if (!json) return undefined;
-  const text = body.toString("utf8");
   // Depth first: JSON.parse would build all of it before a handler could refuse it.
-  if (!context.has("unbounded-input") && nestedDeeperThan(text, MAX_JSON_DEPTH))
+  if (!context.has("unbounded-input") && jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
     return fail(400, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
   try {
-    JSON.parse(text);
+    JSON.parse(body.toString("utf8"));
     return undefined;
   } catch (error) {
     return context.has("malformed-input-500")

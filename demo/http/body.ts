@@ -11,32 +11,6 @@ export const BODY_HARD_CAP_BYTES = 10 * 1024 * 1024;
 /** Deepest JSON nesting the hardened demo parses (EXT-06); `unbounded-input` lifts it. */
 export const MAX_JSON_DEPTH = 32;
 
-/**
- * Whether a JSON text nests arrays and objects deeper than `max`, read without parsing it:
- * brackets inside strings do not count. Stops at the first level past `max`.
- *
- * @example
- * ```ts
- * nestedDeeperThan('{"a":[[1]]}', 2); // true
- * nestedDeeperThan('{"a":"[[["}', 1); // false
- * ```
- */
-export function nestedDeeperThan(text: string, max: number): boolean {
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === "\\") i++;
-      else if (c === '"') inString = false;
-    } else if (c === '"') inString = true;
-    else if (c === "{" || c === "[") {
-      if (++depth > max) return true;
-    } else if (c === "}" || c === "]") depth--;
-  }
-  return false;
-}
-
 /** What PATCH routes take: a JSON merge patch (RFC 7396), or plain JSON meaning the same. */
 export const PATCH_BODY_TYPES: readonly string[] = [
   "application/json",
