@@ -1,5 +1,5 @@
-import { MAX_PAGE_SIZE } from "./http/paging.js";
 import type { Json } from "./openapi-components.js";
+import { pagingParameters } from "./openapi-paging.js";
 
 /** What a search term may hold in the contract: letters, digits, spaces and hyphens. */
 export const SEARCH_TERM_PATTERN = "^[\\p{L}\\p{N} -]*$";
@@ -48,10 +48,12 @@ export function designedContract(served: Json): Json {
     const term = parameters.find((p) => p.name === name && p.in === "query");
     if (term) term.schema = { ...(term.schema as Json), pattern: SEARCH_TERM_PATTERN };
   }
+  // The page size as the hardened routes enforce it (the served document drops the cap).
+  const capped = pagingParameters(false).find((p) => p.name === "limit")?.schema;
   for (const item of Object.values(paths)) {
     const parameters = (item.get?.parameters ?? []) as Json[];
     const limit = parameters.find((p) => p.name === "limit" && p.in === "query");
-    if (limit) limit.schema = { ...(limit.schema as Json), maximum: MAX_PAGE_SIZE };
+    if (limit && capped) limit.schema = capped;
   }
   return contract;
 }

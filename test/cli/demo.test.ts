@@ -63,14 +63,15 @@ describe("rampart demo: flawed, flawed behind the guard, hardened", () => {
   test("IN-04, EXT-05, OUT-06 and EXT-06 fail on the flawed demo and no longer fail behind the guard", () => {
     const section = result.stdout.split("Items whose verdict differs:\n")[1] ?? "";
     for (const item of ["IN-04", "EXT-05", "OUT-06", "EXT-06"]) {
-      const line = section.split("\n").find((l) => l.startsWith(`  ${item} `));
-      assert.ok(line, `${item} is not among the items whose verdict differs:\n${result.stdout}`);
-      const [flawed, guarded] = line
-        .slice(14)
-        .trim()
-        .split(/\s{2,}/);
-      assert.equal(flawed, "fail", line);
-      assert.ok(guarded === "pass" || guarded === "partial", line);
+      const cells = row(section, item);
+      assert.equal(
+        cells.length,
+        3,
+        `${item} is not among the items whose verdict differs:\n${result.stdout}`,
+      );
+      const [flawed, guarded] = cells;
+      assert.equal(flawed, "fail", `${item}: ${cells.join(" | ")}`);
+      assert.ok(guarded === "pass" || guarded === "partial", `${item}: ${cells.join(" | ")}`);
     }
   });
 
